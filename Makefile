@@ -1,0 +1,42 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask --app wsgi
+HTMX := node_modules/htmx.org/dist/htmx.min.js
+
+.PHONY: install static run test test-sqlite test-postgres bench clean
+
+install: $(BIN)/.installed static
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# htmx comes from the npm registry at build time; static files get content-hashed names.
+static: $(BIN)/.installed $(HTMX)
+	mkdir -p portal_app/static/vendor
+	cp $(HTMX) portal_app/static/vendor/htmx.min.js
+	$(FLASK) digest clean >/dev/null
+	$(FLASK) digest compile >/dev/null
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	@echo "Portal:  http://127.0.0.1:5000/login    Staff console: http://127.0.0.1:5000/staff/login"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/page_weight.py
+
+clean:
+	rm -rf $(VENV) node_modules portal_app/static/vendor portal_app/static/cache_manifest.json

@@ -1,0 +1,83 @@
+"""The ShopView Customer Portal: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal_app import config as settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers and CLI commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings.defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(settings.from_environment())
+    if test_config is not None:
+        app.config.update(test_config)
+    settings.finalize(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_cli(app)
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal_app import auth_session, database
+    from portal_app.extensions import (
+        compress,
+        csrf,
+        db,
+        htmx,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        static_digest,
+    )
+
+    db.init_app(app)
+    database.configure_engines(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    login_manager.init_app(app)
+    auth_session.configure(login_manager)
+    csrf.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+    compress.init_app(app)
+    limiter.init_app(app)
+    static_digest.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal_app.blueprints.auth import bp as auth_bp
+    from portal_app.blueprints.dashboard import bp as dashboard_bp
+    from portal_app.blueprints.staff import bp as staff_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(staff_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from portal_app import errors, http_headers, outbox_hooks, rendering
+
+    http_headers.init_app(app)
+    outbox_hooks.init_app(app)
+    errors.init_app(app)
+    rendering.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal_app.cli import register
+
+    register(app)

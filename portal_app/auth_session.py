@@ -1,0 +1,143 @@
+"""Who is logged in: Flask-Login's loader, server-side session versions and the active account.
+
+A login's session id is "<kind>:<id>:<session_version>". Logging out, changing the password or
+disabling access bumps or cuts what the loader accepts, so a copied cookie stops working.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal_app.extensions import db
+from portal_app.models import Contact, PortalUser, Shop, StaffUser
+
+
+def configure(login_manager: LoginManager) -> None:
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def load_user(user_id: str):
+    """Return the logged-in user when the session's version is still current, else None."""
+    try:
+        kind, raw_id, raw_version = user_id.split(":")
+        ident, version = int(raw_id), int(raw_version)
+    except ValueError:
+        return None
+    if kind == "staff":
+        user = db.session.scalar(
+            select(StaffUser).options(joinedload(StaffUser.shop)).where(StaffUser.id == ident)
+        )
+        if user is None or user.session_version != version or not user.active:
+            return None
+        g.shop = user.shop
+        return user
+    if kind == "portal":
+        user = db.session.get(PortalUser, ident)
+        if user is None or user.session_version != version:
+            return None
+        contacts = db.session.scalars(
+            select(Contact)
+            .options(joinedload(Contact.customer), joinedload(Contact.shop))
+            .where(
+                Contact.portal_user_id == user.id,
+                Contact.portal_disabled.is_(False),
+                Contact.activated_at.is_not(None),
+            )
+            .order_by(Contact.id)
+        ).all()
+        if not contacts:
+            return None  # disabled or removed everywhere: the live session ends here
+        chosen = next((c for c in contacts if c.id == session.get("contact_id")), contacts[0])
+        g.portal_contacts = contacts
+        g.contact = chosen
+        g.customer = chosen.customer
+        g.shop = chosen.shop
+        return user
+    return None
+
+
+def _unauthorized():
+    target = "staff.login" if request.blueprint == "staff" else "auth.login"
+    location = url_for(target, next=request.full_path.rstrip("?")) if request.method == "GET" \
+        else url_for(target)
+    if request.headers.get("HX-Request") == "true":
+        response = redirect(location)
+        response.status_code = 401
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location)
+
+
+def start_session(user: PortalUser | StaffUser, *, contact_id: int | None = None) -> None:
+    """Log a user in on a fresh session (old session data, CSRF token included, is dropped)."""
+    session.clear()
+    login_user(user)
+    if contact_id is not None:
+        session["contact_id"] = contact_id
+
+
+def end_session() -> None:
+    logout_user()
+    session.clear()
+
+
+def is_portal_user() -> bool:
+    return current_user.is_authenticated and getattr(current_user, "kind", None) == "portal"
+
+
+def is_staff_user() -> bool:
+    return current_user.is_authenticated and getattr(current_user, "kind", None) == "staff"
+
+
+def require_portal_login():
+    """before_request guard for portal blueprints: a customer contact must be logged in."""
+    if not is_portal_user():
+        return _unauthorized()
+    return None
+
+
+def require_staff_login():
+    """before_request guard for the staff console."""
+    if not is_staff_user():
+        return _unauthorized()
+    return None
+
+
+def admin_required(view):
+    """Allow only Administrators of the current shop (Staff get 403)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not (is_staff_user() and current_user.is_admin):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def current_shop() -> Shop:
+    return g.shop
+
+
+def safe_next(target: str | None, default: str, *, forbidden_prefixes: tuple[str, ...] = ()) -> str:
+    """Return target when it is a path on this site (and not a forbidden area), else default."""
+    if not target or len(target) > 500:
+        return default
+    if any(ch in target for ch in "\\\r\n\t") or not target.startswith("/"):
+        return default
+    if target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    if any(parts.path.startswith(prefix) for prefix in forbidden_prefixes):
+        return default
+    return target

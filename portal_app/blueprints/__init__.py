@@ -1,0 +1,1 @@
+"""Feature blueprints: auth, dashboard (portal) and staff (the shop console)."""

@@ -1,0 +1,10 @@
+"""Portal dashboard."""
+
+from portal_app.blueprints.dashboard import bp
+from portal_app.rendering import render
+
+
+@bp.get("/")
+def index():
+    """Show the customer what needs attention."""
+    return render("dashboard/index.html")

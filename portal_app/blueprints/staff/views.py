@@ -1,0 +1,111 @@
+"""Staff sign-in, dashboard and the email delivery log."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal_app import outbox
+from portal_app.auth_session import end_session, is_staff_user, safe_next, start_session
+from portal_app.blueprints.auth.views import _failed, _login_ip_limit, _login_limit
+from portal_app.blueprints.staff import bp
+from portal_app.blueprints.staff.forms import StaffLoginForm
+from portal_app.extensions import db, limiter, submitted_email
+from portal_app.models import Contact, Customer, OutboundEmail
+from portal_app.rendering import render
+from portal_app.services import accounts
+from portal_app.tenancy import shop_select
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, key_func=submitted_email, methods=["POST"], deduct_when=_failed)
+def login():
+    """Log a staff member in to the console."""
+    home = url_for("staff.dashboard")
+    if is_staff_user():
+        return redirect(home)
+    form = StaffLoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate_staff(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            start_session(user)
+            target = safe_next(request.args.get("next"), home)
+            if not target.startswith("/staff"):
+                target = home
+            return redirect(target, 303)
+        form.form_errors.append("That email and password don't match a staff account.")
+    status = 422 if request.method == "POST" else 200
+    return render("staff/login.html", form=form, status=status)
+
+
+@bp.post("/logout")
+def logout():
+    """End this staff login's sessions."""
+    accounts.logout_everywhere(current_user)
+    db.session.commit()
+    end_session()
+    flash("You're logged out.", "info")
+    return redirect(url_for("staff.login"), 303)
+
+
+@bp.get("/")
+def dashboard():
+    """Show the shop's portal at a glance."""
+    contacts = db.session.execute(
+        select(
+            func.count(Contact.id),
+            func.count(Contact.activated_at),
+            func.count(Contact.invited_at),
+        ).where(Contact.shop_id == g.shop.id, Contact.portal_disabled.is_(False))
+    ).one()
+    customers = db.session.scalar(
+        select(func.count()).select_from(shop_select(Customer).subquery())
+    )
+    failed_emails = db.session.scalar(
+        select(func.count()).where(OutboundEmail.shop_id == g.shop.id,
+                                   OutboundEmail.status == OutboundEmail.FAILED)
+    )
+    return render(
+        "staff/dashboard.html",
+        customers=customers,
+        contacts_total=contacts[0],
+        contacts_active=contacts[1],
+        contacts_invited=contacts[2] - contacts[1],
+        failed_emails=failed_emails,
+    )
+
+
+@bp.get("/email-log")
+def email_log():
+    """List every message the portal sent or tried to send, filterable by status and domain."""
+    status = request.args.get("status", "")
+    domain = (request.args.get("domain") or "").strip().lower()[:254]
+    query = shop_select(OutboundEmail)
+    if status in OutboundEmail.STATUSES:
+        query = query.where(OutboundEmail.status == status)
+    else:
+        status = ""
+    if domain:
+        query = query.where(OutboundEmail.recipient_domain == domain)
+    page = db.paginate(query.order_by(OutboundEmail.id.desc()), per_page=25, error_out=False)
+    failures_by_domain = db.session.execute(
+        select(OutboundEmail.recipient_domain, func.count())
+        .where(OutboundEmail.shop_id == g.shop.id, OutboundEmail.status == OutboundEmail.FAILED)
+        .group_by(OutboundEmail.recipient_domain)
+        .order_by(func.count().desc(), OutboundEmail.recipient_domain)
+        .limit(10)
+    ).all()
+    return render(
+        "staff/email_log.html",
+        "log_results",
+        page=page,
+        status=status,
+        domain=domain,
+        statuses=OutboundEmail.STATUSES,
+        failures_by_domain=failures_by_domain,
+        show_bodies=not outbox.mail_configured(),
+        mail_server=current_app.config.get("MAIL_SERVER"),
+    )

@@ -1,0 +1,100 @@
+"""Operator commands: flask --app wsgi demo | outbox run | roles restore-admin | shop create."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal_app import outbox
+from portal_app.extensions import db
+from portal_app.models import Shop, StaffUser
+from portal_app.services import demo
+from portal_app.services.accounts import normalize_email
+from portal_app.services.passwords import hash_password, password_problem
+
+outbox_cli = AppGroup("outbox", help="The email outbox.")
+roles_cli = AppGroup("roles", help="Staff roles.")
+shop_cli = AppGroup("shop", help="Shops (tenants).")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has a shop.")
+def demo_command(if_empty: bool) -> None:
+    """Load the demo shop and print its logins."""
+    if not demo.database_is_empty():
+        if if_empty:
+            click.echo("The database already has data; demo not loaded.")
+            _print_logins()
+            return
+        raise click.ClickException("The database is not empty; the demo needs an empty one.")
+    demo.load_demo()
+    db.session.commit()
+    click.echo("Demo shop “Demo Fleet Services” loaded.")
+    _print_logins()
+
+
+def _print_logins() -> None:
+    click.echo("Demo logins (they exist only in the demo data):")
+    for role, email, password, path in demo.DEMO_LOGINS:
+        click.echo(f"  {role:<36} {email:<30} {password:<20} at {path}")
+
+
+@outbox_cli.command("run")
+@click.option("--loop", is_flag=True, help="Keep running, delivering due messages.")
+@click.option("--interval", default=15.0, show_default=True, help="Seconds between passes.")
+def outbox_run(loop: bool, interval: float) -> None:
+    """Send queued emails that are due; retry failures with back-off."""
+    if not outbox.mail_configured():
+        raise click.ClickException("MAIL_SERVER is not set: nothing can be sent.")
+    while True:
+        report = outbox.deliver()
+        click.echo(f"outbox: {report}")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@roles_cli.command("restore-admin")
+@click.argument("email")
+def restore_admin(email: str) -> None:
+    """Give a staff user the Administrator role back (support's fix for FAQ entry 9)."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))
+    if user is None:
+        raise click.ClickException(f"No staff user with email {email}.")
+    user.role = "admin"
+    user.active = True
+    db.session.commit()
+    click.echo(f"{user.email} is an Administrator of {user.shop.name} again.")
+
+
+@shop_cli.command("create")
+@click.option("--name", required=True, help="The shop's name, shown on every portal page.")
+@click.option("--slug", required=True, help="Short name used in links, e.g. acme-repair.")
+@click.option("--admin-email", required=True)
+@click.option("--admin-name", required=True)
+@click.password_option("--admin-password", help="Asked for when not given.")
+def shop_create(name: str, slug: str, admin_email: str, admin_name: str,
+                admin_password: str) -> None:
+    """Create a shop with its first Administrator (a real deployment's first step)."""
+    problem = password_problem(admin_password, email=admin_email, name=admin_name)
+    if problem:
+        raise click.ClickException(problem)
+    if db.session.scalar(select(Shop).where(Shop.slug == slug)) is not None:
+        raise click.ClickException(f"A shop with slug {slug} exists.")
+    shop = Shop(name=name, slug=slug)
+    db.session.add(shop)
+    db.session.add(StaffUser(shop=shop, email=normalize_email(admin_email), name=admin_name,
+                             role="admin", password_hash=hash_password(admin_password)))
+    db.session.commit()
+    click.echo(f"Shop {name} created; {admin_email} can log in at /staff/login.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(roles_cli)
+    app.cli.add_command(shop_cli)

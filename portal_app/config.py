@@ -1,0 +1,107 @@
+"""Settings read from the environment (and instance/config.py); secrets have no default in production."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+# Every variable the portal reads from the environment, with its default and what it does.
+# The README's configuration table is generated from the same knowledge: keep them in step.
+ENV_SETTINGS: dict[str, object] = {
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "PORTAL_BASE_URL": "http://127.0.0.1:5000",
+    "PORTAL_ENV": "production",
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "ShopView Portal <portal@localhost>",
+    "MAIL_TIMEOUT": 10,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "TRUSTED_PROXY_HOPS": 0,
+    "SESSION_COOKIE_SECURE": None,
+    "STRIPE_SECRET_KEY": "",
+    "STRIPE_PUBLISHABLE_KEY": "",
+    "STRIPE_WEBHOOK_SECRET": "",
+    "STRIPE_API_BASE": "",
+}
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+
+
+def _coerce(name: str, raw: str, default: object) -> object:
+    if isinstance(default, bool) or name == "SESSION_COOKIE_SECURE":
+        return raw.strip().lower() in _BOOL_TRUE
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, object]:
+    """Return the settings that the environment sets, converted to their types."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, object] = {}
+    for name, default in ENV_SETTINGS.items():
+        if name in environ:
+            found[name] = _coerce(name, environ[name], default)
+    return found
+
+
+def defaults(instance_path: str) -> dict[str, object]:
+    """Return the built-in defaults, before instance/config.py and the environment."""
+    settings = {name: value for name, value in ENV_SETTINGS.items() if value is not None}
+    settings.update(
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(instance_path, "portal.sqlite3"),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_HEADERS=["X-CSRFToken"],
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STRATEGY="moving-window",
+        SEND_FILE_MAX_AGE_DEFAULT=timedelta(days=365),
+        COMPRESS_MIMETYPES=["text/html", "text/css", "application/javascript", "text/javascript"],
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_BR_LEVEL=5,
+        FLASK_STATIC_DIGEST_COMPRESSION=[],
+        OUTBOX_SEND_AFTER_REQUEST=True,
+        INVITATION_TTL=timedelta(days=7),
+        RESET_TTL=timedelta(hours=1),
+    )
+    return settings
+
+
+def finalize(config: dict) -> None:
+    """Derive dependent settings and refuse to run production without its secrets."""
+    if config.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(str(config["DATABASE_URL"]))
+    env = config.get("PORTAL_ENV", "production")
+    if not config.get("SECRET_KEY"):
+        if env in ("development", "test"):
+            # dev and test only: a per-process random key (sessions end on restart).
+            config["SECRET_KEY"] = os.urandom(32).hex()
+        else:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it in the environment or instance/config.py "
+                "(PORTAL_ENV=development runs without one)."
+            )
+    base_url = str(config.get("PORTAL_BASE_URL", "")).rstrip("/")
+    config["PORTAL_BASE_URL"] = base_url
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = base_url.startswith("https://")
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config["PREFERRED_URL_SCHEME"] = "https" if base_url.startswith("https://") else "http"
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres:// and postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,45 @@
+"""Compose transactional emails and put them in the outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from flask import current_app, g, render_template
+
+from portal_app.extensions import db
+from portal_app.models import Contact, OutboundEmail, Shop
+
+SUBJECTS = {
+    "invitation": "{shop} invites you to its customer portal",
+    "password_reset": "Reset your {shop} portal password",
+    "password_changed": "Your {shop} portal password was changed",
+}
+
+
+def portal_link(endpoint: str, **values: object) -> str:
+    """Return an absolute link built from PORTAL_BASE_URL, never from the request's Host."""
+    adapter = current_app.url_map.bind("portal.invalid")
+    return current_app.config["PORTAL_BASE_URL"] + adapter.build(endpoint, values)
+
+
+def queue_email(
+    kind: str, *, recipient: str, shop: Shop | None, contact: Contact | None = None, **context
+) -> OutboundEmail:
+    """Render an email from email/<kind>.txt and .html and queue it for delivery after commit."""
+    shop_name = shop.name if shop is not None else "ShopView"
+    subject = SUBJECTS[kind].format(shop=shop_name)
+    if "\r" in subject or "\n" in subject or "\r" in recipient or "\n" in recipient:
+        raise ValueError("line breaks are not allowed in an email header")
+    context.update(shop=shop, shop_name=shop_name, contact=contact, recipient=recipient)
+    message = OutboundEmail(
+        shop_id=shop.id if shop is not None else None,
+        contact_id=contact.id if contact is not None else None,
+        kind=kind,
+        recipient=recipient,
+        recipient_domain=recipient.rsplit("@", 1)[-1].lower(),
+        subject=subject,
+        body_text=render_template(f"email/{kind}.txt", **context),
+        body_html=render_template(f"email/{kind}.html", **context),
+    )
+    db.session.add(message)
+    db.session.flush()
+    g.setdefault("outbox_ids", []).append(message.id)
+    return message

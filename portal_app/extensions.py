@@ -1,0 +1,32 @@
+"""Extension objects, created unbound here and bound to the app in create_app()."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_mail import Mail
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_static_digest import FlaskStaticDigest
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+
+from portal_app.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(render_as_batch=True, compare_type=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+mail = Mail()
+htmx = Htmx()
+compress = Compress()
+static_digest = FlaskStaticDigest()
+limiter = Limiter(key_func=get_remote_address)
+
+
+def submitted_email() -> str:
+    """Rate-limit key: the email address a form submitted, normalised."""
+    return "email:" + (request.form.get("email") or "").strip().lower()

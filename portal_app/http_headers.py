@@ -1,0 +1,56 @@
+"""Security and caching headers on every response."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, request
+
+
+def csp_nonce() -> str:
+    """Return this request's nonce for the one <style> block that carries the brand colour."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def no_referrer(response):
+    """Mark a response that shows a secret link: never cached, never sent as a referrer."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(csp_nonce)
+
+    @app.after_request
+    def set_headers(response):
+        headers = response.headers
+        style_src = "'self'"
+        if "csp_nonce" in g:
+            style_src += f" 'nonce-{g.csp_nonce}'"
+        headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; "
+            f"style-src {style_src}; img-src 'self' data:; font-src 'none'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.endpoint == "static":
+            if request.args.get("v") or _digested(request.path):
+                headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            headers.setdefault("Cache-Control", "no-cache, private")
+            headers.add("Vary", "HX-Request")
+        return response
+
+
+def _digested(path: str) -> bool:
+    """True for flask-static-digest's content-hashed names (name-<32 hex>.ext)."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    tag = stem.rsplit("-", 1)[-1]
+    return len(tag) == 32 and all(c in "0123456789abcdef" for c in tag)

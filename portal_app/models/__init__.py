@@ -1,0 +1,21 @@
+"""All models, imported here so Alembic and the app see one complete metadata."""
+
+from portal_app.models.base import Base, utcnow
+from portal_app.models.customer import Contact, Customer, Location
+from portal_app.models.outbound_email import OutboundEmail
+from portal_app.models.portal_user import PortalUser
+from portal_app.models.shop import Shop, StaffUser
+from portal_app.models.token import Token
+
+__all__ = [
+    "Base",
+    "Contact",
+    "Customer",
+    "Location",
+    "OutboundEmail",
+    "PortalUser",
+    "Shop",
+    "StaffUser",
+    "Token",
+    "utcnow",
+]

@@ -1,0 +1,70 @@
+"""The tenant (Shop) and the people who work there (StaffUser)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal_app.models.base import Base, utcnow
+
+DEFAULT_BRAND_COLOR = "#1f5f8b"
+
+
+class Shop(Base):
+    __tablename__ = "shop"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    brand_color: Mapped[str] = mapped_column(String(7), default=DEFAULT_BRAND_COLOR)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    staff: Mapped[list[StaffUser]] = relationship(back_populates="shop")
+
+    __table_args__ = (
+        CheckConstraint("length(brand_color) = 7", name="brand_color_hex"),
+    )
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_user"
+
+    ROLES = ("admin", "staff")
+    ROLE_LABELS = {"admin": "Administrator", "staff": "Staff"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10), default="staff")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    shop: Mapped[Shop] = relationship(back_populates="staff")
+
+    __table_args__ = (CheckConstraint("role IN ('admin', 'staff')", name="role_known"),)
+
+    # Flask-Login protocol: the id carries the session version, so bumping it ends every session.
+    is_authenticated = True
+    is_anonymous = False
+    kind = "staff"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def role_label(self) -> str:
+        return self.ROLE_LABELS[self.role]
+
+    def get_id(self) -> str:
+        return f"staff:{self.id}:{self.session_version}"

@@ -1,0 +1,65 @@
+"""One helper decides between the whole page and one named block of it (htmx fragment)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from markupsafe import Markup, escape
+
+from flask import Flask, g, make_response, redirect, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def wants_fragment() -> bool:
+    """True for an htmx request that is neither boosted nor a history restore."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(template: str, block: str | None = None, *, status: int = 200, **context):
+    """Render the page, or only `block` of it when htmx asked for a fragment."""
+    if block is not None and wants_fragment():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    return make_response(body, status)
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def day(value: datetime | None) -> str:
+    """Format a date as people read it: 24 Nov 2026."""
+    return value.strftime("%-d %b %Y") if value else ""
+
+
+def moment(value: datetime | None) -> str:
+    """Format a timestamp to the minute, in UTC: 24 Nov 2026 16:05 UTC."""
+    return value.strftime("%-d %b %Y %H:%M UTC") if value else ""
+
+
+def linkify(text: str | None) -> Markup:
+    """Escape text and make its http(s) links clickable."""
+    escaped = str(escape(text or ""))
+    return Markup(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(day)
+    app.add_template_filter(moment)
+    app.add_template_filter(linkify)
+
+    @app.context_processor
+    def branding():
+        shop = g.get("shop")
+        return {"shop": shop, "brand_color": shop.brand_color if shop else "#1f5f8b"}
+
+
+def see_other(location: str):
+    """Answer a successful POST: 303 for a plain form, HX-Redirect for htmx (no swap)."""
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, 303)

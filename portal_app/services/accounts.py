@@ -1,0 +1,196 @@
+"""Portal access: invitations, password resets, logins and email changes."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal_app.emails import portal_link, queue_email
+from portal_app.extensions import db
+from portal_app.models import Contact, PortalUser, StaffUser, Token, utcnow
+from portal_app.services import tokens
+from portal_app.services.passwords import hash_password, verify_password
+
+
+def normalize_email(email: str) -> str:
+    """Return the address as stored: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def invite_contact(contact: Contact) -> None:
+    """Send (or re-send) the portal invitation; a newer invitation cancels the older links."""
+    raw = tokens.issue_token(
+        Token.INVITATION,
+        email=contact.email,
+        ttl=current_app.config["INVITATION_TTL"],
+        shop_id=contact.shop_id,
+        contact_id=contact.id,
+    )
+    contact.invited_at = utcnow()
+    queue_email(
+        "invitation",
+        recipient=contact.email,
+        shop=contact.shop,
+        contact=contact,
+        link=portal_link("auth.accept_invitation", token=raw),
+        login_link=portal_link("auth.login"),
+    )
+
+
+def send_password_reset(user: PortalUser, *, contact: Contact | None = None) -> None:
+    """Email a one-hour reset link to a portal user (newer links cancel older ones)."""
+    contact = contact or _preferred_contact(user)
+    raw = tokens.issue_token(
+        Token.PASSWORD_RESET,
+        email=user.email,
+        ttl=current_app.config["RESET_TTL"],
+        shop_id=contact.shop_id if contact else None,
+        portal_user_id=user.id,
+    )
+    queue_email(
+        "password_reset",
+        recipient=user.email,
+        shop=contact.shop if contact else None,
+        contact=contact,
+        link=portal_link("auth.reset_password", token=raw),
+    )
+
+
+def send_password_reset_for_contact(contact: Contact) -> str:
+    """Staff action: reset link for an active contact, or an invitation when not active yet."""
+    user = contact.portal_user
+    if contact.portal_state == "active" and user is not None:
+        send_password_reset(user, contact=contact)
+        return "reset"
+    invite_contact(contact)
+    return "invitation"
+
+
+def request_password_reset(email: str) -> None:
+    """Self-service: send a reset link when the address has a usable login; say nothing else."""
+    user = find_portal_user(email)
+    if user is not None and user.password_hash and _preferred_contact(user) is not None:
+        send_password_reset(user)
+
+
+def find_portal_user(email: str) -> PortalUser | None:
+    return db.session.scalar(select(PortalUser).where(PortalUser.email == normalize_email(email)))
+
+
+def accessible_contacts(user: PortalUser) -> list[Contact]:
+    """Return the contacts through which a portal user may act (not disabled, still linked)."""
+    return [c for c in user.contacts if not c.portal_disabled and c.activated_at is not None]
+
+
+def _preferred_contact(user: PortalUser) -> Contact | None:
+    contacts = accessible_contacts(user)
+    return max(contacts, key=lambda c: c.activated_at) if contacts else None
+
+
+def accept_invitation(token: Token, password: str) -> PortalUser | None:
+    """Set the password for an invited contact and link it to the person's login."""
+    contact = token.contact
+    if contact is None or normalize_email(contact.email) != token.email or contact.portal_disabled:
+        return None
+    if not tokens.consume_token(token):
+        return None
+    user = find_portal_user(contact.email)
+    if user is None:
+        user = PortalUser(email=normalize_email(contact.email))
+        db.session.add(user)
+    _set_password(user, password)
+    contact.portal_user = user
+    contact.activated_at = contact.activated_at or utcnow()
+    db.session.flush()
+    return user
+
+
+def reset_password(token: Token, password: str) -> PortalUser | None:
+    """Set a new password from a reset link; end other sessions and tell the owner by email."""
+    user = token.portal_user
+    if user is None or user.email != token.email:
+        return None
+    if not tokens.consume_token(token):
+        return None
+    _set_password(user, password)
+    contact = _preferred_contact(user)
+    queue_email(
+        "password_changed",
+        recipient=user.email,
+        shop=contact.shop if contact else None,
+        contact=contact,
+        reset_link=portal_link("auth.forgot_password"),
+    )
+    return user
+
+
+def _set_password(user: PortalUser, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.session_version += 1  # every existing session (copied cookies too) ends here
+    db.session.flush()
+    tokens.revoke_tokens(portal_user_id=user.id)
+
+
+def authenticate_portal(email: str, password: str) -> PortalUser | None:
+    """Return the portal user for a correct email and password that can reach an account."""
+    user = find_portal_user(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if not accessible_contacts(user):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def authenticate_staff(email: str, password: str) -> StaffUser | None:
+    """Return the active staff user for a correct email and password."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def logout_everywhere(user: PortalUser | StaffUser) -> None:
+    """End every session of this login on the server side (copied cookies stop working)."""
+    user.session_version += 1
+
+
+def email_taken(customer_id: int, email: str, *, except_contact_id: int | None = None) -> bool:
+    stmt = select(func.count()).select_from(Contact).where(
+        Contact.customer_id == customer_id, Contact.email == normalize_email(email)
+    )
+    if except_contact_id is not None:
+        stmt = stmt.where(Contact.id != except_contact_id)
+    return db.session.scalar(stmt) > 0
+
+
+def change_contact_email(contact: Contact, new_email: str) -> bool:
+    """Change a contact's address: cancel its links, unlink the old login, invite the new one.
+
+    Return True when an invitation was sent to the new address.
+    """
+    new_email = normalize_email(new_email)
+    if new_email == contact.email:
+        return False
+    was_invited = contact.portal_state in ("invited", "active")
+    tokens.revoke_tokens(contact_id=contact.id)
+    contact.email = new_email
+    contact.portal_user = None
+    contact.activated_at = None
+    contact.invited_at = None
+    db.session.flush()
+    if was_invited and not contact.portal_disabled:
+        invite_contact(contact)
+        return True
+    return False
+
+
+def remove_contact(contact: Contact) -> None:
+    """Delete a contact; its links die with it and its login loses this account."""
+    tokens.revoke_tokens(contact_id=contact.id)
+    db.session.delete(contact)
+    db.session.flush()

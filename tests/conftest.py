@@ -1,0 +1,195 @@
+"""Fixtures: the app on a real database built by the migrations, a real SMTP server, clients."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal_app import create_app
+from portal_app.extensions import db, limiter
+from tests.mailserver import SMTPServer
+
+BASE_URL = "http://portal.test"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def _prepare_database() -> str:
+    """Return the URL of an empty test database (TEST_DATABASE_URL, or a SQLite file)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        folder = tempfile.mkdtemp(prefix="portal-test-")
+        return "sqlite:///" + os.path.join(folder, "portal.sqlite3")
+    from portal_app.config import normalize_database_url
+
+    url = normalize_database_url(url)
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                             {"n": parsed.database})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(smtp_server):
+    from flask_migrate import upgrade
+
+    database_url = _prepare_database()
+    app = create_app({
+        "TESTING": True,
+        "PORTAL_ENV": "test",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PORTAL_BASE_URL": BASE_URL,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_TIMEOUT": 5,
+        "MAIL_DEFAULT_SENDER": "Portal <portal@portal.test>",
+        "RATELIMIT_STORAGE_URI": os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://"),
+    })
+    app.test_client_class = PortalClient
+    app.jinja_env.undefined = __import__("jinja2").StrictUndefined
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request, smtp_server):
+    """Every test starts on empty tables, fresh rate limits and an empty, running SMTP server."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        limiter.reset()
+    if not smtp_server.running:
+        smtp_server.start()
+    smtp_server.mailbox.clear()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    return smtp_server.mailbox
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    from tests.factories import Factories
+
+    return Factories(app)
+
+
+@pytest.fixture
+def read(app):
+    """Run fn() in a fresh app context and return its result (for reading the database)."""
+
+    def run(fn):
+        with app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
+    return run
+
+
+class PortalClient(FlaskClient):
+    """The test client, plus CSRF-aware form posts and log-in helpers."""
+
+    def csrf_token(self) -> str:
+        for path in ("/login", "/", "/staff/"):
+            response = self.get(path)
+            if response.status_code == 200:
+                match = CSRF_RE.search(response.get_data(as_text=True))
+                if match:
+                    return match.group(1) or match.group(2)
+        raise AssertionError("no page offered a CSRF token")
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+    def login_portal(self, email: str, password: str):
+        response = self.post_form("/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+        return response
+
+    def login_staff(self, email: str, password: str):
+        response = self.post_form("/staff/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+        return response
+
+
+def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
+    """Poll until predicate() is truthy (for work done after a response closes)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on 127.0.0.1 (for Chromium)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PORTAL_BASE_URL"] = server.url  # email links lead to this server
+    yield server
+    app.config["PORTAL_BASE_URL"] = BASE_URL
+    server.shutdown()
+    thread.join(5)

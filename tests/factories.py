@@ -1,0 +1,79 @@
+"""Factories: one method per model. Each call commits in its own app context and returns a
+detached object whose columns stay readable, so tests never hold an app context while they
+make requests (a held context would share `g` and the session between requests)."""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from portal_app.extensions import db
+from portal_app.models import Contact, Customer, Location, PortalUser, Shop, StaffUser, utcnow
+from portal_app.services.passwords import hash_password
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+@lru_cache(maxsize=None)
+def password_hash(password: str = PASSWORD) -> str:
+    return hash_password(password)
+
+
+class Factories:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def _save(self, *objects):
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                session.add_all(objects)
+                session.commit()
+        return objects[0]
+
+    def shop(self, name: str | None = None, **kw) -> Shop:
+        n = next(_seq)
+        return self._save(Shop(name=name or f"Shop {n}", slug=kw.pop("slug", f"shop-{n}"), **kw))
+
+    def staff(self, shop: Shop, role: str = "staff", email: str | None = None, **kw) -> StaffUser:
+        n = next(_seq)
+        return self._save(StaffUser(
+            shop_id=shop.id, role=role, email=email or f"staff{n}@shop.example",
+            name=kw.pop("name", f"Staff {n}"), password_hash=password_hash(), **kw))
+
+    def customer(self, shop: Shop, name: str | None = None, **kw) -> Customer:
+        return self._save(Customer(shop_id=shop.id, name=name or f"Customer {next(_seq)}", **kw))
+
+    def location(self, customer: Customer, name: str | None = None, **kw) -> Location:
+        return self._save(Location(
+            shop_id=customer.shop_id, customer_id=customer.id, name=name or f"Site {next(_seq)}",
+            address=kw.pop("address", "1 Harbor Road"), **kw))
+
+    def contact(self, customer: Customer, email: str | None = None, **kw) -> Contact:
+        n = next(_seq)
+        return self._save(Contact(
+            shop_id=customer.shop_id, customer_id=customer.id,
+            name=kw.pop("name", f"Contact {n}"), email=email or f"contact{n}@cust.example", **kw))
+
+    def active_contact(self, customer: Customer, email: str | None = None,
+                       password: str = PASSWORD, **kw) -> Contact:
+        """A contact who accepted the invitation: a portal login with a known password."""
+        n = next(_seq)
+        email = email or f"contact{n}@cust.example"
+        now = utcnow()
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                user = session.query(PortalUser).filter_by(email=email).one_or_none()
+                if user is None:
+                    user = PortalUser(email=email, password_hash=password_hash(password),
+                                      password_changed_at=now)
+                    session.add(user)
+                contact = Contact(shop_id=customer.shop_id, customer_id=customer.id,
+                                  name=kw.pop("name", f"Contact {n}"), email=email,
+                                  portal_user=user, invited_at=now, activated_at=now, **kw)
+                session.add(contact)
+                session.commit()
+        return contact
