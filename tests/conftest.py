@@ -67,6 +67,7 @@ def app(smtp_server):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
         "MAIL_TIMEOUT": 5,
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail suppresses in TESTING; we want real SMTP
         "MAIL_DEFAULT_SENDER": "Portal <portal@portal.test>",
         "RATELIMIT_STORAGE_URI": os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://"),
     })
@@ -140,6 +141,14 @@ def read(app):
 
 class PortalClient(FlaskClient):
     """The test client, plus CSRF-aware form posts and log-in helpers."""
+
+    def open(self, *args, **kwargs):
+        # A real WSGI server closes every response; closing runs call_on_close callbacks
+        # (the outbox delivers there), so the test client must do the same.
+        response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
+        return response
 
     def csrf_token(self) -> str:
         for path in ("/login", "/", "/staff/"):

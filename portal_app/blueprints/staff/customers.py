@@ -59,7 +59,7 @@ def new_customer():
         db.session.commit()
         flash(f"Customer “{customer.name}” created. Add its contacts and locations.", "success")
         return see_other(url_for("staff.customer", customer_id=customer.id))
-    return render("staff/customer_form.html", "customer_form", form=form,
+    return render("staff/customer_form.html", "customer_form", form=form, customer=None,
                   status=422 if request.method == "POST" else 200)
 
 
@@ -123,7 +123,7 @@ def new_contact(customer_id: int):
                                               else ""), "success")
             return see_other(url_for("staff.customer", customer_id=found.id))
     return render("staff/contact_form.html", "contact_form", form=form, customer=found,
-                  status=422 if request.method == "POST" else 200)
+                  contact=None, status=422 if request.method == "POST" else 200)
 
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
@@ -241,7 +241,7 @@ def new_location(customer_id: int):
         flash(f"Location “{form.name.data}” added.", "success")
         return see_other(url_for("staff.customer", customer_id=found.id))
     return render("staff/location_form.html", "location_form", form=form, customer=found,
-                  status=422 if request.method == "POST" else 200)
+                  location=None, status=422 if request.method == "POST" else 200)
 
 
 @bp.route("/locations/<int:location_id>/edit", methods=["GET", "POST"])

@@ -102,7 +102,7 @@ def email_log():
         "staff/email_log.html",
         "log_results",
         page=page,
-        status=status,
+        status_filter=status,
         domain=domain,
         statuses=OutboundEmail.STATUSES,
         failures_by_domain=failures_by_domain,
