@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from portal_app import auth_session, database
+    from portal_app.request import PortalRequest
     from portal_app.extensions import (
         compress,
         csrf,
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)
+    app.request_class = PortalRequest
     compress.init_app(app)
     limiter.init_app(app)
     static_digest.init_app(app)
