@@ -41,12 +41,24 @@ def init_app(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.endpoint == "static":
-            if request.args.get("v") or _digested(request.path):
+            _buffer_file(response)
+            if _digested(request.path):
                 headers["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
             headers.setdefault("Cache-Control", "no-cache, private")
             headers.add("Vary", "HX-Request")
         return response
+
+
+def _buffer_file(response) -> None:
+    """Read a (small) static file into memory and close it, so compression after this hook
+    replaces bytes, not an open file it would never close."""
+    if response.direct_passthrough and response.status_code == 200:
+        original = response.response
+        response.direct_passthrough = False
+        response.set_data(b"".join(original))
+        if hasattr(original, "close"):
+            original.close()
 
 
 def _digested(path: str) -> bool:

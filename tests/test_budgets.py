@@ -1,0 +1,110 @@
+"""Budgets from ARCHITECTURE.md: compressed bytes per page and fragment, and SQL queries per page
+that do not grow with the number of rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.page_weight import (
+    FRAGMENT_BUDGET,
+    FULL_PAGE_BUDGET,
+    HEADER,
+    LIST_HTML_BUDGET,
+    measure,
+)
+from tests.factories import PASSWORD
+
+REPORT = Path(__file__).resolve().parent.parent / "bench" / "out" / "budgets.txt"
+
+
+def _fill(app, make, rows: int):
+    """A shop with `rows` customers, contacts on one customer and emails in the log."""
+    from portal_app.extensions import db
+    from portal_app.models import OutboundEmail
+
+    shop = make.shop("Harbor Diesel")
+    admin = make.staff(shop, role="admin")
+    customers = [make.customer(shop, f"Customer {n:03d}") for n in range(rows)]
+    first = customers[0]
+    for n in range(min(rows, 8)):
+        make.contact(first, name=f"Driver {n}")
+    contact = make.active_contact(first, name="Dana Ortiz")
+    with app.app_context():
+        for n in range(rows):
+            db.session.add(OutboundEmail(shop_id=shop.id, kind="invitation",
+                                         recipient=f"p{n}@example.com",
+                                         recipient_domain="example.com", subject="Invitation",
+                                         status="failed" if n % 3 == 0 else "sent", attempts=1,
+                                         last_error="550 Mailbox unavailable" if n % 3 == 0
+                                         else None))
+        db.session.commit()
+    return shop, admin, first, contact
+
+
+def _measure_all(app, make, rows: int):
+    shop, admin, first, contact = _fill(app, make, rows)
+    anonymous = app.test_client()
+    portal = app.test_client()
+    portal.login_portal(contact.email, PASSWORD)
+    staff = app.test_client()
+    staff.login_staff(admin.email, PASSWORD)
+    return [
+        ("page", measure(app, anonymous, "portal /login", "/login")),
+        ("page", measure(app, anonymous, "portal /forgot-password", "/forgot-password")),
+        ("page", measure(app, portal, "portal / (dashboard)", "/")),
+        ("page", measure(app, anonymous, "staff /staff/login", "/staff/login")),
+        ("page", measure(app, staff, "staff /staff/", "/staff/")),
+        ("list", measure(app, staff, f"staff customers ({rows} rows)", "/staff/customers")),
+        ("fragment", measure(app, staff, "staff customers search frag",
+                             "/staff/customers?q=customer", fragment=True)),
+        ("page", measure(app, staff, "staff customer page", f"/staff/customers/{first.id}")),
+        ("list", measure(app, staff, f"staff email log ({rows} rows)", "/staff/email-log")),
+        ("fragment", measure(app, staff, "staff email log frag", "/staff/email-log",
+                             fragment=True)),
+    ]
+
+
+@pytest.fixture
+def measured(app, make):
+    return _measure_all(app, make, rows=25)
+
+
+def test_pages_and_fragments_stay_within_budget(measured):
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(HEADER + "\n" + "\n".join(m.row() for _, m in measured) + "\n")
+    for kind, m in measured:
+        assert m.status == 200, m.label
+        if kind == "fragment":
+            assert m.html_bytes <= FRAGMENT_BUDGET, m.row()
+            continue
+        assert m.first_visit_bytes <= FULL_PAGE_BUDGET, m.row()
+        if kind == "list":
+            assert m.html_bytes <= LIST_HTML_BUDGET, m.row()
+
+
+def test_responses_are_compressed(measured):
+    for _, m in measured:
+        if m.raw_bytes > 600:
+            assert m.html_bytes < m.raw_bytes, m.row()
+
+
+def test_query_counts_do_not_grow_with_rows(app, make, read):
+    few = {m.label.split(" (")[0]: m.queries for _, m in _measure_all(app, make, rows=2)}
+    # a second shop in the same database, with many more rows
+    many = {m.label.split(" (")[0]: m.queries for _, m in _measure_all(app, make, rows=25)}
+    assert few == many
+    assert max(many.values()) <= 6, many
+
+
+def test_static_files_are_hashed_and_cached_for_a_year(client):
+    html = client.get("/login").get_data(as_text=True)
+    from bench.page_weight import ASSET_RE
+
+    assets = ASSET_RE.findall(html)
+    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable", asset
