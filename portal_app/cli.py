@@ -6,7 +6,7 @@ import time
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from portal_app import outbox
@@ -22,6 +22,7 @@ shop_cli = AppGroup("shop", help="Shops (tenants).")
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has a shop.")
 def demo_command(if_empty: bool) -> None:
     """Load the demo shop and print its logins."""

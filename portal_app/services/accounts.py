@@ -96,7 +96,7 @@ def accept_invitation(token: Token, password: str) -> PortalUser | None:
         return None
     user = find_portal_user(contact.email)
     if user is None:
-        user = PortalUser(email=normalize_email(contact.email))
+        user = PortalUser(email=normalize_email(contact.email), session_version=1)
         db.session.add(user)
     _set_password(user, password)
     contact.portal_user = user

@@ -1,0 +1,29 @@
+"""The schema is built by the Alembic migrations, and they match the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from portal_app.extensions import db
+
+
+def test_migrations_match_the_models(app):
+    with app.app_context():
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+    assert differences == [], "a model changed without a migration: flask --app wsgi db migrate"
+
+
+def test_schema_has_the_tenant_indexes(app):
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        inspector = inspect(db.engine)
+        indexed = {
+            table: {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
+            for table in ("customer", "contact", "location", "outbound_email")
+        }
+    assert ("shop_id", "name") in indexed["customer"]
+    assert ("shop_id",) in indexed["contact"]
+    assert ("customer_id",) in indexed["location"]
+    assert ("shop_id", "created_at") in indexed["outbound_email"]
