@@ -108,3 +108,19 @@ def test_static_files_are_hashed_and_cached_for_a_year(client):
         response = client.get(asset)
         assert response.status_code == 200, asset
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable", asset
+
+
+def test_contact_button_fragment_is_small(app, make):
+    shop, admin, first, _ = _fill(app, make, rows=8)
+    staff = app.test_client()
+    staff.login_staff(admin.email, PASSWORD)
+    contact = make.contact(first, name="Newcomer")
+    token = staff.csrf_token()
+    response = staff.post(f"/staff/contacts/{contact.id}/invite", data={"csrf_token": token},
+                          headers={"HX-Request": "true", "Accept-Encoding": "br"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "br"
+    assert len(response.get_data()) <= FRAGMENT_BUDGET, len(response.get_data())
+    with REPORT.open("a") as report:
+        report.write(f"{'staff contacts panel frag (10)':<34} {200:>3} "
+                     f"{len(response.get_data()):>7,}\n")
