@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["SESSION_COOKIE_SECURE"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.path.startswith(("/invite/", "/reset/")):
+            no_referrer(response)  # error pages at a secret link must not leak it either
         if request.endpoint == "static":
             _buffer_file(response)
             if _digested(request.path):

@@ -178,6 +178,8 @@ def change_contact_email(contact: Contact, new_email: str) -> bool:
         return False
     was_invited = contact.portal_state in ("invited", "active")
     tokens.revoke_tokens(contact_id=contact.id)
+    if contact.portal_user_id is not None:
+        tokens.revoke_tokens(kind=Token.PASSWORD_RESET, portal_user_id=contact.portal_user_id)
     contact.email = new_email
     contact.portal_user = None
     contact.activated_at = None

@@ -34,8 +34,8 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
     hints = [part for part in (email, email.split("@")[0], name) if part]
-    # zxcvbn looks at the first 100 characters: longer passphrases are strong by length alone.
-    result = zxcvbn(password[:100], user_inputs=hints)
+    # zxcvbn takes at most 72 characters: longer passphrases are strong by length alone.
+    result = zxcvbn(password[:72], user_inputs=hints)
     if result["score"] < 2:
         warning = result["feedback"].get("warning") or "It is too easy to guess."
         return f"{warning.rstrip('.')}. Choose a less common password."

@@ -160,7 +160,7 @@ def _after_contact_action(contact: Contact, message: str, category: str = "succe
 
 @bp.post("/contacts/<int:contact_id>/invite")
 @limiter.limit(lambda: "60 per hour")
-@limiter.limit(_invite_limit, key_func=_contact_key)
+@limiter.shared_limit(_invite_limit, scope="contact-invitation", key_func=_contact_key)
 def invite_contact(contact_id: int):
     """Send or re-send the portal invitation."""
     contact = shop_get_or_404(Contact, contact_id)
@@ -179,7 +179,7 @@ def invite_contact(contact_id: int):
 
 @bp.post("/contacts/<int:contact_id>/password-reset")
 @limiter.limit(lambda: "60 per hour")
-@limiter.limit(_invite_limit, key_func=_contact_key)
+@limiter.shared_limit(_invite_limit, scope="contact-invitation", key_func=_contact_key)
 def reset_contact_password(contact_id: int):
     """Email the contact a password reset link (an invitation if they never set one)."""
     contact = shop_get_or_404(Contact, contact_id, joinedload(Contact.portal_user))

@@ -1,0 +1,168 @@
+"""Every portal and staff page at desktop (1280x800) and phone (360x640) size, saved as
+full-page PNGs under screenshots/ (git-ignored) for a person to look at.
+
+Per page the test also checks what a screenshot cannot show by itself: the right page was
+reached (its heading), nothing is wider than the screen, htmx loaded, and the console stayed
+free of errors (a Content-Security-Policy violation is a console error).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, login_portal, login_staff
+from tests.conftest import wait_for
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+PASSPHRASE = "lantern orbit cactus harbor"
+
+
+class Camera:
+    """Screenshot pages and note every problem, so one run reports all of them at once."""
+
+    def __init__(self, watch_class) -> None:
+        self.watch_class = watch_class
+        self.watches: dict[int, object] = {}
+        self.problems: list[str] = []
+        self.count = 0
+        SCREENSHOTS.mkdir(exist_ok=True)
+
+    def watch(self, page):
+        self.watches[id(page)] = watch = self.watch_class(page)
+        return watch
+
+    def shoot(self, page, size: str, name: str, heading: str | re.Pattern) -> None:
+        where = f"{name} ({size})"
+        watch = self.watches[id(page)]
+        try:
+            expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        except AssertionError as error:
+            self.problems.append(f"{where}: wrong page at {page.url}: {str(error)[:300]}")
+        width = SIZES[size]["viewport"]["width"]
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wide = page.evaluate("""(w) => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w + 0.5)
+                .slice(0, 5).map(e => e.tagName.toLowerCase()
+                    + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''))""",
+                                 width)
+            self.problems.append(f"{where}: horizontal overflow, scrollWidth {scroll_width} > "
+                                 f"{width}; widest: {wide}")
+        if page.evaluate("typeof window.htmx") != "object":
+            self.problems.append(f"{where}: htmx did not load")
+        self.problems.extend(f"{where}: {error}" for error in watch.take())
+        watch.expected_statuses.clear()
+        self.count += 1
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
+
+
+def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbox, read):
+    shop = make.shop("Harbor Diesel Service", slug="harbor-diesel")
+    admin = make.staff(shop, role="admin", name="Ava Alvarez")
+    acme = make.customer(shop, "Acme Logistics", account_number="C-1001")
+    birch = make.customer(shop, "Birch Construction & Earthworks Ltd", account_number="C-1002")
+    for name in ("Cedar Farms", "Delta Marine Services", "Evergreen Landscaping"):
+        make.customer(shop, name)
+    make.location(acme, "North yard", address="12 Harbor Road, Portsmouth")
+    make.location(acme, "Depot", address="")
+    dana = make.contact(acme, name="Dana Ortiz", email="dana.ortiz@acme-logistics.example",
+                        phone="+1 555 0100", is_billing=True)
+    lee = make.contact(acme, name="Lee Park", email="lee@bounce.example")
+    make.contact(acme, name="Morgan Featherstonehaugh-Whittington",
+                 email="morgan.featherstonehaugh-whittington@accounts-payable.acme-logistics"
+                       ".example")
+    sam_email = "sam.rivera@example.com"  # a contact of two customers
+    make.active_contact(acme, email=sam_email, name="Sam Rivera")
+    make.active_contact(birch, email=sam_email, name="Sam Rivera")
+    mailbox.refused.add(lee.email)  # the email log then shows a failure too
+
+    camera = Camera(watch)
+    staff_pages, anon_pages, sam_pages = {}, {}, {}
+    for size, options in SIZES.items():
+        for pages in (staff_pages, anon_pages, sam_pages):
+            pages[size] = new_context(**options).new_page()
+            camera.watch(pages[size])
+
+    # Logged out.
+    for size, page in anon_pages.items():
+        page.goto("/login")
+        camera.shoot(page, size, "portal-01-login", "Log in")
+        page.goto("/forgot-password")
+        camera.shoot(page, size, "portal-02-forgot-password", "Forgot your password?")
+    for size, page in staff_pages.items():
+        page.goto("/staff/login")
+        camera.shoot(page, size, "staff-01-login", "Staff log in")
+        login_staff(page, admin.email)
+
+    # Staff invites Dana (delivered) and Lee (refused by the mail server: failed).
+    page = staff_pages["desktop"]
+    page.goto(f"/staff/customers/{acme.id}")
+    for contact in (dana, lee):
+        row = page.locator("#contacts .contact", has_text=contact.name)
+        row.get_by_role("button", name="Send portal invitation").click()
+        expect(row.locator(".state")).to_contain_text("Invited on")
+    messages = wait_for(lambda: mailbox.to(dana.email), timeout=10)
+    assert messages, "the invitation did not reach the SMTP server"
+    link = re.search(r"https?://\S+/invite/\S+", messages[0].text).group(0)
+    assert wait_for(lambda: read(lambda: _failed_count()) == 1, timeout=10)
+
+    for size, page in staff_pages.items():
+        page.goto("/staff/")
+        camera.shoot(page, size, "staff-02-dashboard", "Harbor Diesel Service")
+        page.goto("/staff/customers")
+        camera.shoot(page, size, "staff-03-customers", "Customers")
+        page.goto(f"/staff/customers/{acme.id}")
+        camera.shoot(page, size, "staff-04-customer", "Acme Logistics")
+        page.goto(f"/staff/customers/{acme.id}/contacts/new")
+        page.get_by_label("Email").fill("not an address")
+        camera.watches[id(page)].expected_statuses.add(422)
+        page.get_by_role("button", name="Add contact").click()
+        expect(page.locator(".field.has-error")).to_have_count(2)
+        camera.shoot(page, size, "staff-05-new-contact-error", "New contact")
+        page.goto("/staff/email-log")
+        camera.shoot(page, size, "staff-06-email-log", "Email log")
+
+    # The invitation link: unused, then used.
+    for size, page in anon_pages.items():
+        page.goto(link)
+        camera.shoot(page, size, "portal-03-invite", "Welcome to Harbor Diesel Service")
+    accept = new_context().new_page()
+    accept.goto(link)
+    accept.get_by_label("New password").fill(PASSPHRASE)
+    accept.get_by_label("Confirm password").fill(PASSPHRASE)
+    accept.get_by_role("button", name="Set password").click()
+    expect(accept.get_by_role("heading", level=1)).to_have_text("Hello, Dana")
+    for size, page in anon_pages.items():
+        camera.watches[id(page)].expected_statuses.add(410)
+        assert page.goto(link).status == 410
+        camera.shoot(page, size, "portal-04-invite-used",
+                     "This invitation link has already been used")
+
+    # Sam, a contact of two customers: the account choice, then the dashboard.
+    for size, page in sam_pages.items():
+        login_portal(page, sam_email)
+        expect(page).to_have_url(re.compile(r"/accounts\?next="))
+        camera.shoot(page, size, "portal-05-accounts", "Choose an account")
+        page.get_by_role("button", name=re.compile("Birch Construction")).click()
+        expect(page).to_have_url(f"{live_server.url}/")
+        camera.shoot(page, size, "portal-06-dashboard", "Hello, Sam")
+
+    assert camera.count == 24
+    assert not camera.problems, "\n".join(camera.problems)
+
+
+def _failed_count() -> int:
+    from sqlalchemy import func, select
+
+    from portal_app.extensions import db
+    from portal_app.models import OutboundEmail
+
+    return db.session.scalar(select(func.count()).where(
+        OutboundEmail.status == OutboundEmail.FAILED))

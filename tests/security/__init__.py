@@ -1,0 +1,1 @@
+"""Security and reliability tests: one module per section of docs/SECURITY.md."""

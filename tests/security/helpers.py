@@ -1,0 +1,171 @@
+"""Shared helpers of the security tests: a two-shop world, principals, links from emails."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy import delete, update
+
+from portal_app.extensions import db
+from portal_app.models import Contact, Token
+from portal_app.services import tokens
+from tests.conftest import CSRF_RE, wait_for
+from tests.factories import PASSWORD
+
+HTMX = {"HX-Request": "true"}
+BASE_URL = "http://portal.test"
+
+# Principals of SECURITY.md ("Principals used by the access-control matrix").
+ANON = "anonymous"
+A1 = "customer_a1"
+A2 = "customer_a2"
+B = "customer_b"
+STAFF_S1 = "staff_s1"
+ADMIN_S1 = "admin_s1"
+ADMIN_S2 = "admin_s2"
+DISABLED = "disabled_portal_user"
+REMOVED = "removed_contact_user"
+PRINCIPALS = (ANON, A1, A2, B, STAFF_S1, ADMIN_S1, ADMIN_S2, DISABLED, REMOVED)
+
+
+def commit(app, fn: Callable[[], object]):
+    """Run fn() in a short app context, commit, and return its result (tests hold no context)."""
+    with app.app_context():
+        try:
+            result = fn()
+            db.session.commit()
+            return result
+        finally:
+            db.session.remove()
+
+
+def set_contact(app, contact_id: int, **values) -> None:
+    commit(app, lambda: db.session.execute(
+        update(Contact).where(Contact.id == contact_id).values(**values)))
+
+
+def delete_contact(app, contact_id: int) -> None:
+    commit(app, lambda: db.session.execute(delete(Contact).where(Contact.id == contact_id)))
+
+
+def issue_invitation(app, contact: Contact) -> str:
+    """Create a live invitation token for a contact directly (no email); return it raw."""
+    return commit(app, lambda: tokens.issue_token(
+        Token.INVITATION, email=contact.email, ttl=app.config["INVITATION_TTL"],
+        shop_id=contact.shop_id, contact_id=contact.id))
+
+
+def issue_reset(app, contact: Contact) -> str:
+    """Create a live password-reset token for an active contact's login; return it raw."""
+    return commit(app, lambda: tokens.issue_token(
+        Token.PASSWORD_RESET, email=contact.email, ttl=app.config["RESET_TTL"],
+        shop_id=contact.shop_id, portal_user_id=contact.portal_user_id))
+
+
+def csrf_from(response) -> str:
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, "the page carries no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def link_in(mailbox, address: str, kind: str = "invite", index: int = -1,
+            count: int = 1) -> str:
+    """Return the path of the index-th /invite/ or /reset/ link mailed to address."""
+    messages = wait_for(lambda: len(mailbox.to(address)) >= count and mailbox.to(address))
+    assert messages, f"no email reached {address}"
+    found = [m for m in messages if f"/{kind}/" in m.text]
+    assert found, f"no /{kind}/ link mailed to {address}"
+    url = re.search(rf"(\S+/{kind}/[\w-]+)", found[index].text).group(1)
+    assert url.startswith(BASE_URL + "/"), url
+    return url[len(BASE_URL):]
+
+
+def strip_volatile(html: str) -> str:
+    """Drop what differs between two renders of one page: CSRF tokens and CSP nonces."""
+    html = re.sub(r'(name="csrf_token" type="hidden" value=")[^"]+', r"\1CSRF", html)
+    html = re.sub(r'("X-CSRFToken": ")[^"]+', r"\1CSRF", html)
+    return re.sub(r'nonce="[^"]+"', 'nonce="NONCE"', html)
+
+
+@dataclass
+class World:
+    """Shops S1 and S2 with the principals of the access-control matrix."""
+
+    app: object
+    s1: object
+    s2: object
+    customer_a1: object
+    customer_a2: object
+    customer_b: object
+    a1: object  # active contacts (their portal logins use factories.PASSWORD)
+    a2: object
+    b: object
+    staff_s1: object
+    admin_s1: object
+    admin_s2: object
+    location_a1: object
+    pending_a1: object  # a contact of customer A1 not invited yet
+    disabled: object  # active contact of customer A1, to be disabled after logging in
+    removed: object  # active contact of customer A1, to be deleted after logging in
+    s2_location: object = None
+    extra: dict = field(default_factory=dict)
+
+    def client(self, principal: str):
+        """A browser logged in as principal (the disabled/removed ones lose access after)."""
+        client = self.app.test_client()
+        if principal == ANON:
+            return client
+        if principal in (STAFF_S1, ADMIN_S1, ADMIN_S2):
+            client.login_staff(getattr(self, principal).email, PASSWORD)
+            return client
+        contact = {A1: self.a1, A2: self.a2, B: self.b, DISABLED: self.disabled,
+                   REMOVED: self.removed}[principal]
+        client.login_portal(contact.email, PASSWORD)
+        if principal == DISABLED:
+            set_contact(self.app, contact.id, portal_disabled=True)
+        elif principal == REMOVED:
+            delete_contact(self.app, contact.id)
+        return client
+
+
+def representative_url(app, world: World, rule, tokens: dict) -> str:
+    """A URL for rule whose ids are S1 / customer A1 objects (tokens: endpoint -> raw token)."""
+    values = {}
+    for name in rule.arguments:
+        if name == "customer_id":
+            values[name] = world.customer_a1.id
+        elif name == "contact_id":
+            values[name] = world.a1.id
+        elif name == "location_id":
+            values[name] = world.location_a1.id
+        elif name == "token":
+            values[name] = tokens[rule.endpoint]
+        else:
+            raise AssertionError(f"{rule.endpoint}: no representative value for <{name}>; "
+                                 "add one to tests/security/helpers.py:representative_url()")
+    return app.url_map.bind("localhost").build(rule.endpoint, values)
+
+
+def build_world(app, make) -> World:
+    s1 = make.shop("Harbor Diesel", slug="harbor-diesel")
+    s2 = make.shop("Summit Fleet", slug="summit-fleet")
+    customer_a1 = make.customer(s1, "Acme Logistics")
+    customer_a2 = make.customer(s1, "Birch Construction")
+    customer_b = make.customer(s2, "Cedar Haulage")
+    return World(
+        app=app, s1=s1, s2=s2,
+        customer_a1=customer_a1, customer_a2=customer_a2, customer_b=customer_b,
+        a1=make.active_contact(customer_a1, email="a1@acme.example", name="Ann One"),
+        a2=make.active_contact(customer_a2, email="a2@birch.example", name="Abe Two"),
+        b=make.active_contact(customer_b, email="b@cedar.example", name="Bea Bee"),
+        staff_s1=make.staff(s1, role="staff", email="staff@harbor.example"),
+        admin_s1=make.staff(s1, role="admin", email="admin@harbor.example"),
+        admin_s2=make.staff(s2, role="admin", email="admin@summit.example"),
+        location_a1=make.location(customer_a1, "North yard"),
+        pending_a1=make.contact(customer_a1, email="pending@acme.example", name="Pat Pending"),
+        disabled=make.active_contact(customer_a1, email="off@acme.example", name="Dee Off"),
+        removed=make.active_contact(customer_a1, email="gone@acme.example", name="Reed Gone"),
+        s2_location=make.location(customer_b, "South yard"),
+    )
