@@ -259,7 +259,24 @@ def test_staff_gets_403_on_admin_only_actions(app, make):
         assert RULES[endpoint][STAFF_S1] == FORBIDDEN, endpoint
         assert RULES[endpoint][ADMIN_S2] in (NOT_FOUND, RULES[endpoint][ADMIN_S1]), endpoint
     if not admin_only:
-        pytest.skip("no admin-only route exists yet (portal settings, roles: not built)")
+        # No admin-only route exists yet: check the guard every such route will use.
+        from flask_login import login_user
+        from werkzeug.exceptions import Forbidden
+
+        from portal_app.auth_session import admin_required
+        from portal_app.extensions import db
+        from portal_app.models import StaffUser
+
+        shop = make.shop()
+        staff_id, admin_id = make.staff(shop).id, make.staff(shop, role="admin").id
+        guarded = admin_required(lambda: "settings")
+        with app.test_request_context("/staff/settings"):
+            login_user(db.session.get(StaffUser, staff_id))
+            with pytest.raises(Forbidden):
+                guarded()
+        with app.test_request_context("/staff/settings"):
+            login_user(db.session.get(StaffUser, admin_id))
+            assert guarded() == "settings"
 
 
 def _customer_ids(html: str) -> set[int]:
