@@ -83,6 +83,21 @@ def _is_permanent(error: Exception) -> bool:
     return False
 
 
+def describe_error(error: Exception) -> str:
+    """Say in plain words why a message was not delivered (staff read this in the log)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(error.recipients.values()))
+        text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        return f"Refused by the recipient's mail server ({code} {text})"
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error
+        text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+        return f"The mail server answered {error.smtp_code} {text}"
+    if isinstance(error, (OSError, smtplib.SMTPServerDisconnected)):
+        return f"Could not reach the mail server ({type(error).__name__}: {error}); will retry"
+    return f"{type(error).__name__}: {error}"
+
+
 def _send_one(message_id: int, report: DeliveryReport) -> None:
     message = db.session.get(OutboundEmail, message_id)
     if message is None or message.status != OutboundEmail.QUEUED:
@@ -98,7 +113,7 @@ def _send_one(message_id: int, report: DeliveryReport) -> None:
     try:
         mail.send(outgoing)
     except (smtplib.SMTPException, OSError, socket.timeout) as error:
-        message.last_error = f"{type(error).__name__}: {error}"[:1000]
+        message.last_error = describe_error(error)[:1000]
         message.locked_until = None
         if _is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
             message.status = OutboundEmail.FAILED
