@@ -170,3 +170,13 @@ def test_shop_create_command_refuses_weak_password(runner, read):
                              "--admin-password", NEW_PASSWORD])
     assert ok.exit_code == 0, ok.output
     assert read(lambda: db.session.scalar(select(Shop.name))) == "Harbor"
+
+
+def test_invitation_to_an_existing_login_tells_about_the_new_password(app, client, make,
+                                                                      mailbox):
+    shop = make.shop("Harbor Diesel")
+    make.active_contact(make.customer(shop, "Acme"), email="dana@acme.example")
+    contact, link = _invite(app, make, mailbox, email="dana@acme.example")
+    client.post_form(link, {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    assert wait_for(lambda: [m for m in mailbox.to("dana@acme.example") if "changed" in m.subject])
+

@@ -95,10 +95,15 @@ def accept_invitation(token: Token, password: str) -> PortalUser | None:
     if not tokens.consume_token(token):
         return None
     user = find_portal_user(contact.email)
+    had_password = user is not None and user.password_hash is not None
     if user is None:
         user = PortalUser(email=normalize_email(contact.email), session_version=1)
         db.session.add(user)
     _set_password(user, password)
+    if had_password:
+        # the person's existing login (at another customer) got a new password: tell them
+        queue_email("password_changed", recipient=user.email, shop=contact.shop,
+                    contact=contact, reset_link=portal_link("auth.forgot_password"))
     contact.portal_user = user
     contact.activated_at = contact.activated_at or utcnow()
     db.session.flush()
