@@ -114,21 +114,23 @@ def watch():
     return ConsoleWatch
 
 
-def login_staff(page, email: str, password: str = PASSWORD) -> None:
-    from playwright.sync_api import expect
-
-    page.goto("/staff/login")
+def _log_in(page, path: str, email: str, password: str) -> None:
+    """Fill the login form at path as a person would and press "Log in"."""
+    page.goto(path)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def login_staff(page, email: str, password: str = PASSWORD) -> None:
+    from playwright.sync_api import expect
+
+    _log_in(page, "/staff/login", email, password)
     expect(page).to_have_url(re.compile(r"/staff/$"))
 
 
 def login_portal(page, email: str, password: str = PASSWORD) -> None:
     from playwright.sync_api import expect
 
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    _log_in(page, "/login", email, password)
     expect(page).not_to_have_url(re.compile(r"/login"))
