@@ -63,10 +63,16 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal_app.blueprints.auth import bp as auth_bp
     from portal_app.blueprints.dashboard import bp as dashboard_bp
+    from portal_app.blueprints.invoices import bp as invoices_bp
+    from portal_app.blueprints.payments import bp as payments_bp
+    from portal_app.blueprints.payments import webhooks as webhooks_bp
     from portal_app.blueprints.staff import bp as staff_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(invoices_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(staff_bp)
 
 

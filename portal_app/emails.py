@@ -11,6 +11,9 @@ SUBJECTS = {
     "invitation": "{shop} invites you to its customer portal",
     "password_reset": "Reset your {shop} portal password",
     "password_changed": "Your {shop} portal password was changed",
+    "invoice_issued": "New invoice from {shop}",
+    "payment_receipt": "Payment received by {shop}: thank you",
+    "payment_failed": "Your payment to {shop} did not go through",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from markupsafe import Markup, escape
 
@@ -29,7 +29,7 @@ def render(template: str, block: str | None = None, *, status: int = 200, **cont
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-def day(value: datetime | None) -> str:
+def day(value: date | datetime | None) -> str:
     """Format a date as people read it: 24 Nov 2026."""
     return value.strftime("%-d %b %Y") if value else ""
 
@@ -46,6 +46,11 @@ def linkify(text: str | None) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    from portal_app.models import STATUS_LABELS
+    from portal_app.services.invoices import money
+
+    app.add_template_filter(money)
+    app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
     app.add_template_filter(day)
     app.add_template_filter(moment)
     app.add_template_filter(linkify)

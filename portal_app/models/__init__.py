@@ -2,6 +2,14 @@
 
 from portal_app.models.base import Base, utcnow
 from portal_app.models.customer import Contact, Customer, Location
+from portal_app.models.invoice import (
+    STATUS_LABELS,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentSettings,
+    StripeEvent,
+)
 from portal_app.models.outbound_email import OutboundEmail
 from portal_app.models.portal_user import PortalUser
 from portal_app.models.shop import Shop, StaffUser
@@ -11,11 +19,17 @@ __all__ = [
     "Base",
     "Contact",
     "Customer",
+    "Invoice",
+    "InvoiceLine",
     "Location",
     "OutboundEmail",
+    "Payment",
+    "PaymentSettings",
     "PortalUser",
     "Shop",
+    "STATUS_LABELS",
     "StaffUser",
+    "StripeEvent",
     "Token",
     "utcnow",
 ]

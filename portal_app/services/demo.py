@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from portal_app.extensions import db
-from portal_app.models import Contact, Customer, Location, PortalUser, Shop, StaffUser, utcnow
+from portal_app.models import (
+    Contact,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Location,
+    Payment,
+    PaymentSettings,
+    PortalUser,
+    Shop,
+    StaffUser,
+    utcnow,
+)
 from portal_app.services.accounts import invite_contact
 from portal_app.services.passwords import hash_password
 
@@ -67,4 +81,39 @@ def load_demo() -> Shop:
     db.session.add(ben)
     db.session.flush()
     invite_contact(ben)
+    load_demo_invoices(shop, acme)
     return shop
+
+
+def load_demo_invoices(shop: Shop, customer: Customer) -> None:
+    """Invoices of every status for Acme Logistics: open, overdue, paid, void, and a draft."""
+    today = utcnow().date()
+    db.session.add(PaymentSettings(shop_id=shop.id, stripe_state="not_connected",
+                                   bank_transfer_enabled=True, invoice_notifications=True,
+                                   pay_instead_text="Mail a check to Demo Fleet Services, "
+                                   "1200 Harbor Road, Oakland, CA 94607, or call "
+                                   "(510) 555-0100 to pay by phone."))
+    specs = [  # number, issued days ago, due in days, state, lines (description, qty, cents)
+        ("INV-0001", 60, -30, "open", [("Brake service, unit T-101", 1, 48000),
+                                       ("Brake pads (axle set)", 2, 12950)]),
+        ("INV-0002", 12, 18, "open", [("DOT annual inspection", 3, 18500)]),
+        ("INV-0003", 45, -15, "open", [("Oil and filter change", 4, 9800)]),
+        ("INV-0004", 30, 0, "void", [("Duplicate of INV-0003", 1, 9800)]),
+        ("INV-0005", 2, 28, "open", [("Tire rotation", 2, 6500), ("Wheel alignment", 1, 14900)]),
+        ("INV-0006", 0, 30, "draft", [("Coolant flush (draft)", 1, 21000)]),
+    ]
+    for number, ago, due_in, state, lines in specs:
+        invoice = Invoice(shop_id=shop.id, customer_id=customer.id, number=number, state=state,
+                          issued_on=None if state == "draft" else today - timedelta(days=ago),
+                          due_on=None if state == "draft" else today + timedelta(days=due_in),
+                          void_reason="Issued twice by mistake." if state == "void" else None,
+                          lines=[InvoiceLine(position=i, description=d, quantity=q,
+                                             unit_price_cents=c)
+                                 for i, (d, q, c) in enumerate(lines)])
+        db.session.add(invoice)
+    db.session.flush()
+    paid = db.session.scalar(select(Invoice).where(Invoice.shop_id == shop.id,
+                                                   Invoice.number == "INV-0003"))
+    db.session.add(Payment(shop_id=shop.id, invoice_id=paid.id, amount_cents=39200,
+                           method="check", status="succeeded", reference="Check 10422",
+                           paid_on=today - timedelta(days=20)))

@@ -1,0 +1,92 @@
+"""Portal invoice pages. Status is computed from the invoice and its payments on every request."""
+
+from __future__ import annotations
+
+from flask import abort, g, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal_app.blueprints.invoices import bp
+from portal_app.extensions import db
+from portal_app.models import Invoice
+from portal_app.rendering import render
+from portal_app.services import stripe_gateway
+from portal_app.services.invoices import payment_settings, today
+from portal_app.services.payments import failure_advice
+from portal_app.tenancy import customer_select
+
+FILTERS = ("unpaid", "overdue", "processing", "paid", "void")
+PER_PAGE = 25
+
+
+def portal_invoices():
+    """The current customer's invoices, drafts excluded."""
+    return customer_select(Invoice).where(Invoice.state != "draft")
+
+
+def portal_invoice_or_404(invoice_id: int, *options) -> Invoice:
+    found = db.session.scalar(portal_invoices().where(Invoice.id == invoice_id).options(*options))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("")
+def index():
+    """The customer's invoices, newest first, filtered by status."""
+    wanted = request.args.get("status", "")
+    wanted = wanted if wanted in FILTERS else ""
+    day = today()
+    query = portal_invoices()
+    if wanted:
+        query = query.where(Invoice.status_expression(day) == wanted)
+    page = db.paginate(query.order_by(Invoice.issued_on.desc(), Invoice.id.desc()),
+                       per_page=PER_PAGE, error_out=False)
+    methods = stripe_gateway.payment_methods(payment_settings(g.shop))
+    return render("invoices/index.html", "results", page=page, wanted=wanted, today=day,
+                  methods=methods, filters=FILTERS)
+
+
+def _detail_context(invoice: Invoice) -> dict:
+    settings = payment_settings(g.shop)
+    methods = stripe_gateway.payment_methods(settings)
+    last = invoice.payments[-1] if invoice.payments else None
+    failed = last if last is not None and last.status == "failed" else None
+    return {"invoice": invoice, "today": today(), "methods": methods, "settings": settings,
+            "failed_payment": failed, "advice": failure_advice(failed),
+            "bank_unusable": failed is not None and failed.method == "ach"
+            and stripe_gateway.is_ach_unusable(failed.failure_code),
+            "payments": [p for p in invoice.payments if p.status not in ("pending", "canceled")]}
+
+
+@bp.get("/<int:invoice_id>")
+def detail(invoice_id: int):
+    """One invoice: lines, payments, amount due and how to pay it."""
+    invoice = portal_invoice_or_404(invoice_id, selectinload(Invoice.lines),
+                                    selectinload(Invoice.payments))
+    return render("invoices/detail.html", "payment_panel", **_detail_context(invoice))
+
+
+@bp.get("/<int:invoice_id>/print")
+def print_view(invoice_id: int):
+    """The invoice on paper: no navigation, a print stylesheet."""
+    invoice = portal_invoice_or_404(invoice_id, selectinload(Invoice.lines),
+                                    selectinload(Invoice.payments))
+    payments = [p for p in invoice.payments if p.status == "succeeded"]
+    return render("invoices/print.html", invoice=invoice, today=today(), payments=payments)
+
+
+def open_invoice_summary() -> dict:
+    """Counts and amounts for the dashboard card, in one query."""
+    day = today()
+    inner = portal_invoices().with_only_columns(
+        Invoice.status_expression(day).label("status"),
+        (Invoice.total_cents - Invoice.paid_cents).label("due")).subquery()
+    rows = db.session.execute(
+        select(inner.c.status, db.func.count(), db.func.coalesce(db.func.sum(inner.c.due), 0))
+        .where(inner.c.status.in_(("unpaid", "overdue", "processing")))
+        .group_by(inner.c.status)).all()
+    summary = {"unpaid": (0, 0), "overdue": (0, 0), "processing": (0, 0)}
+    summary.update({status: (count, due) for status, count, due in rows})
+    return summary
+
