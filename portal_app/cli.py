@@ -1,4 +1,5 @@
-"""Operator commands: flask --app wsgi demo | outbox run | roles restore-admin | shop create."""
+"""Operator commands: flask --app wsgi demo | outbox run | roles restore-admin | shop create |
+stripe sync."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from portal_app.services.passwords import hash_password, password_problem
 outbox_cli = AppGroup("outbox", help="The email outbox.")
 roles_cli = AppGroup("roles", help="Staff roles.")
 shop_cli = AppGroup("shop", help="Shops (tenants).")
+stripe_cli = AppGroup("stripe", help="Stripe payments.")
 
 
 @click.command("demo")
@@ -99,3 +101,15 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(roles_cli)
     app.cli.add_command(shop_cli)
+    app.cli.add_command(stripe_cli)
+
+
+@stripe_cli.command("sync")
+def stripe_sync() -> None:
+    """Ask Stripe about every payment still pending or processing, and apply the answer."""
+    from portal_app.services.payments import sync_open_payments
+
+    results = sync_open_payments()
+    for line in results:
+        click.echo(line)
+    click.echo(f"{len(results)} checkout session(s) checked.")

@@ -27,6 +27,8 @@ ENV_SETTINGS: dict[str, object] = {
     "STRIPE_PUBLISHABLE_KEY": "",
     "STRIPE_WEBHOOK_SECRET": "",
     "STRIPE_API_BASE": "",
+    "STRIPE_MAX_NETWORK_RETRIES": 2,
+    "STRIPE_TIMEOUT": 10,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

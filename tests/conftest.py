@@ -17,6 +17,8 @@ from portal_app.extensions import db, limiter
 from tests.mailserver import SMTPServer
 
 BASE_URL = "http://portal.test"
+STRIPE_WEBHOOK_SECRET = "whsec_test_portal"
+UNREACHABLE_STRIPE = "http://127.0.0.1:9"  # nothing listens: no test reaches the real Stripe
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
@@ -54,6 +56,30 @@ def smtp_server():
 
 
 @pytest.fixture(scope="session")
+def stripe_server():
+    """The fake Stripe HTTP server (tests/fakes/) that the real stripe library talks to."""
+    import stripe
+
+    from tests.fakes.stripe_server import FakeStripe
+
+    stripe.enable_telemetry = False
+    with FakeStripe(webhook_secret=STRIPE_WEBHOOK_SECRET) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_stripe(app, stripe_server):
+    """The fake Stripe, emptied for this test, with the app pointed at it."""
+    stripe_server.reset()
+    stripe_server.webhook_url = None
+    app.config["STRIPE_API_BASE"] = stripe_server.url
+    app.extensions.pop("stripe_client", None)
+    yield stripe_server
+    app.config["STRIPE_API_BASE"] = UNREACHABLE_STRIPE
+    app.extensions.pop("stripe_client", None)
+
+
+@pytest.fixture(scope="session")
 def app(smtp_server):
     from flask_migrate import upgrade
 
@@ -70,6 +96,11 @@ def app(smtp_server):
         "MAIL_SUPPRESS_SEND": False,  # Flask-Mail suppresses in TESTING; we want real SMTP
         "MAIL_DEFAULT_SENDER": "Portal <portal@portal.test>",
         "RATELIMIT_STORAGE_URI": os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://"),
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_API_BASE": UNREACHABLE_STRIPE,  # fake_stripe points it at the fake
+        "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+        "STRIPE_TIMEOUT": 2,
     })
     app.test_client_class = PortalClient
     app.jinja_env.undefined = __import__("jinja2").StrictUndefined

@@ -5,13 +5,26 @@ make requests (a held context would share `g` and the session between requests).
 from __future__ import annotations
 
 import itertools
+from datetime import date, timedelta
 from functools import lru_cache
 
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from portal_app.extensions import db
-from portal_app.models import Contact, Customer, Location, PortalUser, Shop, StaffUser, utcnow
+from portal_app.models import (
+    Contact,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Location,
+    Payment,
+    PaymentSettings,
+    PortalUser,
+    Shop,
+    StaffUser,
+    utcnow,
+)
 from portal_app.services.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -77,3 +90,37 @@ class Factories:
                 session.add(contact)
                 session.commit()
         return contact
+
+    def invoice(self, customer: Customer, lines=(("Service", 1, 10000),), state: str = "open",
+                due_in_days: int | None = 30, number: str | None = None, **kw) -> Invoice:
+        """An invoice with lines (description, quantity, unit price in cents)."""
+        today = utcnow().date()
+        return self._save(Invoice(
+            shop_id=customer.shop_id, customer_id=customer.id,
+            number=number or f"T-{next(_seq):05d}", state=state,
+            issued_on=kw.pop("issued_on", None if state == "draft" else today),
+            due_on=kw.pop("due_on", None if due_in_days is None
+                          else today + timedelta(days=due_in_days)),
+            lines=[InvoiceLine(position=i, description=d, quantity=q, unit_price_cents=c)
+                   for i, (d, q, c) in enumerate(lines)], **kw))
+
+    def payment(self, invoice: Invoice, amount_cents: int, method: str = "check",
+                status: str = "succeeded", **kw) -> Payment:
+        return self._save(Payment(shop_id=invoice.shop_id, invoice_id=invoice.id,
+                                  amount_cents=amount_cents, method=method, status=status,
+                                  paid_on=kw.pop("paid_on", date.today()), **kw))
+
+    def payment_settings(self, shop: Shop, **kw) -> PaymentSettings:
+        """The shop's payment settings; stripe_account_id given means a connected, Active
+        account (card and ACH capabilities) unless stripe_state says otherwise."""
+        if kw.get("stripe_account_id"):
+            kw.setdefault("stripe_state", "active")
+            kw.setdefault("stripe_card_active", True)
+            kw.setdefault("stripe_ach_active", True)
+            kw.setdefault("stripe_checked_at", utcnow())
+        kw.setdefault("stripe_state", "not_connected")
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                settings = session.merge(PaymentSettings(shop_id=shop.id, **kw))
+                session.commit()
+        return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
@@ -21,13 +22,22 @@ def today() -> date:
 
 
 def payment_settings(shop: Shop) -> PaymentSettings:
-    """The shop's payment settings row, created with defaults on first use."""
+    """The shop's payment settings; defaults (not saved) when the shop never changed them."""
+    return db.session.get(PaymentSettings, shop.id) or PaymentSettings(
+        shop_id=shop.id, stripe_state="not_connected", bank_transfer_enabled=False,
+        invoice_notifications=True)
+
+
+def saved_payment_settings(shop: Shop) -> PaymentSettings:
+    """The shop's payment settings row, created with defaults before a change."""
     settings = db.session.get(PaymentSettings, shop.id)
     if settings is None:
-        settings = PaymentSettings(shop_id=shop.id, stripe_state="not_connected",
-                                   bank_transfer_enabled=False, invoice_notifications=True)
-        db.session.add(settings)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # a concurrent request may create it first
+                settings = payment_settings(shop)
+                db.session.add(settings)
+        except IntegrityError:
+            settings = db.session.get(PaymentSettings, shop.id, populate_existing=True)
     return settings
 
 

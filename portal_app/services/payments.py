@@ -342,3 +342,27 @@ def failure_advice(payment: Payment | None) -> str | None:
     return (f"The payment of {money(payment.amount_cents)} did not go through"
             + (f" ({payment.failure_message})" if payment.failure_message else "")
             + ". You can try again or pay by card.")
+
+
+def sync_open_payments() -> list[str]:
+    """Reconcile with Stripe every Checkout Session whose payments are pending or processing
+    (webhooks lost or late). Returns one line per session; a Stripe failure is reported and the
+    next session is tried."""
+    rows = db.session.execute(
+        select(Payment.stripe_checkout_session_id, PaymentSettings.stripe_account_id)
+        .join(PaymentSettings, PaymentSettings.shop_id == Payment.shop_id)
+        .where(Payment.status.in_(("pending", "processing")),
+               Payment.stripe_checkout_session_id.is_not(None),
+               PaymentSettings.stripe_account_id.is_not(None))
+        .distinct().order_by(Payment.stripe_checkout_session_id)).all()
+    results = []
+    for session_id, account in rows:
+        try:
+            session = stripe_gateway.retrieve_checkout_session(account, session_id)
+            outcome = apply_session(session, account)
+            db.session.commit()
+        except StripeUnavailable as problem:
+            db.session.rollback()
+            outcome = f"not checked: {problem}"
+        results.append(f"{session_id}: {outcome}")
+    return results

@@ -110,6 +110,7 @@ class World:
     disabled: object  # active contact of customer A1, to be disabled after logging in
     removed: object  # active contact of customer A1, to be deleted after logging in
     s2_location: object = None
+    invoice_a1: object = None  # an open invoice of customer A1 with a started Stripe checkout
     extra: dict = field(default_factory=dict)
 
     def client(self, principal: str):
@@ -140,12 +141,19 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.a1.id
         elif name == "location_id":
             values[name] = world.location_a1.id
+        elif name == "invoice_id":
+            values[name] = world.invoice_a1.id
         elif name == "token":
             values[name] = tokens[rule.endpoint]
         else:
             raise AssertionError(f"{rule.endpoint}: no representative value for <{name}>; "
                                  "add one to tests/security/helpers.py:representative_url()")
+    if rule.endpoint in ("payments.checkout_return", "payments.checkout_cancel"):
+        values["session_id"] = MATRIX_SESSION_ID  # A1's checkout (a query argument)
     return app.url_map.bind("localhost").build(rule.endpoint, values)
+
+
+MATRIX_SESSION_ID = "cs_test_matrix_a1"
 
 
 def build_world(app, make) -> World:
@@ -154,6 +162,11 @@ def build_world(app, make) -> World:
     customer_a1 = make.customer(s1, "Acme Logistics")
     customer_a2 = make.customer(s1, "Birch Construction")
     customer_b = make.customer(s2, "Cedar Haulage")
+    invoice_a1 = make.invoice(customer_a1, number="INV-A1")
+    make.payment(invoice_a1, 10000, method="card", status="pending",
+                 stripe_checkout_session_id=MATRIX_SESSION_ID,
+                 stripe_checkout_url="https://checkout.stripe.test/pay/cs_test_matrix_a1")
+    make.payment_settings(s1, stripe_account_id="acct_matrix_s1")
     return World(
         app=app, s1=s1, s2=s2,
         customer_a1=customer_a1, customer_a2=customer_a2, customer_b=customer_b,
@@ -168,4 +181,5 @@ def build_world(app, make) -> World:
         disabled=make.active_contact(customer_a1, email="off@acme.example", name="Dee Off"),
         removed=make.active_contact(customer_a1, email="gone@acme.example", name="Reed Gone"),
         s2_location=make.location(customer_b, "South yard"),
+        invoice_a1=invoice_a1,
     )

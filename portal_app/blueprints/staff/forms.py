@@ -17,6 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -146,9 +147,10 @@ class InvoiceForm(FlaskForm):
 class ManualPaymentForm(FlaskForm):
     amount = MoneyField("Amount received", filters=[strip], validators=[
         DataRequired("Enter the amount received.")])
-    method = SelectField("Method", choices=[("check", "Check"), ("cash", "Cash"),
-                                            ("transfer", "Bank transfer"),
-                                            ("card", "Card (in person)"), ("other", "Other")])
+    method = SelectField("Method", choices=[
+        SelectChoice(value, label) for value, label in (
+            ("check", "Check"), ("cash", "Cash"), ("transfer", "Bank transfer"),
+            ("card", "Card (in person)"), ("other", "Other"))])
     reference = StringField("Reference", filters=[strip], validators=[
         Optional(), Length(max=120), single_line])
     paid_on = DateField("Date received", validators=[DataRequired("Enter the date received.")])

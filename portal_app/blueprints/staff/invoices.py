@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, VoidForm
@@ -41,8 +42,8 @@ def invoices():
                   today=day, filters=STAFF_FILTERS)
 
 
-def _customer_choices() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in db.session.execute(
+def _customer_choices() -> list[SelectChoice]:
+    return [SelectChoice(str(c.id), c.name) for c in db.session.execute(
         select(Customer.id, Customer.name).where(Customer.shop_id == g.shop.id)
         .order_by(Customer.name))]
 

@@ -13,7 +13,7 @@ from portal_app.extensions import db
 from portal_app.models import PaymentSettings
 from portal_app.rendering import render, see_other
 from portal_app.services import stripe_gateway
-from portal_app.services.invoices import payment_settings
+from portal_app.services.invoices import payment_settings, saved_payment_settings
 from portal_app.services.stripe_gateway import StripeUnavailable
 
 
@@ -32,8 +32,8 @@ def payment_settings_page():
     settings = payment_settings(g.shop)
     form = PaymentSettingsForm(obj=settings)
     if not form.validate_on_submit():
-        db.session.commit()  # the settings row, if it was just created
         return _page(settings, form, 422 if request.method == "POST" else 200)
+    settings = saved_payment_settings(g.shop)
     account = form.stripe_account_id.data or None
     if account and db.session.scalar(select(PaymentSettings.shop_id).where(
             PaymentSettings.stripe_account_id == account, PaymentSettings.shop_id != g.shop.id)):
