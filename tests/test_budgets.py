@@ -40,6 +40,13 @@ def _fill(app, make, rows: int):
                                          last_error="550 Mailbox unavailable" if n % 3 == 0
                                          else None))
         db.session.commit()
+    for n in range(rows):  # invoices of every status, some with payments
+        invoice = make.invoice(first, lines=[("Brake service", 1, 48000), ("Pads", 2, 12950)],
+                               number=f"INV-{n:04d}", due_in_days=30 - 3 * n)
+        if n % 4 == 1:
+            make.payment(invoice, 73900)
+        elif n % 4 == 2:
+            make.payment(invoice, 20000, method="ach", status="processing")
     return shop, admin, first, contact
 
 
@@ -63,7 +70,35 @@ def _measure_all(app, make, rows: int):
         ("list", measure(app, staff, f"staff email log ({rows} rows)", "/staff/email-log")),
         ("fragment", measure(app, staff, "staff email log frag", "/staff/email-log",
                              fragment=True)),
+        ("list", measure(app, portal, f"portal invoices ({rows} rows)", "/invoices")),
+        ("fragment", measure(app, portal, "portal invoices filter frag",
+                             "/invoices?status=unpaid", fragment=True)),
+        ("page", measure(app, portal, "portal invoice page", f"/invoices/{_first_invoice(app)}")),
+        ("fragment", measure(app, portal, "portal invoice payment panel frag",
+                             f"/invoices/{_first_invoice(app)}", fragment=True)),
+        ("page", measure(app, portal, "portal invoice print",
+                         f"/invoices/{_first_invoice(app)}/print")),
+        ("list", measure(app, staff, f"staff invoices ({rows} rows)", "/staff/invoices")),
+        ("fragment", measure(app, staff, "staff invoices filter frag",
+                             "/staff/invoices?status=paid", fragment=True)),
+        ("page", measure(app, staff, "staff invoice page",
+                         f"/staff/invoices/{_first_invoice(app)}")),
+        ("page", measure(app, staff, "staff payment settings", "/staff/settings/payments")),
     ]
+
+
+def _first_invoice(app) -> int:
+    """The newest invoice's id (the one the invoice pages are measured on)."""
+    from sqlalchemy import func, select
+
+    from portal_app.extensions import db
+    from portal_app.models import Invoice
+
+    with app.app_context():
+        try:
+            return db.session.scalar(select(func.max(Invoice.id)))
+        finally:
+            db.session.remove()
 
 
 @pytest.fixture

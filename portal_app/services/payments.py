@@ -186,6 +186,12 @@ def _move(payment_ids, status: str, **values) -> list[int]:
     return moved
 
 
+def _reload(payment_ids: list[int]) -> list[Payment]:
+    """The payments as the database has them now (after conditional UPDATEs)."""
+    return db.session.scalars(select(Payment).where(Payment.id.in_(payment_ids))
+                              .execution_options(populate_existing=True)).all()
+
+
 def apply_session(session, account: str, event_type: str | None = None) -> str:
     """Apply a Checkout Session's state to its payments; return what happened, in words."""
     session_id = _get(session, "id")
@@ -227,7 +233,7 @@ def apply_session(session, account: str, event_type: str | None = None) -> str:
 
 def _succeed(ids) -> str:
     moved = _move(ids, "succeeded", failure_code=None, failure_message=None)
-    for payment in db.session.scalars(select(Payment).where(Payment.id.in_(moved))):
+    for payment in _reload(moved):
         send_receipt(payment)
     return f"paid {len(moved)}"
 
@@ -244,7 +250,7 @@ def _fail(ids, account: str, intent_id, intent=None) -> str:
         code = _get(error, "decline_code") or _get(error, "code")
         message = _get(error, "message")
     moved = _move(ids, "failed", failure_code=code, failure_message=(message or "")[:500] or None)
-    for payment in db.session.scalars(select(Payment).where(Payment.id.in_(moved))):
+    for payment in _reload(moved):
         _notify_failure(payment)
     return f"failed {len(moved)} ({code or 'no reason given'})"
 
@@ -259,7 +265,7 @@ def apply_intent_failure(intent, account: str) -> str:
                        .values(failure_code=code, failure_message=message)
                        .execution_options(synchronize_session=False))
     moved = _move(ids, "failed", failure_code=code, failure_message=message)
-    for payment in db.session.scalars(select(Payment).where(Payment.id.in_(moved))):
+    for payment in _reload(moved):
         _notify_failure(payment)
     return f"failure recorded ({code})"
 

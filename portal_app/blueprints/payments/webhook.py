@@ -67,7 +67,7 @@ def apply_event(event, account: str | None) -> str:
             return "unknown account"
         checked = settings.stripe_checked_at
         if kind == "account.updated":
-            if checked is not None and event.created < checked.timestamp():
+            if checked is not None and event.created < int(checked.timestamp()):
                 return "older than the status we have: ignored"
             stripe_gateway.store_status(settings, stripe_gateway.account_status(obj))
         else:
