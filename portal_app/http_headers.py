@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 
@@ -33,7 +34,8 @@ def init_app(app: Flask) -> None:
         headers["Content-Security-Policy"] = (
             "default-src 'self'; script-src 'self'; "
             f"style-src {style_src}; img-src 'self' data:; font-src 'none'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            f"object-src 'none'; base-uri 'none'; form-action {_form_action(app)}; "
+            "frame-ancestors 'none'"
         )
         headers["X-Content-Type-Options"] = "nosniff"
         headers.setdefault("Referrer-Policy", "same-origin")
@@ -50,6 +52,21 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Cache-Control", "no-cache, private")
             headers.add("Vary", "HX-Request")
         return response
+
+
+STRIPE_ORIGINS = "https://checkout.stripe.com https://connect.stripe.com"
+
+
+def _form_action(app: Flask) -> str:
+    """Forms post to us; the pay and onboarding buttons are answered with a redirect to Stripe,
+    which Chromium checks against form-action too. STRIPE_API_BASE (a local fake Stripe in
+    tests and trials) serves its checkout pages from its own origin."""
+    sources = f"'self' {STRIPE_ORIGINS}"
+    base = app.config.get("STRIPE_API_BASE")
+    if base:
+        parts = urlsplit(base)
+        sources += f" {parts.scheme}://{parts.netloc}"
+    return sources
 
 
 def _buffer_file(response) -> None:
