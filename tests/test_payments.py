@@ -274,10 +274,13 @@ def test_stripe_unreachable_says_so_and_writes_nothing(portal, acme, make, strip
     assert "Stripe could not be reached" in portal.get(
         f"/invoices/{invoice.id}").get_data(as_text=True)
     assert count(read, Payment) == 0
-    # When Stripe answers again, paying works.
+    tried = {r.idempotency_key for r in fake_stripe.requests_to("POST", "/v1/checkout/sessions")}
+    # When Stripe answers again, paying works, with the same Idempotency-Key (row 33).
     fake_stripe.reset()
     fake_stripe.add_account(ACCOUNT)
     checkout_id(pay(portal, invoice))
+    assert {r.idempotency_key for r in fake_stripe.requests_to(
+        "POST", "/v1/checkout/sessions")} == tried and len(tried) == 1
 
 
 def test_void_invoice_and_foreign_invoices_cannot_be_paid(portal, acme, make, shop, stripe_shop,
