@@ -156,6 +156,32 @@ def make(app):
     return Factories(app)
 
 
+# A shop with one customer and its billing contact logged in to the portal (invoice tests).
+@pytest.fixture
+def shop(make):
+    return make.shop("Harbor Diesel")
+
+
+@pytest.fixture
+def acme(make, shop):
+    return make.customer(shop, "Acme Logistics")
+
+
+@pytest.fixture
+def dana(make, acme):
+    return make.active_contact(acme, email="dana@acme.example", name="Dana Ortiz",
+                               is_billing=True)
+
+
+@pytest.fixture
+def portal(app, dana):
+    from tests.factories import PASSWORD
+
+    client = app.test_client()
+    client.login_portal(dana.email, PASSWORD)
+    return client
+
+
 @pytest.fixture
 def read(app):
     """Run fn() in a fresh app context and return its result (for reading the database)."""

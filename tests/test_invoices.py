@@ -22,32 +22,9 @@ BADGE = re.compile(r'class="badge badge-(\w+)">(\w+)<')
 
 
 @pytest.fixture
-def shop(make):
-    return make.shop("Harbor Diesel")
-
-
-@pytest.fixture
-def acme(make, shop):
-    return make.customer(shop, "Acme Logistics")
-
-
-@pytest.fixture
 def staff_client(app, make, shop):
     client = app.test_client()
     client.login_staff(make.staff(shop, role="staff").email, PASSWORD)
-    return client
-
-
-@pytest.fixture
-def dana(make, acme):
-    return make.active_contact(acme, email="dana@acme.example", name="Dana Ortiz",
-                               is_billing=True)
-
-
-@pytest.fixture
-def portal(app, dana):
-    client = app.test_client()
-    client.login_portal(dana.email, PASSWORD)
     return client
 
 
