@@ -433,3 +433,15 @@ def test_stripe_sync_reconciles_processing_payments(portal, runner, acme, make, 
     assert f"{session_id}: paid 1" in result.output
     assert badges(portal.get(f"/invoices/{invoice.id}")) == ["Paid"]
     assert count(read, OutboundEmail, OutboundEmail.kind == "payment_receipt") == 1
+
+
+def test_a_bank_payment_in_flight_is_not_charged_twice(portal, acme, make, stripe_shop,
+                                                       fake_stripe):
+    invoice = make.invoice(acme, lines=[("Job", 1, 50000)], number="INV-PART")
+    make.payment(invoice, 20000, method="ach", status="processing")
+    page = portal.get(f"/invoices/{invoice.id}")
+    assert badges(page) == ["Unpaid"]
+    assert "you can pay the other $300.00 now" in page.get_data(as_text=True)
+    checkout_id(pay(portal, invoice))
+    sent = fake_stripe.requests_to("POST", "/v1/checkout/sessions")[-1]
+    assert sent.params["line_items"][0]["price_data"]["unit_amount"] == "30000"

@@ -204,6 +204,11 @@ class Invoice(Base):
     def amount_due_cents(self) -> int:
         return max(self.total_cents - self.paid_cents, 0)
 
+    @property
+    def payable_cents(self) -> int:
+        """What may still be paid online: the amount due less bank payments in flight."""
+        return max(self.amount_due_cents - self.processing_cents, 0)
+
     def status_on(self, today: date) -> str:
         """The customer-facing status: draft, void, paid, processing, overdue or unpaid."""
         if self.state in ("draft", "void"):

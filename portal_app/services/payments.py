@@ -44,7 +44,7 @@ def why_not_payable(invoice: Invoice) -> str | None:
         return f"Invoice {invoice.number} was voided and cannot be paid."
     if status == "draft":
         return f"Invoice {invoice.number} cannot be paid yet."
-    if status == "processing":
+    if status == "processing" or invoice.payable_cents <= 0:
         return (f"A bank payment for invoice {invoice.number} is already processing. "
                 "It usually clears within 4 business days.")
     return None
@@ -61,6 +61,8 @@ def start_checkout(invoices: list[Invoice], method: str, contact: Contact) -> st
         problem = why_not_payable(invoice)
         if problem:
             raise PaymentRefused(problem)
+    if len({invoice.currency for invoice in invoices}) > 1:
+        raise PaymentRefused("These invoices are in different currencies: pay them one by one.")
     shop = invoices[0].shop
     settings = payment_settings(shop)
     if settings.stripe_state == "active" and settings.stripe_account_id:
@@ -68,7 +70,7 @@ def start_checkout(invoices: list[Invoice], method: str, contact: Contact) -> st
         db.session.commit()
     if method not in stripe_gateway.payment_methods(settings):
         raise PaymentRefused("This payment method isn't available right now.")
-    wanted = {invoice.id: invoice.amount_due_cents for invoice in invoices}
+    wanted = {invoice.id: invoice.payable_cents for invoice in invoices}
     reused = _open_session_url(wanted, method)
     if reused:
         return reused
@@ -148,7 +150,7 @@ def _session_params(invoices: list[Invoice], method: str, contact: Contact) -> d
         "mode": "payment",
         "line_items": [{
             "quantity": 1,
-            "price_data": {"currency": invoice.currency, "unit_amount": invoice.amount_due_cents,
+            "price_data": {"currency": invoice.currency, "unit_amount": invoice.payable_cents,
                            "product_data": {"name": f"Invoice {invoice.number}"}},
         } for invoice in invoices],
         "allowed_payment_method_types": [STRIPE_METHOD[method]],
