@@ -11,6 +11,9 @@ SUBJECTS = {
     "invitation": "{shop} invites you to its customer portal",
     "password_reset": "Reset your {shop} portal password",
     "password_changed": "Your {shop} portal password was changed",
+    "request_submitted": "New service request in the {shop} portal",
+    "request_comment": "A customer commented on a service request",
+    "request_update": "Your service request with {shop} was updated",
 }
 
 

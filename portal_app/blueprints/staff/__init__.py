@@ -17,4 +17,4 @@ def staff_only():
     return require_staff_login()
 
 
-from portal_app.blueprints.staff import customers, views  # noqa: E402,F401
+from portal_app.blueprints.staff import assets, customers, requests, views  # noqa: E402,F401
