@@ -110,6 +110,8 @@ class World:
     disabled: object  # active contact of customer A1, to be disabled after logging in
     removed: object  # active contact of customer A1, to be deleted after logging in
     s2_location: object = None
+    asset_a1: object = None  # a unit of customer A1 at location_a1
+    request_a1: object = None  # a service request of contact a1 about asset_a1
     extra: dict = field(default_factory=dict)
 
     def client(self, principal: str):
@@ -140,6 +142,10 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.a1.id
         elif name == "location_id":
             values[name] = world.location_a1.id
+        elif name == "asset_id":
+            values[name] = world.asset_a1.id
+        elif name == "request_id":
+            values[name] = world.request_a1.id
         elif name == "token":
             values[name] = tokens[rule.endpoint]
         else:
@@ -154,7 +160,7 @@ def build_world(app, make) -> World:
     customer_a1 = make.customer(s1, "Acme Logistics")
     customer_a2 = make.customer(s1, "Birch Construction")
     customer_b = make.customer(s2, "Cedar Haulage")
-    return World(
+    world = World(
         app=app, s1=s1, s2=s2,
         customer_a1=customer_a1, customer_a2=customer_a2, customer_b=customer_b,
         a1=make.active_contact(customer_a1, email="a1@acme.example", name="Ann One"),
@@ -169,3 +175,6 @@ def build_world(app, make) -> World:
         removed=make.active_contact(customer_a1, email="gone@acme.example", name="Reed Gone"),
         s2_location=make.location(customer_b, "South yard"),
     )
+    world.asset_a1 = make.asset(customer_a1, "T-101", world.location_a1)
+    world.request_a1 = make.service_request(world.a1, world.location_a1, world.asset_a1)
+    return world

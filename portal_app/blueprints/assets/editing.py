@@ -81,7 +81,8 @@ def save_asset_form(form: AssetForm, customer: Customer, asset: Asset | None) ->
 
 def service_history(asset: Asset) -> list[ServiceRequest]:
     """The requests that name the asset, newest first (work orders and invoices join later)."""
-    return db.session.scalars(select(ServiceRequest).where(
+    return db.session.scalars(select(ServiceRequest).options(
+        joinedload(ServiceRequest.location)).where(
         ServiceRequest.shop_id == asset.shop_id, ServiceRequest.customer_id == asset.customer_id,
         ServiceRequest.asset_id == asset.id).order_by(ServiceRequest.created_at.desc(),
                                                       ServiceRequest.id.desc()).limit(50)).all()
