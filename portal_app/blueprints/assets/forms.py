@@ -20,6 +20,7 @@ class OwnChoiceField(SelectField):
         self.refusal = refusal
 
     def pre_validate(self, form):
+        self.data = self.data or ""  # not posted at all: the empty choice
         if self.data not in {str(value) for value, _ in self.choices}:
             raise ValidationError(self.refusal)
 

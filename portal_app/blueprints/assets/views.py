@@ -26,7 +26,8 @@ PORTAL = {"console": False, "customer": None}
 def index():
     """Search and page through the customer's assets."""
     context = search_assets(g.customer, customer_locations(g.customer))
-    return render("assets/index.html", "results", list_endpoint="assets.index", **PORTAL,
+    return render("assets/index.html", "results", list_endpoint="assets.index",
+                  list_url=url_for("assets.index"), **PORTAL,
                   **context)
 
 

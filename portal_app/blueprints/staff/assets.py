@@ -25,7 +25,7 @@ def customer_assets(customer_id: int):
     customer = shop_get_or_404(Customer, customer_id)
     context = search_assets(customer, customer_locations(customer))
     return render("assets/index.html", "results", list_endpoint="staff.customer_assets",
-                  console=True, customer=customer, **context)
+                  list_url=url_for("staff.customer_assets", customer_id=customer.id), console=True, customer=customer, **context)
 
 
 @bp.route("/customers/<int:customer_id>/assets/new", methods=["GET", "POST"])
