@@ -178,14 +178,18 @@ def add_customer_comment(request: ServiceRequest, contact: Contact, body: str) -
     return comment
 
 
-def reply(request: ServiceRequest, staff: StaffUser, body: str) -> Comment:
-    """Post a staff reply and tell the customer."""
+def _staff_comment(request: ServiceRequest, staff: StaffUser, body: str, what: str) -> Comment:
     comment = Comment(shop_id=request.shop_id, service_request_id=request.id,
                       author_staff_id=staff.id, body=body)
     db.session.add(comment)
     db.session.flush()
-    _tell_customer(request, f"{staff.name} replied to your request.", comment)
+    _tell_customer(request, what, comment)
     return comment
+
+
+def reply(request: ServiceRequest, staff: StaffUser, body: str) -> Comment:
+    """Post a staff reply and tell the customer."""
+    return _staff_comment(request, staff, body, f"{staff.name} replied to your request.")
 
 
 def schedule(request: ServiceRequest, staff: StaffUser, on: date) -> None:
@@ -206,9 +210,4 @@ def mark_converted(request: ServiceRequest, staff: StaffUser, reference: str) ->
 def close(request: ServiceRequest, staff: StaffUser, note: str) -> Comment:
     """Close the request with a note (kept in the thread) and tell the customer."""
     request.status = ServiceRequest.CLOSED
-    comment = Comment(shop_id=request.shop_id, service_request_id=request.id,
-                      author_staff_id=staff.id, body=note)
-    db.session.add(comment)
-    db.session.flush()
-    _tell_customer(request, f"{staff.name} closed your request.", comment)
-    return comment
+    return _staff_comment(request, staff, note, f"{staff.name} closed your request.")

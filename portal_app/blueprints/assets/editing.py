@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import flash, request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
@@ -86,3 +86,11 @@ def service_history(asset: Asset) -> list[ServiceRequest]:
         ServiceRequest.shop_id == asset.shop_id, ServiceRequest.customer_id == asset.customer_id,
         ServiceRequest.asset_id == asset.id).order_by(ServiceRequest.created_at.desc(),
                                                       ServiceRequest.id.desc()).limit(50)).all()
+
+
+def set_archived(asset: Asset, archived: bool) -> None:
+    """Archive (it leaves the lists and the request form, its history stays) or restore an
+    asset, commit, and say so."""
+    asset.archived = archived
+    db.session.commit()
+    flash(f"Asset {asset.unit_number} {'archived' if archived else 'restored'}.", "success")

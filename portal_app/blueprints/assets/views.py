@@ -12,6 +12,7 @@ from portal_app.blueprints.assets.editing import (
     save_asset_form,
     search_assets,
     service_history,
+    set_archived,
 )
 from portal_app.blueprints.staff.forms import LocationForm
 from portal_app.extensions import db
@@ -66,9 +67,7 @@ def edit(asset_id: int):
 def archive(asset_id: int):
     """Archive an asset: it leaves the lists and the request form, its history stays."""
     asset = customer_get_or_404(Asset, asset_id)
-    asset.archived = True
-    db.session.commit()
-    flash(f"Asset {asset.unit_number} archived.", "success")
+    set_archived(asset, True)
     return see_other(url_for("assets.detail", asset_id=asset.id))
 
 
@@ -76,9 +75,7 @@ def archive(asset_id: int):
 def restore(asset_id: int):
     """Bring an archived asset back."""
     asset = customer_get_or_404(Asset, asset_id)
-    asset.archived = False
-    db.session.commit()
-    flash(f"Asset {asset.unit_number} restored.", "success")
+    set_archived(asset, False)
     return see_other(url_for("assets.detail", asset_id=asset.id))
 
 

@@ -11,6 +11,7 @@ from portal_app.blueprints.assets.editing import (
     save_asset_form,
     search_assets,
     service_history,
+    set_archived,
 )
 from portal_app.blueprints.staff import bp
 from portal_app.extensions import db
@@ -25,7 +26,8 @@ def customer_assets(customer_id: int):
     customer = shop_get_or_404(Customer, customer_id)
     context = search_assets(customer, customer_locations(customer))
     return render("assets/index.html", "results", list_endpoint="staff.customer_assets",
-                  list_url=url_for("staff.customer_assets", customer_id=customer.id), console=True, customer=customer, **context)
+                  list_url=url_for("staff.customer_assets", customer_id=customer.id),
+                  console=True, customer=customer, **context)
 
 
 @bp.route("/customers/<int:customer_id>/assets/new", methods=["GET", "POST"])
@@ -63,21 +65,17 @@ def edit_asset(asset_id: int):
                   customer=customer, status=422 if request.method == "POST" else 200)
 
 
-def _set_archived(asset_id: int, archived: bool, verb: str):
-    found = shop_get_or_404(Asset, asset_id)
-    found.archived = archived
-    db.session.commit()
-    flash(f"Asset {found.unit_number} {verb}.", "success")
-    return see_other(url_for("staff.asset", asset_id=found.id))
-
-
 @bp.post("/assets/<int:asset_id>/archive")
 def archive_asset(asset_id: int):
     """Archive an asset: it leaves the lists and the request form, its history stays."""
-    return _set_archived(asset_id, True, "archived")
+    found = shop_get_or_404(Asset, asset_id)
+    set_archived(found, True)
+    return see_other(url_for("staff.asset", asset_id=found.id))
 
 
 @bp.post("/assets/<int:asset_id>/restore")
 def restore_asset(asset_id: int):
     """Bring an archived asset back."""
-    return _set_archived(asset_id, False, "restored")
+    found = shop_get_or_404(Asset, asset_id)
+    set_archived(found, False)
+    return see_other(url_for("staff.asset", asset_id=found.id))
