@@ -319,3 +319,38 @@ def test_staff_of_another_shop_get_404(world, make, app, read):
                          ("reply", {"body": "x"})):
         assert client.post_form(f"/staff/requests/{item.id}/{action}", data).status_code == 404
     assert read(lambda: db.session.get(ServiceRequest, item.id)).status == "submitted"
+
+
+def test_one_draft_per_person_and_customer(world, make, app, read):
+    """A person who is a contact of two customers keeps one draft for each."""
+    other = make.customer(world["shop"], "Cedar Haulage")
+    make.active_contact(other, email=world["dana"].email, name="Dana Ortiz")
+    client = app.test_client()
+    client.login_portal(world["dana"].email, PASSWORD)
+    client.post_form(DRAFT, {"description": "For Acme"}, headers=HTMX)
+    first_contact = read(lambda: db.session.scalar(select(ServiceRequestDraft.contact_id)))
+    accounts = client.get("/accounts").get_data(as_text=True)
+    other_contact = int(re.findall(r'name="contact_id" value="(\d+)"', accounts)[-1])
+    assert other_contact != first_contact
+    assert client.post_form("/accounts", {"contact_id": other_contact}).status_code == 303
+    assert "For Acme" not in client.get("/requests/new").get_data(as_text=True)
+    client.post_form(DRAFT, {"description": "For Cedar"}, headers=HTMX)
+    texts = read(lambda: db.session.scalars(select(ServiceRequestDraft.description)
+                                            .order_by(ServiceRequestDraft.id)).all())
+    assert texts == ["For Acme", "For Cedar"]
+
+
+def test_hostile_text_is_stored_as_typed_and_escaped_everywhere(portal, world, read, mailbox):
+    hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)> {{7*7}} hx-get="/x"'
+    response = portal.post_form("/requests/new", _full(
+        world, location_id=str(world["depot"].id), asset="not_listed",
+        asset_description=hostile[:150], description=hostile))
+    assert response.status_code == 303
+    created = read(lambda: db.session.scalar(select(ServiceRequest)))
+    assert created.description == hostile
+    page = portal.get(f"/requests/{created.id}").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "{{7*7}}" in page
+    message = wait_for(lambda: mailbox.to("sam@harbor.example"))[0]
+    html = message.message.get_body(("html",)).get_content()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
