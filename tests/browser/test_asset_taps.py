@@ -65,3 +65,21 @@ def test_every_asset_row_is_a_tap_target_on_a_phone(new_context, watch, dana):
     assert _check_rows(page, f"/assets/{units[1].id}", re.compile(r"^/requests/\d+$")) == 1
     assert _check_rows(page, "/requests", re.compile(r"^/requests/\d+$")) == 3
     assert not console.take()
+
+
+def test_asset_search_swaps_the_results_in_place(new_context, watch, dana):
+    contact, units = dana
+    page = new_context().new_page()
+    console = watch(page)
+    login_portal(page, contact.email)
+    page.goto("/assets")
+    expect(page.locator("a.row")).to_have_count(len(units))
+    with page.expect_response(lambda r: "/assets?" in r.url and
+                              r.request.headers.get("hx-request") == "true"):
+        page.get_by_label("Search").fill("t-103")
+    expect(page.locator("a.row")).to_have_count(1)
+    expect(page.locator("a.row")).to_contain_text("T-103")
+    expect(page).to_have_url(re.compile(r"/assets\?q=t-103"))
+    page.reload()  # the pushed URL is a real page
+    expect(page.locator("a.row")).to_have_count(1)
+    assert not console.take()
