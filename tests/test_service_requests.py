@@ -354,3 +354,13 @@ def test_hostile_text_is_stored_as_typed_and_escaped_everywhere(portal, world, r
     message = wait_for(lambda: mailbox.to("sam@harbor.example"))[0]
     html = message.message.get_body(("html",)).get_content()
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
+def test_a_unit_without_location_stays_chosen_when_a_location_is_picked(portal, world, make,
+                                                                         read):
+    loose = make.asset(world["acme"], "TR-9")  # a trailer with no location
+    portal.post_form(DRAFT, _full(world, asset=str(loose.id)), headers=HTMX)
+    response = portal.post_form(DRAFT, _full(world, asset=str(loose.id),
+                                             location_id=str(world["yard"].id)), headers=HTMX)
+    assert _selected(response.get_data(as_text=True), "asset") == str(loose.id)
+    assert (_draft(read).asset_id, _draft(read).location_id) == (loose.id, world["yard"].id)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_app.models.asset import Asset
 from portal_app.models.base import Base, utcnow
-from portal_app.models.customer import Contact, Location
+from portal_app.models.customer import Contact, Customer, Location
 from portal_app.models.shop import StaffUser
 
 URGENCIES = {
@@ -44,6 +44,7 @@ class ServiceRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    customer: Mapped[Customer] = relationship()
     contact: Mapped[Contact | None] = relationship()
     location: Mapped[Location | None] = relationship()
     asset: Mapped[Asset | None] = relationship()

@@ -153,7 +153,7 @@ def _tell_staff(request: ServiceRequest, kind: str, comment: Comment | None = No
     staff = db.session.scalars(select(StaffUser).where(
         StaffUser.shop_id == request.shop_id, StaffUser.active.is_(True)).order_by(StaffUser.id))
     link = portal_link("staff.request_detail", request_id=request.id)
-    customer = request.contact.customer if request.contact else None
+    customer = request.customer
     for member in staff:
         queue_email(kind, recipient=member.email, shop=member.shop, request=request,
                     comment=comment, link=link, staff_member=member, customer=customer)

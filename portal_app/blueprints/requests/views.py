@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, g, make_response, request, url_for
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.assets.editing import customer_locations
@@ -49,8 +49,8 @@ def posted_draft_values() -> tuple[dict, dict]:
         if raw in ("", service.NOT_LISTED):
             values["asset"] = raw or None
         else:
-            asset = _own(Asset, raw)
-            if asset is None or asset.archived:
+            asset = _own(Asset, raw)  # an archived one is still the customer's own
+            if asset is None:
                 errors["asset"] = "Choose one of your assets, or “Asset not listed”."
             else:
                 values["asset"] = asset
@@ -72,11 +72,15 @@ def posted_draft_values() -> tuple[dict, dict]:
 
 
 def _asset_choices(draft) -> list[Asset]:
-    """Active assets for the asset list: those at the chosen location, else all of them."""
-    query = customer_select(Asset).options(joinedload(Asset.location)).where(
-        Asset.archived.is_(False))
+    """The asset list: active units at the chosen location (and those with no location), or all
+    active units; the draft's own asset always stays in the list, so no save ever drops it."""
+    offered = Asset.archived.is_(False)
     if draft.location_id is not None:
-        query = query.where(Asset.location_id == draft.location_id)
+        offered = and_(offered, or_(Asset.location_id == draft.location_id,
+                                    Asset.location_id.is_(None)))
+    if draft.asset_id is not None:
+        offered = or_(offered, Asset.id == draft.asset_id)
+    query = customer_select(Asset).options(joinedload(Asset.location)).where(offered)
     return db.session.scalars(
         query.order_by(Asset.unit_number_key, Asset.id).limit(ASSET_CHOICES_LIMIT)).all()
 

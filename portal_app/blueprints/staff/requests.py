@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from portal_app.blueprints.requests.forms import CloseForm, CommentForm, ConvertForm, ScheduleForm
 from portal_app.blueprints.staff import bp
 from portal_app.extensions import db
-from portal_app.models import Comment, Contact, ServiceRequest
+from portal_app.models import Comment, ServiceRequest
 from portal_app.rendering import render, see_other
 from portal_app.services import service_requests as service
 from portal_app.tenancy import shop_get_or_404, shop_select
@@ -30,7 +30,7 @@ def requests_inbox():
     page = db.paginate(
         shop_select(ServiceRequest)
         .options(joinedload(ServiceRequest.location), joinedload(ServiceRequest.asset),
-                 joinedload(ServiceRequest.contact).joinedload(Contact.customer))
+                 joinedload(ServiceRequest.customer))
         .where(ServiceRequest.status.in_(VIEWS[view]))
         .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()),
         per_page=25, error_out=False)
@@ -40,7 +40,7 @@ def requests_inbox():
 def _load(request_id: int) -> ServiceRequest:
     return shop_get_or_404(ServiceRequest, request_id, joinedload(ServiceRequest.location),
                            joinedload(ServiceRequest.asset),
-                           joinedload(ServiceRequest.contact).joinedload(Contact.customer))
+                           joinedload(ServiceRequest.contact), joinedload(ServiceRequest.customer))
 
 
 def _page(item: ServiceRequest, status: int = 200, **forms):
@@ -54,7 +54,7 @@ def _page(item: ServiceRequest, status: int = 200, **forms):
                "close_form": CloseForm(formdata=None), "form": CommentForm(formdata=None)}
     context.update(forms)
     return render("staff/request.html", "thread", status=status, item=item, comments=comments,
-                  customer=item.contact.customer if item.contact else None, **context)
+                  customer=item.customer, **context)
 
 
 @bp.get("/requests/<int:request_id>")
