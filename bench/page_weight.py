@@ -137,7 +137,11 @@ def main() -> int:
                       client.get("/login").get_data(as_text=True)).group(1)
     client.post("/login", data={"email": "dana@acme-logistics.example",
                                 "password": "demo-customer-pass", "csrf_token": token})
-    rows.append(measure(app, client, "portal / (dashboard)", "/"))
+    rows += [measure(app, client, "portal / (dashboard)", "/"),
+             measure(app, client, "portal assets", "/assets"),
+             measure(app, client, "portal assets search frag", "/assets?q=t-1", fragment=True),
+             measure(app, client, "portal request form", "/requests/new"),
+             measure(app, client, "portal requests", "/requests")]
     staff = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       staff.get("/staff/login").get_data(as_text=True)).group(1)
@@ -151,6 +155,7 @@ def main() -> int:
         measure(app, staff, "staff customer (8 contacts)", f"/staff/customers/{acme_id}"),
         measure(app, staff, "staff email log (25 rows)", "/staff/email-log"),
         measure(app, staff, "staff email log frag", "/staff/email-log", fragment=True),
+        measure(app, staff, "staff request inbox", "/staff/requests"),
     ]
     print(HEADER)
     for row in rows:

@@ -61,11 +61,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal_app.blueprints.assets import bp as assets_bp
     from portal_app.blueprints.auth import bp as auth_bp
     from portal_app.blueprints.dashboard import bp as dashboard_bp
     from portal_app.blueprints.invoices import bp as invoices_bp
     from portal_app.blueprints.payments import bp as payments_bp
     from portal_app.blueprints.payments import webhooks as webhooks_bp
+    from portal_app.blueprints.requests import bp as requests_bp
     from portal_app.blueprints.staff import bp as staff_bp
 
     app.register_blueprint(auth_bp)
@@ -74,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(assets_bp)
+    app.register_blueprint(requests_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

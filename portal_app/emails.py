@@ -14,6 +14,9 @@ SUBJECTS = {
     "invoice_issued": "New invoice from {shop}",
     "payment_receipt": "Payment received by {shop}: thank you",
     "payment_failed": "Your payment to {shop} did not go through",
+    "request_submitted": "New service request in the {shop} portal",
+    "request_comment": "A customer commented on a service request",
+    "request_update": "Your service request with {shop} was updated",
 }
 
 

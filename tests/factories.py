@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal_app.extensions import db
 from portal_app.models import (
+    Asset,
     Contact,
     Customer,
     Invoice,
@@ -21,8 +22,10 @@ from portal_app.models import (
     Payment,
     PaymentSettings,
     PortalUser,
+    ServiceRequest,
     Shop,
     StaffUser,
+    unit_number_key,
     utcnow,
 )
 from portal_app.services.passwords import hash_password
@@ -124,3 +127,18 @@ class Factories:
                 settings = session.merge(PaymentSettings(shop_id=shop.id, **kw))
                 session.commit()
         return settings
+
+    def asset(self, customer: Customer, unit_number: str | None = None,
+              location: Location | None = None, **kw) -> Asset:
+        unit = unit_number or f"U-{next(_seq)}"
+        return self._save(Asset(
+            shop_id=customer.shop_id, customer_id=customer.id, unit_number=unit,
+            unit_number_key=unit_number_key(unit), location_id=location.id if location else None,
+            make=kw.pop("make", "Freightliner"), model=kw.pop("model", "M2 106"), **kw))
+
+    def service_request(self, contact: Contact, location: Location | None = None,
+                        asset: Asset | None = None, **kw) -> ServiceRequest:
+        return self._save(ServiceRequest(
+            shop_id=contact.shop_id, customer_id=contact.customer_id, contact_id=contact.id,
+            location_id=location.id if location else None, asset_id=asset.id if asset else None,
+            description=kw.pop("description", "Brakes squeal when cold."), **kw))

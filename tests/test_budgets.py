@@ -20,7 +20,8 @@ REPORT = Path(__file__).resolve().parent.parent / "bench" / "out" / "budgets.txt
 
 
 def _fill(app, make, rows: int):
-    """A shop with `rows` customers, contacts on one customer and emails in the log."""
+    """A shop with `rows` customers, contacts on one customer, emails in the log, and `rows`
+    assets and service requests of the portal contact's customer over two locations."""
     from portal_app.extensions import db
     from portal_app.models import OutboundEmail
 
@@ -47,11 +48,32 @@ def _fill(app, make, rows: int):
             make.payment(invoice, 73900)
         elif n % 4 == 2:
             make.payment(invoice, 20000, method="ach", status="processing")
+    depot, yard = make.location(first, "Main depot"), make.location(first, "North yard")
+    assets = [make.asset(first, f"T-{n:03d}", depot if n % 2 else yard) for n in range(rows)]
+    for n in range(rows):
+        make.service_request(contact, depot if n % 2 else yard, assets[n],
+                             status=("submitted", "scheduled")[n % 2])
     return shop, admin, first, contact
+
+
+def _first_ids(app, customer):
+    from sqlalchemy import select
+
+    from portal_app.extensions import db
+    from portal_app.models import Asset, ServiceRequest
+
+    with app.app_context():
+        asset = db.session.scalar(select(Asset.id).where(Asset.customer_id == customer.id)
+                                  .order_by(Asset.id))
+        request = db.session.scalar(select(ServiceRequest.id).where(
+            ServiceRequest.customer_id == customer.id).order_by(ServiceRequest.id))
+        db.session.remove()
+    return asset, request
 
 
 def _measure_all(app, make, rows: int):
     shop, admin, first, contact = _fill(app, make, rows)
+    asset_id, request_id = _first_ids(app, first)
     anonymous = app.test_client()
     portal = app.test_client()
     portal.login_portal(contact.email, PASSWORD)
@@ -84,6 +106,20 @@ def _measure_all(app, make, rows: int):
         ("page", measure(app, staff, "staff invoice page",
                          f"/staff/invoices/{_first_invoice(app)}")),
         ("page", measure(app, staff, "staff payment settings", "/staff/settings/payments")),
+        ("list", measure(app, portal, f"portal assets ({rows} rows)", "/assets")),
+        ("fragment", measure(app, portal, "portal assets search frag", "/assets?q=t-0",
+                             fragment=True)),
+        ("page", measure(app, portal, "portal asset page", f"/assets/{asset_id}")),
+        ("page", measure(app, portal, "portal locations", "/locations")),
+        ("list", measure(app, portal, f"portal requests ({rows} rows)", "/requests")),
+        ("page", measure(app, portal, "portal request form", "/requests/new")),
+        ("page", measure(app, portal, "portal request page", f"/requests/{request_id}")),
+        ("list", measure(app, staff, f"staff request inbox ({rows} rows)", "/staff/requests")),
+        ("page", measure(app, staff, "staff request page", f"/staff/requests/{request_id}")),
+        ("list", measure(app, staff, f"staff customer assets ({rows} rows)",
+                         f"/staff/customers/{first.id}/assets")),
+        ("fragment", measure(app, staff, "staff assets search frag",
+                             f"/staff/customers/{first.id}/assets?q=t-0", fragment=True)),
     ]
 
 
@@ -159,3 +195,44 @@ def test_contact_button_fragment_is_small(app, make):
     with REPORT.open("a") as report:
         report.write(f"{'staff contacts panel frag (10)':<34} {200:>3} "
                      f"{len(response.get_data()):>7,}\n")
+
+
+def test_request_form_fragments_are_small(app, make, read):
+    """Every htmx answer of the request form and the threads stays under the fragment budget."""
+    import re
+
+    shop, admin, first, contact = _fill(app, make, rows=25)
+    asset_id, request_id = _first_ids(app, first)
+    portal = app.test_client()
+    portal.login_portal(contact.email, PASSWORD)
+    staff = app.test_client()
+    staff.login_staff(admin.email, PASSWORD)
+    headers = {"HX-Request": "true", "Accept-Encoding": "br"}
+    page = portal.get("/requests/new").get_data(as_text=True)
+    locations = re.findall(r'<option value="(\d+)"[^>]*>(Main depot|North yard)</option>', page)
+    ids = {name: value for value, name in locations}
+    answers = []
+
+    def post(client, label, url, data, status=200):
+        response = client.post_form(url, data, headers=headers)
+        assert response.status_code == status, (label, response.status_code)
+        assert len(response.get_data()) <= FRAGMENT_BUDGET, (label, len(response.get_data()))
+        answers.append(f"{label:<34} {status:>3} {len(response.get_data()):>7,}")
+        return response
+
+    draft = "/requests/new/draft"
+    post(portal, "request form: location -> assets", draft, {"location_id": ids["Main depot"]})
+    post(portal, "request form: asset -> place", draft,
+         {"location_id": ids["Main depot"], "asset": str(asset_id)})
+    post(portal, "request form: date -> message", draft, {"desired_date": "2020-01-01"})
+    post(portal, "request form: foreign id -> place", draft, {"location_id": "999999"}, 422)
+    post(portal, "request form: not listed -> asset", draft, {"asset": "not_listed"})
+    response = post(portal, "request form: description (204)", draft, {"description": "x"},
+                    204)
+    assert response.get_data() == b""
+    post(portal, "portal comment thread frag", f"/requests/{request_id}/comments",
+         {"body": "Any news?"})
+    post(staff, "staff reply thread frag", f"/staff/requests/{request_id}/reply",
+         {"body": "Tomorrow morning."})
+    with REPORT.open("a") as report:
+        report.write("\n".join(answers) + "\n")

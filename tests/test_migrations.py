@@ -21,9 +21,17 @@ def test_schema_has_the_tenant_indexes(app):
         inspector = inspect(db.engine)
         indexed = {
             table: {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
-            for table in ("customer", "contact", "location", "outbound_email")
+            for table in ("customer", "contact", "location", "outbound_email", "asset",
+                          "service_request")
         }
     assert ("shop_id", "name") in indexed["customer"]
     assert ("shop_id",) in indexed["contact"]
     assert ("customer_id",) in indexed["location"]
     assert ("shop_id", "created_at") in indexed["outbound_email"]
+    assert ("customer_id", "archived") in indexed["asset"]
+    assert ("shop_id", "status") in indexed["service_request"]
+    assert ("customer_id", "created_at") in indexed["service_request"]
+    with app.app_context():
+        unique = {tuple(u["column_names"]) for u in inspect(db.engine).get_unique_constraints(
+            "asset")}
+    assert ("customer_id", "unit_number_key") in unique

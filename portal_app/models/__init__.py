@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
+from portal_app.models.asset import Asset, unit_number_key
 from portal_app.models.base import Base, utcnow
 from portal_app.models.customer import Contact, Customer, Location
 from portal_app.models.invoice import (
@@ -12,10 +13,22 @@ from portal_app.models.invoice import (
 )
 from portal_app.models.outbound_email import OutboundEmail
 from portal_app.models.portal_user import PortalUser
+from portal_app.models.service_request import (
+    URGENCIES,
+    Comment,
+    ServiceRequest,
+    ServiceRequestDraft,
+)
 from portal_app.models.shop import Shop, StaffUser
 from portal_app.models.token import Token
 
 __all__ = [
+    "Asset",
+    "Comment",
+    "ServiceRequest",
+    "ServiceRequestDraft",
+    "URGENCIES",
+    "unit_number_key",
     "Base",
     "Contact",
     "Customer",

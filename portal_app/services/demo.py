@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from portal_app.extensions import db
 from portal_app.models import (
+    Asset,
+    Comment,
     Contact,
     Customer,
     Invoice,
@@ -16,8 +18,10 @@ from portal_app.models import (
     Payment,
     PaymentSettings,
     PortalUser,
+    ServiceRequest,
     Shop,
     StaffUser,
+    unit_number_key,
     utcnow,
 )
 from portal_app.services.accounts import invite_contact
@@ -36,7 +40,8 @@ def database_is_empty() -> bool:
 
 
 def load_demo() -> Shop:
-    """Create the demo shop with staff, customers, contacts in every portal state, locations."""
+    """Create the demo shop with staff, customers, contacts in every portal state, locations,
+    assets and service requests."""
     shop = Shop(name="Demo Fleet Services", slug="demo-fleet", brand_color="#1f5f8b")
     db.session.add(shop)
     db.session.flush()
@@ -52,6 +57,7 @@ def load_demo() -> Shop:
     cedar = Customer(shop_id=shop.id, name="Cedar Property Services", account_number="C-1003")
     db.session.add_all([acme, birch, cedar])
     db.session.flush()
+    sites_by_name = {}
     for customer, sites in (
         (acme, [("Main depot", "1200 Harbor Road, Oakland, CA 94607"),
                 ("North yard", "88 Industrial Way, Richmond, CA 94804")]),
@@ -59,8 +65,9 @@ def load_demo() -> Shop:
         (cedar, [("Maintenance shed", "500 Cedar Avenue, San Jose, CA 95112")]),
     ):
         for name, address in sites:
-            db.session.add(Location(shop_id=shop.id, customer=customer, name=name,
-                                    address=address))
+            sites_by_name[name] = Location(shop_id=shop.id, customer=customer, name=name,
+                                           address=address)
+            db.session.add(sites_by_name[name])
 
     now = utcnow()
     dana_login = PortalUser(email="dana@acme-logistics.example",
@@ -76,6 +83,8 @@ def load_demo() -> Shop:
         Contact(shop_id=shop.id, customer=cedar, name="Chris Cedar",
                 email="chris@cedar-property.example", is_billing=True),
     ])
+    dana = db.session.scalar(select(Contact).where(Contact.email == "dana@acme-logistics.example"))
+    _demo_assets_and_requests(shop, acme, dana, sites_by_name)
     ben = Contact(shop_id=shop.id, customer=birch, name="Ben Birch",
                   email="ben@birch-construction.example", is_billing=True)
     db.session.add(ben)
@@ -117,3 +126,39 @@ def load_demo_invoices(shop: Shop, customer: Customer) -> None:
     db.session.add(Payment(shop_id=shop.id, invoice_id=paid.id, amount_cents=39200,
                            method="check", status="succeeded", reference="Check 10422",
                            paid_on=today - timedelta(days=20)))
+
+
+def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,
+                              sites: dict[str, Location]) -> None:
+    """Acme's units at both of its locations, one open request and one already scheduled."""
+    db.session.flush()
+    units = {}
+    for unit, site, make, model, year, vin in (
+        ("T-101", "Main depot", "Freightliner", "Cascadia", 2019, "1FUJGLDR5KLBC1234"),
+        ("T-102", "Main depot", "Kenworth", "T680", 2021, "1XKYD49X7MJ445566"),
+        ("T-201", "North yard", "Isuzu", "NPR-HD", 2018, "JALC4W169J7000321"),
+        ("F-7", "North yard", "Toyota", "8FGU25 forklift", 2016, "SN 8FGU25-61234"),
+    ):
+        units[unit] = Asset(shop_id=shop.id, customer_id=acme.id, unit_number=unit,
+                            unit_number_key=unit_number_key(unit), location=sites[site],
+                            make=make, model=model, year=year, vin_serial=vin)
+    db.session.add_all(units.values())
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.shop_id == shop.id,
+                                                      StaffUser.role == "admin"))
+    today = utcnow().date()
+    db.session.add_all([
+        ServiceRequest(shop_id=shop.id, customer_id=acme.id, contact=dana,
+                       location=sites["Main depot"], asset=units["T-102"], urgency="soon",
+                       desired_date=today + timedelta(days=5),
+                       description="Check engine light on since Monday; loses power uphill."),
+        scheduled := ServiceRequest(
+            shop_id=shop.id, customer_id=acme.id, contact=dana, location=sites["North yard"],
+            asset=units["T-201"], urgency="routine", status=ServiceRequest.SCHEDULED,
+            desired_date=today + timedelta(days=10), scheduled_for=today + timedelta(days=12),
+            description="Annual DOT inspection."),
+    ])
+    db.session.flush()
+    db.session.add(Comment(shop_id=shop.id, service_request_id=scheduled.id,
+                           author_staff_id=admin.id,
+                           body="We can do the inspection at the North yard on the date shown. "
+                                "Please leave the keys at the gate office."))

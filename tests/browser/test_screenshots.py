@@ -80,7 +80,7 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
                        ".example")
     sam_email = "sam.rivera@example.com"  # a contact of two customers
     make.active_contact(acme, email=sam_email, name="Sam Rivera")
-    make.active_contact(birch, email=sam_email, name="Sam Rivera")
+    sam_birch = make.active_contact(birch, email=sam_email, name="Sam Rivera")
     mailbox.refused.add(lee.email)  # the email log then shows a failure too
 
     camera = Camera(watch)
@@ -154,7 +154,45 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
         expect(page).to_have_url(f"{live_server.url}/")
         camera.shoot(page, size, "portal-06-dashboard", "Hello, Sam")
 
-    assert camera.count == 24
+    # Assets and service requests: Sam now acts for Birch.
+    site = make.location(birch, "Head office", address="14 Birch Lane, Fresno")
+    quarry = make.location(birch, "Quarry")
+    units = [make.asset(birch, f"EX-{n:02d}", site if n % 2 else quarry, make="Caterpillar",
+                        model="320 GC excavator", year=2020) for n in range(6)]
+    item = make.service_request(sam_birch, site, units[1], urgency="urgent",
+                                description="Hydraulic hose burst on the boom.")
+    for size, page in sam_pages.items():
+        page.goto("/assets")
+        camera.shoot(page, size, "portal-07-assets", "Assets")
+        page.goto(f"/assets/{units[1].id}")
+        camera.shoot(page, size, "portal-08-asset", "EX-01")
+        page.goto("/assets/new")
+        page.get_by_label("Unit Number").fill(" ex-01 ")
+        page.get_by_label("Make").fill("Volvo")
+        camera.watches[id(page)].expected_statuses.add(422)
+        page.get_by_role("button", name="Add asset").click()
+        expect(page.locator(".field.has-error")).to_have_count(1)
+        camera.shoot(page, size, "portal-09-asset-duplicate", "Add asset")
+        page.goto("/locations")
+        camera.shoot(page, size, "portal-10-locations", "Locations")
+        page.goto("/requests/new")
+        with page.expect_response(lambda r: r.url.endswith("/requests/new/draft")):
+            page.get_by_label("Location").select_option(label="Head office")
+        page.get_by_label("Description").fill("Track tension is off; squeals when turning.")
+        camera.shoot(page, size, "portal-11-request-form", "Request service")
+        page.goto("/requests")
+        camera.shoot(page, size, "portal-12-requests", "Service requests")
+        page.goto(f"/requests/{item.id}")
+        camera.shoot(page, size, "portal-13-request", f"Request #{item.id}")
+    for size, page in staff_pages.items():
+        page.goto("/staff/requests")
+        camera.shoot(page, size, "staff-07-requests", "Service requests")
+        page.goto(f"/staff/requests/{item.id}")
+        camera.shoot(page, size, "staff-08-request", f"Request #{item.id}")
+        page.goto(f"/staff/customers/{birch.id}/assets")
+        camera.shoot(page, size, "staff-09-assets", f"Assets of {birch.name}")
+
+    assert camera.count == 44
     assert not camera.problems, "\n".join(camera.problems)
 
 

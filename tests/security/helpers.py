@@ -111,6 +111,8 @@ class World:
     removed: object  # active contact of customer A1, to be deleted after logging in
     s2_location: object = None
     invoice_a1: object = None  # an open invoice of customer A1 with a started Stripe checkout
+    asset_a1: object = None  # a unit of customer A1 at location_a1
+    request_a1: object = None  # a service request of contact a1 about asset_a1
     extra: dict = field(default_factory=dict)
 
     def client(self, principal: str):
@@ -143,6 +145,10 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.location_a1.id
         elif name == "invoice_id":
             values[name] = world.invoice_a1.id
+        elif name == "asset_id":
+            values[name] = world.asset_a1.id
+        elif name == "request_id":
+            values[name] = world.request_a1.id
         elif name == "token":
             values[name] = tokens[rule.endpoint]
         else:
@@ -167,7 +173,7 @@ def build_world(app, make) -> World:
                  stripe_checkout_session_id=MATRIX_SESSION_ID,
                  stripe_checkout_url="https://checkout.stripe.test/pay/cs_test_matrix_a1")
     make.payment_settings(s1, stripe_account_id="acct_matrix_s1")
-    return World(
+    world = World(
         app=app, s1=s1, s2=s2,
         customer_a1=customer_a1, customer_a2=customer_a2, customer_b=customer_b,
         a1=make.active_contact(customer_a1, email="a1@acme.example", name="Ann One"),
@@ -183,3 +189,6 @@ def build_world(app, make) -> World:
         s2_location=make.location(customer_b, "South yard"),
         invoice_a1=invoice_a1,
     )
+    world.asset_a1 = make.asset(customer_a1, "T-101", world.location_a1)
+    world.request_a1 = make.service_request(world.a1, world.location_a1, world.asset_a1)
+    return world

@@ -61,7 +61,7 @@ DONE = Redirect("/staff/customers/{customer_id}", 303)  # a staff contact action
 INVOICE_DONE = Redirect("/staff/invoices/{invoice_id}", 303)  # a staff invoice action (PRG)
 BAD_REQUEST = 400
 SETTINGS_DONE = Redirect("/staff/settings/payments", 303)
-UNPROCESSABLE = 422  # a form posted without its fields: errors next to the fields
+REFUSED_FORM = 422  # a POST without its fields: the form comes back with its errors
 
 
 def row(*cells) -> dict:
@@ -77,6 +77,15 @@ STAFF_SHOP_PAGE = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK, OK
 STAFF_S1_OBJECT = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, OK, OK, NOT_FOUND,
                       STAFF_LOGIN, STAFF_LOGIN)
 PORTAL_A1_OBJECT = row(LOGIN, OK, NOT_FOUND, NOT_FOUND, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
+ASSET_DONE = Redirect("/assets/{asset_id}", 303)
+PORTAL_A1_ASSET_ACTION = row(LOGIN, ASSET_DONE, NOT_FOUND, NOT_FOUND, LOGIN, LOGIN, LOGIN, LOGIN,
+                             LOGIN)
+DRAFT_SAVED = Redirect("/requests/new", 303)
+STAFF_ASSET_DONE = Redirect("/staff/assets/{asset_id}", 303)
+STAFF_S1_ASSET_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_ASSET_DONE,
+                            STAFF_ASSET_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
+STAFF_S1_FORM_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, REFUSED_FORM,
+                           REFUSED_FORM, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
 STAFF_S1_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE, DONE, NOT_FOUND,
                       STAFF_LOGIN, STAFF_LOGIN)
 
@@ -90,6 +99,20 @@ RULES: dict[str, dict] = {
     "auth.accounts": PORTAL_PAGE,
     # portal
     "dashboard.index": PORTAL_PAGE,
+    "assets.index": PORTAL_PAGE,
+    "assets.new": PORTAL_PAGE,
+    "assets.locations": PORTAL_PAGE,
+    "assets.detail": PORTAL_A1_OBJECT,
+    "assets.edit": PORTAL_A1_OBJECT,
+    "assets.archive": PORTAL_A1_ASSET_ACTION,
+    "assets.restore": PORTAL_A1_ASSET_ACTION,
+    "requests.index": PORTAL_PAGE,
+    "requests.new": PORTAL_PAGE,
+    "requests.save_draft": row(LOGIN, DRAFT_SAVED, DRAFT_SAVED, DRAFT_SAVED, LOGIN, LOGIN, LOGIN,
+                               LOGIN, LOGIN),
+    "requests.detail": PORTAL_A1_OBJECT,
+    "requests.comment": row(LOGIN, REFUSED_FORM, NOT_FOUND, NOT_FOUND, LOGIN, LOGIN, LOGIN,
+                            LOGIN, LOGIN),
     # staff console
     "staff.login": row(OK, OK, OK, OK, STAFF_HOME, STAFF_HOME, STAFF_HOME, OK, OK),
     "staff.logout": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGGED_OUT,
@@ -129,7 +152,7 @@ RULES: dict[str, dict] = {
     "staff.issue_invoice": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
                                INVOICE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),
     "staff.record_payment": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
-                                UNPROCESSABLE, UNPROCESSABLE, NOT_FOUND, STAFF_LOGIN,
+                                REFUSED_FORM, REFUSED_FORM, NOT_FOUND, STAFF_LOGIN,
                                 STAFF_LOGIN),
     "staff.void_invoice": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
                               INVOICE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),
@@ -142,6 +165,18 @@ RULES: dict[str, dict] = {
     "staff.stripe_onboarding": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
                                    FORBIDDEN, SETTINGS_DONE, SETTINGS_DONE, STAFF_LOGIN,
                                    STAFF_LOGIN),
+    "staff.customer_assets": STAFF_S1_OBJECT,
+    "staff.new_asset": STAFF_S1_OBJECT,
+    "staff.asset": STAFF_S1_OBJECT,
+    "staff.edit_asset": STAFF_S1_OBJECT,
+    "staff.archive_asset": STAFF_S1_ASSET_ACTION,
+    "staff.restore_asset": STAFF_S1_ASSET_ACTION,
+    "staff.requests_inbox": STAFF_SHOP_PAGE,
+    "staff.request_detail": STAFF_S1_OBJECT,
+    "staff.schedule_request": STAFF_S1_FORM_ACTION,
+    "staff.convert_request": STAFF_S1_FORM_ACTION,
+    "staff.close_request": STAFF_S1_FORM_ACTION,
+    "staff.reply_request": STAFF_S1_FORM_ACTION,
 }
 
 # POST-only routes change state: run them in this order (remove and the logouts last), so
@@ -161,7 +196,7 @@ def _check(response, expected, world, *, htmx: bool = False) -> str | None:
     location = response.headers.get("Location", "")
     if isinstance(expected, int):
         return None if status == expected else f"got {status} {location}, want {expected}"
-    path = expected.path.format(customer_id=world.customer_a1.id,
+    path = expected.path.format(customer_id=world.customer_a1.id, asset_id=world.asset_a1.id,
                                 invoice_id=world.invoice_a1.id)
     if htmx and expected.status == 302 and path in ("/login", "/staff/login"):
         # Access is refused either way; that htmx gets 401 + HX-Redirect rather than a 302

@@ -8,7 +8,18 @@ import pytest
 from sqlalchemy import func, select
 
 from portal_app.extensions import db
-from portal_app.models import Contact, Customer, Location, OutboundEmail, PortalUser, Token
+from portal_app.models import (
+    Asset,
+    Comment,
+    Contact,
+    Customer,
+    Location,
+    OutboundEmail,
+    PortalUser,
+    ServiceRequest,
+    ServiceRequestDraft,
+    Token,
+)
 from tests.factories import PASSWORD
 from tests.security.helpers import (
     A1,
@@ -41,6 +52,11 @@ def _snapshot(read) -> dict:
                             + db.session.scalars(select(Location.name)).all()),
             "passwords": sorted(db.session.scalars(select(PortalUser.password_hash)).all()),
             "versions": sorted(db.session.scalars(select(PortalUser.session_version)).all()),
+            "assets": count(Asset), "requests": count(ServiceRequest),
+            "comments": count(Comment), "drafts": count(ServiceRequestDraft),
+            "archived": db.session.scalar(select(func.count()).select_from(Asset)
+                                          .where(Asset.archived.is_(True))),
+            "statuses": sorted(db.session.scalars(select(ServiceRequest.status)).all()),
         }
     return read(take)
 
@@ -53,7 +69,8 @@ def _post_rules(app):
 def _principal_for(endpoint: str) -> str:
     if endpoint.startswith("staff.") and endpoint != "staff.login":
         return STAFF_S1
-    if endpoint in ("auth.logout", "auth.accounts"):
+    if endpoint in ("auth.logout", "auth.accounts") or endpoint.startswith(("assets.",
+                                                                              "requests.")):
         return A1
     return ANON
 

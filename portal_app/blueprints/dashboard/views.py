@@ -1,11 +1,26 @@
 """Portal dashboard."""
 
+from flask import g
+from sqlalchemy import func, select
+
 from portal_app.blueprints.dashboard import bp
 from portal_app.blueprints.invoices.views import open_invoice_summary
+from portal_app.extensions import db
+from portal_app.models import Asset, ServiceRequest
 from portal_app.rendering import render
+
+OPEN = (ServiceRequest.SUBMITTED, ServiceRequest.SCHEDULED)
 
 
 @bp.get("/")
 def index():
     """Show the customer what needs attention."""
-    return render("dashboard/index.html", invoices=open_invoice_summary())
+    scope = {"shop_id": g.shop.id, "customer_id": g.customer.id}
+    open_requests, assets = db.session.execute(select(
+        select(func.count()).select_from(ServiceRequest).filter_by(**scope)
+        .where(ServiceRequest.status.in_(OPEN)).scalar_subquery(),
+        select(func.count()).select_from(Asset).filter_by(**scope)
+        .where(Asset.archived.is_(False)).scalar_subquery(),
+    )).one()
+    return render("dashboard/index.html", open_requests=open_requests, assets=assets,
+                  invoices=open_invoice_summary())

@@ -17,4 +17,11 @@ def staff_only():
     return require_staff_login()
 
 
-from portal_app.blueprints.staff import customers, invoices, settings, views  # noqa: E402,F401
+from portal_app.blueprints.staff import (  # noqa: E402,F401
+    assets,
+    customers,
+    invoices,
+    requests,
+    settings,
+    views,
+)

@@ -1,7 +1,5 @@
 """Forms of the staff console: only these fields are ever read from a request."""
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -28,20 +26,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal_app.form_filters import single_line, strip
 from portal_app.services.invoices import parse_money
 from portal_app.services.passwords import MAX_LENGTH
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def single_line(form, field):
-    """Refuse line breaks and control characters (they would break email headers)."""
-    if field.data and _CONTROL.search(field.data):
-        raise ValidationError("Use a single line without special characters.")
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class StaffLoginForm(FlaskForm):

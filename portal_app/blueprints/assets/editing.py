@@ -1,0 +1,96 @@
+"""Listing, adding and editing assets: the part the portal and the staff console share."""
+
+from __future__ import annotations
+
+from flask import flash, request
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from portal_app.blueprints.assets.forms import AssetForm, AssetSearchForm, location_choices
+from portal_app.extensions import db
+from portal_app.models import Asset, Customer, Location, ServiceRequest
+from portal_app.services import assets
+
+PER_PAGE = 25
+
+
+def customer_locations(customer: Customer) -> list[Location]:
+    return db.session.scalars(select(Location).where(
+        Location.shop_id == customer.shop_id, Location.customer_id == customer.id
+    ).order_by(Location.name, Location.id)).all()
+
+
+def search_assets(customer: Customer, locations: list[Location]) -> dict:
+    """Page through a customer's assets: search by unit number, make or model; filter by
+    location; archived ones on their own list. Returns the template context."""
+    form = AssetSearchForm(request.args)
+    form.location.choices = location_choices(locations, "All locations")
+    q = form.q.data if form.validate() and form.q.data else ""
+    own = {str(location.id) for location in locations}
+    location = form.location.data if form.location.data in own else ""
+    archived = request.args.get("archived") == "1"
+    query = select(Asset).options(joinedload(Asset.location)).where(
+        Asset.shop_id == customer.shop_id, Asset.customer_id == customer.id,
+        Asset.archived.is_(archived))
+    if q:
+        query = query.where(or_(Asset.unit_number_key.contains(q.casefold(), autoescape=True),
+                                Asset.make.icontains(q, autoescape=True),
+                                Asset.model.icontains(q, autoescape=True)))
+    if location:
+        query = query.where(Asset.location_id == int(location))
+    page = db.paginate(query.order_by(Asset.unit_number_key, Asset.id), per_page=PER_PAGE,
+                       error_out=False)
+    params = {key: value for key, value in
+              (("q", q), ("location", location), ("archived", "1" if archived else "")) if value}
+    return {"form": form, "page": page, "q": q, "location": location, "archived": archived,
+            "params": params, "locations": locations}
+
+
+def asset_form(customer: Customer, asset: Asset | None, locations: list[Location]) -> AssetForm:
+    form = AssetForm(obj=asset) if asset is not None else AssetForm()
+    form.location_id.choices = location_choices(locations)
+    if request.method == "GET":
+        if asset is not None:
+            form.location_id.data = str(asset.location_id or "")
+        elif request.args.get("location") in {str(loc.id) for loc in locations}:
+            form.location_id.data = request.args["location"]
+    return form
+
+
+def save_asset_form(form: AssetForm, customer: Customer, asset: Asset | None) -> Asset | None:
+    """Validate and save (and commit); return the asset, or None with the errors on the form.
+    A duplicate Unit Number is a message next to the field, also when two saves race."""
+    if not form.validate_on_submit():
+        return None
+    message = assets.DUPLICATE_MESSAGE.format(customer=customer.name,
+                                              unit=form.unit_number.data)
+    if assets.unit_number_taken(customer.id, form.unit_number.data,
+                                except_asset_id=asset.id if asset else None):
+        form.unit_number.errors.append(message)
+        return None
+    target = asset or Asset(shop_id=customer.shop_id, customer_id=customer.id)
+    try:
+        assets.save_asset(target, **form.values())
+    except assets.DuplicateUnitNumber:
+        db.session.rollback()
+        form.unit_number.errors.append(message)
+        return None
+    db.session.commit()
+    return target
+
+
+def service_history(asset: Asset) -> list[ServiceRequest]:
+    """The requests that name the asset, newest first (work orders and invoices join later)."""
+    return db.session.scalars(select(ServiceRequest).options(
+        joinedload(ServiceRequest.location)).where(
+        ServiceRequest.shop_id == asset.shop_id, ServiceRequest.customer_id == asset.customer_id,
+        ServiceRequest.asset_id == asset.id).order_by(ServiceRequest.created_at.desc(),
+                                                      ServiceRequest.id.desc()).limit(50)).all()
+
+
+def set_archived(asset: Asset, archived: bool) -> None:
+    """Archive (it leaves the lists and the request form, its history stays) or restore an
+    asset, commit, and say so."""
+    asset.archived = archived
+    db.session.commit()
+    flash(f"Asset {asset.unit_number} {'archived' if archived else 'restored'}.", "success")

@@ -1,0 +1,63 @@
+"""Forms of assets and locations, shared by the portal and the staff console."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from portal_app.form_filters import single_line, strip
+
+
+class OwnChoiceField(SelectField):
+    """A select whose options are the customer's own rows: anything else is refused with
+    `refusal` (a foreign or made-up id), never stored."""
+
+    def __init__(self, *args, refusal: str = "Choose one of the options.", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+
+    def pre_validate(self, form):
+        self.data = self.data or ""  # not posted at all: the empty choice
+        if self.data not in {str(value) for value, _ in self.choices}:
+            raise ValidationError(self.refusal)
+
+
+def location_choices(locations, empty: str = "No location") -> list[tuple[str, str]]:
+    return [("", empty)] + [(str(location.id), location.name) for location in locations]
+
+
+class AssetForm(FlaskForm):
+    unit_number = StringField("Unit Number", filters=[strip], validators=[
+        DataRequired("Enter the Unit Number: the number painted on the unit or used in your "
+                     "fleet list."), Length(max=40), single_line])
+    vin_serial = StringField("VIN or serial", filters=[strip], validators=[
+        Optional(), Length(max=40), single_line])
+    make = StringField("Make", filters=[strip], validators=[Optional(), Length(max=60),
+                                                            single_line])
+    model = StringField("Model", filters=[strip], validators=[Optional(), Length(max=60),
+                                                              single_line])
+    year = IntegerField("Year", validators=[
+        Optional(), NumberRange(1900, date.today().year + 2,
+                                "Enter a year like 2019 (1900 to next year).")])
+    location_id = OwnChoiceField("Location", coerce=str, choices=[],
+                                 refusal="Choose one of your locations.")
+    notes = TextAreaField("Notes", filters=[strip], validators=[Optional(), Length(max=2000)])
+
+    def values(self) -> dict:
+        """The fields as save_asset() takes them."""
+        return {"unit_number": self.unit_number.data, "vin_serial": self.vin_serial.data or "",
+                "make": self.make.data or "", "model": self.model.data or "",
+                "year": self.year.data, "notes": self.notes.data or "",
+                "location_id": int(self.location_id.data) if self.location_id.data else None}
+
+
+class AssetSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search", filters=[strip], validators=[Optional(), Length(max=100)])
+    location = SelectField("Location", coerce=str, choices=[], validate_choice=False)
+

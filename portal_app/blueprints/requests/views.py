@@ -1,0 +1,195 @@
+"""Portal service requests: /requests, /requests/new (with its draft) and /requests/<id>.
+
+The request form's state lives in a ServiceRequestDraft. Every change posts the whole form to
+save_draft(); the server compares the draft before and after and answers with only the part of
+the form that depends on what changed (HX-Retarget names it), or 204 when nothing does:
+a new location re-renders the asset field, an asset at another location re-renders location and
+asset, a date re-renders its own message. Without JavaScript the "Update" button posts the same
+endpoint and comes back to /requests/new (303). A location or asset id that is not the
+customer's is refused: it is not stored, and the form comes back 422 with the message."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, g, make_response, request, url_for
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from portal_app.blueprints.assets.editing import customer_locations
+from portal_app.blueprints.requests import bp
+from portal_app.blueprints.requests.forms import CommentForm
+from portal_app.extensions import db
+from portal_app.models import URGENCIES, Asset, Comment, Location, ServiceRequest
+from portal_app.rendering import render, see_other
+from portal_app.services import service_requests as service
+from portal_app.tenancy import customer_get_or_404, customer_select
+
+ASSET_CHOICES_LIMIT = 500
+
+
+def _own(model, raw: str):
+    """The customer's row with this id, or None (foreign, unknown or not a number)."""
+    if not raw.isdigit() or len(raw) > 12:
+        return None
+    return db.session.scalar(customer_select(model).where(model.id == int(raw)))
+
+
+def posted_draft_values() -> tuple[dict, dict]:
+    """Read the request form's fields that were posted: (values for update_draft, errors)."""
+    form, values, errors = request.form, {}, {}
+    if "location_id" in form:
+        raw = form["location_id"].strip()
+        values["location"] = None if not raw else _own(Location, raw)
+        if raw and values["location"] is None:
+            del values["location"]
+            errors["location_id"] = "Choose one of your locations."
+    if "asset" in form:
+        raw = form["asset"].strip()
+        if raw in ("", service.NOT_LISTED):
+            values["asset"] = raw or None
+        else:
+            asset = _own(Asset, raw)  # an archived one is still the customer's own
+            if asset is None:
+                errors["asset"] = "Choose one of your assets, or “Asset not listed”."
+            else:
+                values["asset"] = asset
+    if "desired_date" in form:
+        raw = form["desired_date"].strip()
+        try:
+            values["desired_date"] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors["desired_date"] = "Enter the date as year-month-day, for example 2026-12-01."
+    if "urgency" in form:
+        if form["urgency"] in URGENCIES:
+            values["urgency"] = form["urgency"]
+        else:
+            errors["urgency"] = "Choose how urgent the work is."
+    for name in ("asset_description", "description"):
+        if name in form:
+            values[name] = form[name]
+    return values, errors
+
+
+def _asset_choices(draft) -> list[Asset]:
+    """The asset list: active units at the chosen location (and those with no location), or all
+    active units; the draft's own asset always stays in the list, so no save ever drops it."""
+    offered = Asset.archived.is_(False)
+    if draft.location_id is not None:
+        offered = and_(offered, or_(Asset.location_id == draft.location_id,
+                                    Asset.location_id.is_(None)))
+    if draft.asset_id is not None:
+        offered = or_(offered, Asset.id == draft.asset_id)
+    query = customer_select(Asset).options(joinedload(Asset.location)).where(offered)
+    return db.session.scalars(
+        query.order_by(Asset.unit_number_key, Asset.id).limit(ASSET_CHOICES_LIMIT)).all()
+
+
+def _form_context(draft, problems: dict) -> dict:
+    return {"draft": draft, "problems": problems, "locations": customer_locations(g.customer),
+            "asset_choices": _asset_choices(draft), "urgencies": URGENCIES,
+            "earliest": service.earliest_service_date(),
+            "save_url": url_for("requests.save_draft")}
+
+
+def _date_problem(draft, errors: dict) -> dict:
+    problem = errors.get("desired_date") or service.draft_problems(draft).get("desired_date")
+    return {"desired_date": problem} if problem else {}
+
+
+def _part(block: str, target: str, draft, problems: dict, status: int = 200):
+    """Answer an htmx save with one part of the form, swapped in place of `target`."""
+    response = render("requests/new.html", block, status=status, **_form_context(draft, problems))
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@bp.get("/requests")
+def index():
+    """List the customer's service requests with their status."""
+    page = db.paginate(
+        customer_select(ServiceRequest)
+        .options(joinedload(ServiceRequest.location), joinedload(ServiceRequest.asset))
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()),
+        per_page=25, error_out=False)
+    return render("requests/index.html", page=page)
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+def new():
+    """Show the request form as the draft left it; on POST, submit the request."""
+    if request.method == "GET":
+        draft = service.find_draft(g.contact) or service.new_draft(g.contact)
+        return render("requests/new.html", **_form_context(draft, {}))
+    values, errors = posted_draft_values()
+    draft = service.draft_for_update(g.contact)
+    service.update_draft(draft, values)
+    problems = {**service.draft_problems(draft), **errors}
+    if problems:
+        db.session.commit()  # the draft keeps every value, also the refused ones' neighbours
+        return render("requests/new.html", status=422, **_form_context(draft, problems))
+    created = service.submit_draft(draft, g.contact)
+    db.session.commit()
+    flash(f"Request #{created.id} sent to {g.shop.name}. They will reply here and by email.",
+          "success")
+    return see_other(url_for("requests.detail", request_id=created.id))
+
+
+@bp.post("/requests/new/draft")
+def save_draft():
+    """Save the request form's fields into the draft; answer with what must be re-rendered."""
+    values, errors = posted_draft_values()
+    draft = service.draft_for_update(g.contact)
+    changed = service.update_draft(draft, values)
+    db.session.commit()
+    if not request.htmx:
+        if errors:
+            return render("requests/new.html", status=422, **_form_context(draft, errors))
+        return see_other(url_for("requests.new"))
+    if "location_id" in errors or "asset" in errors:
+        return _part("place_fields", "#place-fields", draft, errors, 422)
+    if "asset_chose_location" in changed:
+        return _part("place_fields", "#place-fields", draft, {})
+    if changed & {"location", "asset_not_listed"}:
+        return _part("asset_field", "#asset-field", draft, {})
+    if "desired_date" in changed or "desired_date" in errors:
+        return _part("date_message", "#date-msg", draft, _date_problem(draft, errors))
+    return make_response("", 204)
+
+
+def _thread(service_request: ServiceRequest) -> list[Comment]:
+    return db.session.scalars(
+        select(Comment)
+        .options(joinedload(Comment.author_contact), joinedload(Comment.author_staff))
+        .where(Comment.shop_id == service_request.shop_id,
+               Comment.service_request_id == service_request.id)
+        .order_by(Comment.created_at, Comment.id)).all()
+
+
+@bp.get("/requests/<int:request_id>")
+def detail(request_id: int):
+    """Show a request's status, details and the thread with the shop."""
+    found = customer_get_or_404(ServiceRequest, request_id, joinedload(ServiceRequest.location),
+                                joinedload(ServiceRequest.asset))
+    return render("requests/detail.html", "thread", item=found, comments=_thread(found),
+                  form=CommentForm(formdata=None))
+
+
+@bp.post("/requests/<int:request_id>/comments")
+def comment(request_id: int):
+    """Post a comment on the request; the shop's staff are emailed."""
+    found = customer_get_or_404(ServiceRequest, request_id, joinedload(ServiceRequest.location),
+                                joinedload(ServiceRequest.asset))
+    form = CommentForm()
+    if form.validate_on_submit():
+        service.add_customer_comment(found, g.contact, form.body.data)
+        db.session.commit()
+        if not request.htmx:
+            flash("Comment sent.", "success")
+            return see_other(url_for("requests.detail", request_id=found.id))
+        form = CommentForm(formdata=None)
+        return render("requests/detail.html", "thread", item=found, comments=_thread(found),
+                      form=form)
+    return render("requests/detail.html", "thread", item=found, comments=_thread(found),
+                  form=form, status=422)

@@ -1,0 +1,213 @@
+"""Service requests: the server-side draft of the form, submitting it, and the staff workflow.
+Every change that concerns the other side queues an email; nothing here commits."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal_app.emails import portal_link, queue_email
+from portal_app.extensions import db
+from portal_app.models import (
+    Asset,
+    Comment,
+    Contact,
+    ServiceRequest,
+    ServiceRequestDraft,
+    StaffUser,
+    utcnow,
+)
+
+DESCRIPTION_MAX = 2000
+ASSET_DESCRIPTION_MAX = 200
+COMMENT_MAX = 2000
+DRAFT_TEXT_CAP = 20000  # the draft keeps overlong text (so nothing typed is lost), up to this
+
+
+def earliest_service_date() -> date:
+    """The first date that is not in the past anywhere: today on the date line's far side
+    (UTC-12), so a customer late in the evening in the Americas can still pick their today."""
+    return (utcnow() - timedelta(hours=12)).date()
+
+
+def find_draft(contact: Contact) -> ServiceRequestDraft | None:
+    return db.session.scalar(select(ServiceRequestDraft).where(
+        ServiceRequestDraft.contact_id == contact.id,
+        ServiceRequestDraft.customer_id == contact.customer_id))
+
+
+def new_draft(contact: Contact) -> ServiceRequestDraft:
+    """An empty draft (not added to the session): what the form shows before the first save."""
+    return ServiceRequestDraft(shop_id=contact.shop_id, customer_id=contact.customer_id,
+                               contact_id=contact.id, location_id=None, asset_id=None,
+                               asset_not_listed=False, asset_description="", desired_date=None,
+                               urgency="routine", description="")
+
+
+def draft_for_update(contact: Contact) -> ServiceRequestDraft:
+    """Return the contact's draft, creating it (once, even when two saves race)."""
+    draft = find_draft(contact)
+    if draft is not None:
+        return draft
+    draft = new_draft(contact)
+    db.session.add(draft)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request of the same person created it a moment ago. Nothing else is in this
+        # transaction yet (the draft is loaded first), so rolling back loses nothing.
+        db.session.rollback()
+        draft = find_draft(contact)
+    return draft
+
+
+NOT_LISTED = "not_listed"  # the customer's unit is not in the list: they describe it
+
+
+def update_draft(draft: ServiceRequestDraft, values: dict) -> set[str]:
+    """Save the posted fields into the draft (a field not posted is left as it is) and return
+    which of "location", "asset", "asset_not_listed", "asset_chose_location" and "desired_date"
+    changed. Choosing an asset sets its
+    location; choosing a location keeps the asset when the unit stands there. No field clears
+    another. values["location"] and values["asset"] are the customer's own rows, already checked;
+    values["asset"] may also be NOT_LISTED."""
+    before = (draft.location_id, draft.asset_id, draft.asset_not_listed, draft.desired_date)
+    chosen: Asset | None = None
+    if "asset" in values:
+        asset = values["asset"]
+        if asset == NOT_LISTED:
+            draft.asset_id, draft.asset_not_listed = None, True
+        else:
+            if asset is not None and asset.id != draft.asset_id:
+                chosen = asset
+            draft.asset_id, draft.asset_not_listed = (asset.id if asset else None), False
+    if "location" in values:
+        draft.location_id = values["location"].id if values["location"] else None
+    if chosen is not None and chosen.location_id is not None:
+        draft.location_id = chosen.location_id
+    elif draft.asset_id is not None and draft.location_id is not None:
+        kept = db.session.get(Asset, draft.asset_id)
+        if kept is not None and kept.location_id not in (None, draft.location_id):
+            draft.asset_id = None  # that unit is not at the newly chosen location
+    for name in ("asset_description", "description"):
+        if name in values:
+            setattr(draft, name, values[name][:DRAFT_TEXT_CAP])
+    for name in ("desired_date", "urgency"):
+        if name in values:
+            setattr(draft, name, values[name])
+    draft.updated_at = utcnow()
+    db.session.flush()
+    changed = set()
+    if before[0] != draft.location_id:
+        changed.add("location")
+        if chosen is not None:
+            changed.add("asset_chose_location")
+    if before[3] != draft.desired_date:
+        changed.add("desired_date")
+    if before[1:3] != (draft.asset_id, draft.asset_not_listed):
+        changed.add("asset")
+    if before[2] != draft.asset_not_listed:
+        changed.add("asset_not_listed")
+    return changed
+
+
+def draft_problems(draft: ServiceRequestDraft) -> dict[str, str]:
+    """What stops the draft from being submitted, by field name."""
+    problems = {}
+    if draft.location_id is None:
+        problems["location_id"] = "Choose the location where the work is needed."
+    if draft.asset_not_listed and not draft.asset_description.strip():
+        problems["asset_description"] = "Describe the unit: make, model, anything that helps."
+    elif len(draft.asset_description) > ASSET_DESCRIPTION_MAX:
+        problems["asset_description"] = (
+            f"Keep the unit description under {ASSET_DESCRIPTION_MAX} characters "
+            f"(it has {len(draft.asset_description):,}).")
+    if draft.desired_date is not None and draft.desired_date < earliest_service_date():
+        problems["desired_date"] = "This date is in the past. Pick today or a later date."
+    if not draft.description.strip():
+        problems["description"] = "Describe what needs doing."
+    elif len(draft.description) > DESCRIPTION_MAX:
+        problems["description"] = (f"Keep the description under {DESCRIPTION_MAX:,} characters "
+                                   f"(it has {len(draft.description):,}).")
+    return problems
+
+
+def submit_draft(draft: ServiceRequestDraft, contact: Contact) -> ServiceRequest:
+    """Turn a valid draft into a request, delete the draft and tell the shop's staff."""
+    request = ServiceRequest(
+        shop_id=draft.shop_id, customer_id=draft.customer_id, contact_id=contact.id,
+        location_id=draft.location_id, asset_id=None if draft.asset_not_listed else draft.asset_id,
+        asset_description=draft.asset_description.strip() if draft.asset_not_listed else "",
+        desired_date=draft.desired_date, urgency=draft.urgency,
+        description=draft.description.strip())
+    db.session.add(request)
+    db.session.delete(draft)
+    db.session.flush()
+    _tell_staff(request, "request_submitted")
+    return request
+
+
+def _tell_staff(request: ServiceRequest, kind: str, comment: Comment | None = None) -> None:
+    staff = db.session.scalars(select(StaffUser).where(
+        StaffUser.shop_id == request.shop_id, StaffUser.active.is_(True)).order_by(StaffUser.id))
+    link = portal_link("staff.request_detail", request_id=request.id)
+    customer = request.customer
+    for member in staff:
+        queue_email(kind, recipient=member.email, shop=member.shop, request=request,
+                    comment=comment, link=link, staff_member=member, customer=customer)
+
+
+def _tell_customer(request: ServiceRequest, what: str, comment: Comment | None = None) -> None:
+    contact = request.contact
+    if contact is None or contact.portal_disabled:
+        return
+    queue_email("request_update", recipient=contact.email, shop=contact.shop, contact=contact,
+                request=request, what=what, comment=comment,
+                link=portal_link("requests.detail", request_id=request.id))
+
+
+def add_customer_comment(request: ServiceRequest, contact: Contact, body: str) -> Comment:
+    """Post a customer's comment on their request and tell the shop's staff."""
+    comment = Comment(shop_id=request.shop_id, service_request_id=request.id,
+                      author_contact_id=contact.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    _tell_staff(request, "request_comment", comment)
+    return comment
+
+
+def _staff_comment(request: ServiceRequest, staff: StaffUser, body: str, what: str) -> Comment:
+    comment = Comment(shop_id=request.shop_id, service_request_id=request.id,
+                      author_staff_id=staff.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    _tell_customer(request, what, comment)
+    return comment
+
+
+def reply(request: ServiceRequest, staff: StaffUser, body: str) -> Comment:
+    """Post a staff reply and tell the customer."""
+    return _staff_comment(request, staff, body, f"{staff.name} replied to your request.")
+
+
+def schedule(request: ServiceRequest, staff: StaffUser, on: date) -> None:
+    """Set the service date and tell the customer."""
+    request.status, request.scheduled_for = ServiceRequest.SCHEDULED, on
+    db.session.flush()
+    _tell_customer(request, f"Your request is scheduled for {on.strftime('%-d %b %Y')}.")
+
+
+def mark_converted(request: ServiceRequest, staff: StaffUser, reference: str) -> None:
+    """Record that a work order was opened for the request (by its reference) and tell the
+    customer. When work orders exist, this links to one instead."""
+    request.status, request.work_order_reference = ServiceRequest.CONVERTED, reference
+    db.session.flush()
+    _tell_customer(request, f"A work order ({reference}) was opened for your request.")
+
+
+def close(request: ServiceRequest, staff: StaffUser, note: str) -> Comment:
+    """Close the request with a note (kept in the thread) and tell the customer."""
+    request.status = ServiceRequest.CLOSED
+    return _staff_comment(request, staff, note, f"{staff.name} closed your request.")
