@@ -221,3 +221,29 @@ def test_another_customers_invoice_is_404(portal, make, shop):
 def test_overdue_follows_the_calendar(portal, acme, make, read):
     invoice = make.invoice(acme, due_on=utcnow().date() - timedelta(days=1))
     assert badges(portal.get(f"/invoices/{invoice.id}")) == ["Overdue"]
+
+
+def test_an_invoice_names_a_unit_and_shows_in_its_service_history(staff_client, portal, acme,
+                                                                   make, read):
+    unit = make.asset(acme, "T-101")
+    form = {"customer_id": acme.id, "number": "INV-U1", "issued_on": "", "due_on": "",
+            "memo": "", "unit_number": "T-999", "lines-0-description": "Brakes",
+            "lines-0-quantity": "1", "lines-0-unit_price": "480"}
+    response = staff_client.post_form("/staff/invoices/new", form)
+    assert response.status_code == 422
+    assert "This customer has no unit numbered “T-999”." in response.get_data(as_text=True)
+    response = staff_client.post_form("/staff/invoices/new", {**form, "unit_number": " t-101 "})
+    assert response.status_code == 303
+    invoice = read(lambda: db.session.scalar(select(Invoice)))
+    assert invoice.asset_id == unit.id
+    # A draft shows in the console's history only; issued, the customer sees it too.
+    assert "INV-U1" in staff_client.get(f"/staff/assets/{unit.id}").get_data(as_text=True)
+    assert "INV-U1" not in portal.get(f"/assets/{unit.id}").get_data(as_text=True)
+    staff_client.post_form(f"/staff/invoices/{invoice.id}/issue")
+    history = portal.get(f"/assets/{unit.id}").get_data(as_text=True)
+    assert "INV-U1" in history and f'href="/invoices/{invoice.id}"' in history
+    assert f'href="/assets/{unit.id}">T-101</a>' in portal.get(
+        f"/invoices/{invoice.id}").get_data(as_text=True)
+    # The console's "New invoice" on the asset page fills in the customer and the unit.
+    page = staff_client.get(f"/staff/invoices/new?customer_id={acme.id}&unit_number=T-101")
+    assert 'value="T-101"' in page.get_data(as_text=True)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from portal_app.models.base import Base, utcnow
 
 if TYPE_CHECKING:
+    from portal_app.models.asset import Asset
     from portal_app.models.customer import Customer
     from portal_app.models.shop import Shop
 
@@ -159,6 +160,8 @@ class Invoice(Base):
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     number: Mapped[str] = mapped_column(String(30))
+    asset_id: Mapped[int | None] = mapped_column(  # the unit the work was on, if one
+        ForeignKey("asset.id", ondelete="SET NULL"), index=True)
     # Only the lifecycle is stored; paid and processing follow from the payments.
     state: Mapped[str] = mapped_column(String(8), default="draft")
     currency: Mapped[str] = mapped_column(String(3), default="usd")
@@ -171,6 +174,7 @@ class Invoice(Base):
 
     shop: Mapped[Shop] = relationship()
     customer: Mapped[Customer] = relationship()
+    asset: Mapped[Asset | None] = relationship()
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position, InvoiceLine.id",
         cascade="all, delete-orphan")

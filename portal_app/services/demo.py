@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal_app.extensions import db
 from portal_app.models import (
@@ -121,6 +121,12 @@ def load_demo_invoices(shop: Shop, customer: Customer) -> None:
                                  for i, (d, q, c) in enumerate(lines)])
         db.session.add(invoice)
     db.session.flush()
+    for number, unit in (("INV-0001", "T-101"), ("INV-0002", "T-201")):  # service history
+        db.session.execute(update(Invoice).where(
+            Invoice.shop_id == shop.id, Invoice.number == number).values(
+            asset_id=select(Asset.id).where(Asset.customer_id == customer.id,
+                                            Asset.unit_number_key == unit_number_key(unit))
+            .scalar_subquery()))
     paid = db.session.scalar(select(Invoice).where(Invoice.shop_id == shop.id,
                                                    Invoice.number == "INV-0003"))
     db.session.add(Payment(shop_id=shop.id, invoice_id=paid.id, amount_cents=39200,

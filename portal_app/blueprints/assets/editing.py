@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.assets.forms import AssetForm, AssetSearchForm, location_choices
 from portal_app.extensions import db
-from portal_app.models import Asset, Customer, Location, ServiceRequest
+from portal_app.models import Asset, Customer, Invoice, Location, ServiceRequest
 from portal_app.services import assets
 
 PER_PAGE = 25
@@ -86,6 +86,16 @@ def service_history(asset: Asset) -> list[ServiceRequest]:
         ServiceRequest.shop_id == asset.shop_id, ServiceRequest.customer_id == asset.customer_id,
         ServiceRequest.asset_id == asset.id).order_by(ServiceRequest.created_at.desc(),
                                                       ServiceRequest.id.desc()).limit(50)).all()
+
+
+def invoice_history(asset: Asset, *, include_drafts: bool) -> list[Invoice]:
+    """The invoices that name the asset, newest first (drafts only in the console)."""
+    query = select(Invoice).where(Invoice.shop_id == asset.shop_id,
+                                  Invoice.customer_id == asset.customer_id,
+                                  Invoice.asset_id == asset.id)
+    if not include_drafts:
+        query = query.where(Invoice.state != "draft")
+    return db.session.scalars(query.order_by(Invoice.id.desc()).limit(50)).all()
 
 
 def set_archived(asset: Asset, archived: bool) -> None:

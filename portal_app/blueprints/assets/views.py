@@ -9,6 +9,7 @@ from portal_app.blueprints.assets import bp
 from portal_app.blueprints.assets.editing import (
     asset_form,
     customer_locations,
+    invoice_history,
     save_asset_form,
     search_assets,
     service_history,
@@ -18,6 +19,7 @@ from portal_app.blueprints.staff.forms import LocationForm
 from portal_app.extensions import db
 from portal_app.models import Asset, Location
 from portal_app.rendering import render, see_other
+from portal_app.services.invoices import today
 from portal_app.tenancy import customer_get_or_404
 
 PORTAL = {"console": False, "customer": None}
@@ -48,7 +50,8 @@ def new():
 def detail(asset_id: int):
     """Show an asset with its service history."""
     asset = customer_get_or_404(Asset, asset_id, joinedload(Asset.location))
-    return render("assets/detail.html", asset=asset, history=service_history(asset), **PORTAL)
+    return render("assets/detail.html", asset=asset, history=service_history(asset),
+                  invoices=invoice_history(asset, include_drafts=False), today=today(), **PORTAL)
 
 
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from portal_app.blueprints.assets.editing import (
     asset_form,
     customer_locations,
+    invoice_history,
     save_asset_form,
     search_assets,
     service_history,
@@ -17,6 +18,7 @@ from portal_app.blueprints.staff import bp
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer
 from portal_app.rendering import render, see_other
+from portal_app.services.invoices import today
 from portal_app.tenancy import shop_get_or_404
 
 
@@ -49,6 +51,7 @@ def asset(asset_id: int):
     found = shop_get_or_404(Asset, asset_id, joinedload(Asset.location))
     customer = db.session.get(Customer, found.customer_id)
     return render("assets/detail.html", asset=found, history=service_history(found),
+                  invoices=invoice_history(found, include_drafts=True), today=today(),
                   console=True, customer=customer)
 
 

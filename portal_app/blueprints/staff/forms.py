@@ -120,6 +120,8 @@ class InvoiceForm(FlaskForm):
     customer_id = SelectField("Customer", coerce=int, validate_choice=True)
     number = StringField("Invoice number", filters=[strip], validators=[
         DataRequired("Enter an invoice number."), Length(max=30), single_line])
+    unit_number = StringField("Unit Number", filters=[strip], validators=[
+        Optional(), Length(max=40), single_line])
     issued_on = DateField("Issue date", validators=[Optional()])
     due_on = DateField("Due date", validators=[Optional()])
     memo = TextAreaField("Note to the customer", filters=[strip], validators=[

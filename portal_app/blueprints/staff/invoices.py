@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, VoidForm
 from portal_app.extensions import db
-from portal_app.models import Customer, Invoice, InvoiceLine
+from portal_app.models import Asset, Customer, Invoice, InvoiceLine, unit_number_key
 from portal_app.rendering import render, see_other
 from portal_app.services import invoices as invoice_service
 from portal_app.services.invoices import InvoiceStateError, today
@@ -48,6 +48,22 @@ def _customer_choices() -> list[SelectChoice]:
         .order_by(Customer.name))]
 
 
+def _named_asset(form: InvoiceForm) -> Asset | None | bool:
+    """The customer's unit named in the form (None when left empty); False, with the error
+    next to the field, when the customer has no such unit."""
+    if not form.unit_number.data:
+        return None
+    asset = db.session.scalar(select(Asset).where(
+        Asset.shop_id == g.shop.id, Asset.customer_id == form.customer_id.data,
+        Asset.unit_number_key == unit_number_key(form.unit_number.data)))
+    if asset is None:
+        form.unit_number.errors.append(
+            f"This customer has no unit numbered “{form.unit_number.data}”. Check the number "
+            "or add the asset first.")
+        return False
+    return asset
+
+
 def _fill_lines(invoice: Invoice, form: InvoiceForm) -> None:
     invoice.lines = [
         InvoiceLine(position=i, description=entry.form.description.data,
@@ -64,8 +80,10 @@ def _edit_draft(invoice: Invoice | None):
         if invoice is None:
             form.number.data = invoice_service.next_number(g.shop)
             form.customer_id.data = request.args.get("customer_id", type=int)
+            form.unit_number.data = request.args.get("unit_number", "")[:40]
             form.issued_on.data = today()
         else:
+            form.unit_number.data = invoice.asset.unit_number if invoice.asset else ""
             while len(form.lines) < len(invoice.lines) + BLANK_LINES:
                 form.lines.append_entry()
             for entry, line in zip(form.lines, invoice.lines):
@@ -78,9 +96,10 @@ def _edit_draft(invoice: Invoice | None):
     elif form.validate_on_submit():
         if not any(not e.form.is_blank for e in form.lines):
             form.form_errors.append("Add at least one line.")
-        else:
+        elif (asset := _named_asset(form)) is not False:
             target = invoice or Invoice(shop_id=g.shop.id, state="draft")
             target.customer_id = shop_get_or_404(Customer, form.customer_id.data).id
+            target.asset_id = asset.id if asset else None
             target.number = form.number.data
             target.issued_on, target.due_on = form.issued_on.data, form.due_on.data
             target.memo = form.memo.data or None
