@@ -247,3 +247,18 @@ def test_an_invoice_names_a_unit_and_shows_in_its_service_history(staff_client, 
     # The console's "New invoice" on the asset page fills in the customer and the unit.
     page = staff_client.get(f"/staff/invoices/new?customer_id={acme.id}&unit_number=T-101")
     assert 'value="T-101"' in page.get_data(as_text=True)
+
+
+def test_staff_dashboard_and_customer_page_lead_to_invoices(staff_client, acme, make, shop):
+    other = make.customer(shop, "Birch Construction")
+    make.invoice(acme, number="INV-OD", lines=[("A", 1, 12500)], due_in_days=-10)
+    make.invoice(other, number="INV-OTHER")
+    late = make.invoice(acme, number="INV-ACH")
+    make.payment(late, 10000, method="ach", status="processing",
+                 updated_at=utcnow() - timedelta(days=9))
+    page = staff_client.get("/staff/").get_data(as_text=True)
+    assert "invoices overdue · $125.00" in page and "1 for over a week" in page
+    customer_page = staff_client.get(f"/staff/customers/{acme.id}").get_data(as_text=True)
+    assert f'href="/staff/invoices?customer_id={acme.id}"' in customer_page
+    listing = staff_client.get(f"/staff/invoices?customer_id={acme.id}").get_data(as_text=True)
+    assert "INV-OD" in listing and "INV-OTHER" not in listing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.emails import portal_link, queue_email
@@ -51,6 +51,21 @@ def next_number(shop: Shop) -> str:
         if db.session.scalar(select(Invoice.id).where(Invoice.shop_id == shop.id,
                                                       Invoice.number == number)) is None:
             return number
+
+
+def open_summary(invoices: Select) -> dict[str, tuple[int, int]]:
+    """For a SELECT of invoices: {status: (count, amount due)} of the unpaid, overdue and
+    processing ones, in one query."""
+    inner = invoices.with_only_columns(
+        Invoice.status_expression(today()).label("status"),
+        (Invoice.total_cents - Invoice.paid_cents).label("due")).subquery()
+    rows = db.session.execute(
+        select(inner.c.status, func.count(), func.coalesce(func.sum(inner.c.due), 0))
+        .where(inner.c.status.in_(("unpaid", "overdue", "processing")))
+        .group_by(inner.c.status)).all()
+    summary = {"unpaid": (0, 0), "overdue": (0, 0), "processing": (0, 0)}
+    summary.update({status: (count, due) for status, count, due in rows})
+    return summary
 
 
 def issue(invoice: Invoice) -> int:

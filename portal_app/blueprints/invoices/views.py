@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, g, request
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal_app.blueprints.invoices import bp
@@ -11,7 +10,7 @@ from portal_app.extensions import db
 from portal_app.models import Invoice
 from portal_app.rendering import render
 from portal_app.services import stripe_gateway
-from portal_app.services.invoices import payment_settings, today
+from portal_app.services.invoices import open_summary, payment_settings, today
 from portal_app.services.payments import failure_advice
 from portal_app.tenancy import customer_select
 
@@ -78,15 +77,4 @@ def print_view(invoice_id: int):
 
 def open_invoice_summary() -> dict:
     """Counts and amounts for the dashboard card, in one query."""
-    day = today()
-    inner = portal_invoices().with_only_columns(
-        Invoice.status_expression(day).label("status"),
-        (Invoice.total_cents - Invoice.paid_cents).label("due")).subquery()
-    rows = db.session.execute(
-        select(inner.c.status, db.func.count(), db.func.coalesce(db.func.sum(inner.c.due), 0))
-        .where(inner.c.status.in_(("unpaid", "overdue", "processing")))
-        .group_by(inner.c.status)).all()
-    summary = {"unpaid": (0, 0), "overdue": (0, 0), "processing": (0, 0)}
-    summary.update({status: (count, due) for status, count, due in rows})
-    return summary
-
+    return open_summary(portal_invoices())

@@ -28,8 +28,11 @@ def invoices():
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in STAFF_FILTERS else ""
     q = request.args.get("q", "").strip()[:100]
+    customer_id = request.args.get("customer_id", type=int)
     day = today()
     query = shop_select(Invoice).options(joinedload(Invoice.customer))
+    if customer_id:
+        query = query.where(Invoice.customer_id == customer_id)
     if wanted:
         query = query.where(Invoice.status_expression(day) == wanted)
     if q:
@@ -39,7 +42,7 @@ def invoices():
                                       Customer.name.ilike(pattern)))))
     page = db.paginate(query.order_by(Invoice.id.desc()), per_page=25, error_out=False)
     return render("staff/invoices/index.html", "results", page=page, wanted=wanted, q=q,
-                  today=day, filters=STAFF_FILTERS)
+                  customer_id=customer_id, today=day, filters=STAFF_FILTERS)
 
 
 def _customer_choices() -> list[SelectChoice]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,9 +14,10 @@ from portal_app.blueprints.auth.views import _failed, _login_ip_limit, _login_li
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import StaffLoginForm
 from portal_app.extensions import db, limiter, submitted_email
-from portal_app.models import Contact, Customer, OutboundEmail
+from portal_app.models import Contact, Customer, Invoice, OutboundEmail, Payment, utcnow
 from portal_app.rendering import render
-from portal_app.services import accounts
+from portal_app.services import accounts, stripe_gateway
+from portal_app.services.invoices import open_summary, payment_settings
 from portal_app.tenancy import shop_select
 
 
@@ -61,15 +64,22 @@ def dashboard():
             func.count(Contact.invited_at),
         ).where(Contact.shop_id == g.shop.id, Contact.portal_disabled.is_(False))
     ).one()
-    customers = db.session.scalar(
-        select(func.count()).select_from(shop_select(Customer).subquery())
-    )
-    failed_emails = db.session.scalar(
+    customers, failed_emails, stuck = db.session.execute(select(
+        select(func.count()).select_from(shop_select(Customer).subquery()).scalar_subquery(),
         select(func.count()).where(OutboundEmail.shop_id == g.shop.id,
                                    OutboundEmail.status == OutboundEmail.FAILED)
-    )
+        .scalar_subquery(),
+        select(func.count()).where(  # ACH payments in flight for over a week: worth a look
+            Payment.shop_id == g.shop.id, Payment.status == "processing",
+            Payment.updated_at < utcnow() - timedelta(days=7)).scalar_subquery(),
+    )).one()
+    settings = payment_settings(g.shop)
     return render(
         "staff/dashboard.html",
+        invoices=open_summary(shop_select(Invoice)),
+        stuck_payments=stuck,
+        stripe_state=settings.stripe_state if stripe_gateway.configured() else None,
+        stripe_label=stripe_gateway.STATE_LABELS[settings.stripe_state],
         customers=customers,
         contacts_total=contacts[0],
         contacts_active=contacts[1],
