@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask --app wsgi
 HTMX := node_modules/htmx.org/dist/htmx.min.js
 
-.PHONY: install static run test test-sqlite test-postgres bench clean
+.PHONY: install static run test test-sqlite test-postgres bench bench-scale clean
 
 install: $(BIN)/.installed static
 
@@ -37,6 +37,10 @@ test: install
 
 bench: install
 	$(BIN)/python bench/page_weight.py
+
+# List pages with 100,000 invoices and assets against the demo (BENCH_DATABASE_URL: PostgreSQL).
+bench-scale: install
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) node_modules portal_app/static/vendor portal_app/static/cache_manifest.json

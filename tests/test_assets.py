@@ -120,7 +120,7 @@ def test_list_search_filter_and_page(portal, world, make):
                    make="Kenworth" if n == 7 else "Freightliner", model="Cascadia")
     make.asset(world["birch"], "T-999", make="Kenworth")
     page = portal.get("/assets").get_data(as_text=True)
-    assert page.count('class="row"') == 25 and "Page 1 of 2" in page
+    assert page.count('class="row"') == 25 and "Page 1<" in page and 'rel="next"' in page
     assert "T-999" not in page
     fragment = portal.get("/assets?q=kenworth", headers=HTMX).get_data(as_text=True)
     assert "<html" not in fragment and "T-007" in fragment and fragment.count('class="row"') == 1

@@ -164,7 +164,7 @@ def test_portal_list_paginates(portal, acme, make):
     for n in range(27):
         make.invoice(acme, number=f"P-{n:03d}")
     first = portal.get("/invoices").get_data(as_text=True)
-    assert first.count('href="/invoices/') == 25 and "Page 1 of 2" in first
+    assert first.count('href="/invoices/') == 25 and "Page 1<" in first and 'rel="next"' in first
     assert portal.get("/invoices?page=2").get_data(as_text=True).count('href="/invoices/') == 2
 
 

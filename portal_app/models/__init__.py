@@ -10,6 +10,7 @@ from portal_app.models.invoice import (
     Payment,
     PaymentSettings,
     StripeEvent,
+    status_case,
 )
 from portal_app.models.outbound_email import OutboundEmail
 from portal_app.models.portal_user import PortalUser
@@ -44,5 +45,6 @@ __all__ = [
     "StaffUser",
     "StripeEvent",
     "Token",
+    "status_case",
     "utcnow",
 ]

@@ -185,6 +185,8 @@ class Invoice(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "number"),
         Index("ix_invoice_shop_id_state_due_on", "shop_id", "state", "due_on"),
+        Index("ix_invoice_shop_id_id", "shop_id", "id"),  # the console's list, newest first
+        Index("ix_invoice_customer_id_issued_on", "customer_id", "issued_on", "id"),  # portal
         CheckConstraint("state IN ('draft', 'open', 'void')", name="state_known"),
     )
 
@@ -214,7 +216,8 @@ class Invoice(Base):
         return max(self.amount_due_cents - self.processing_cents, 0)
 
     def status_on(self, today: date) -> str:
-        """The customer-facing status: draft, void, paid, processing, overdue or unpaid."""
+        """The customer-facing status: draft, void, paid, processing, overdue or unpaid
+        (status_case() below is the same rule in SQL, for lists filtered by status)."""
         if self.state in ("draft", "void"):
             return self.state
         if self.total_cents > 0 and self.amount_due_cents == 0:
@@ -225,18 +228,18 @@ class Invoice(Base):
             return "overdue"
         return "unpaid"
 
-    @classmethod
-    def status_expression(cls, today: date):
-        """The same rule as status_on() as a SQL expression, for filters and counts."""
-        due = cls.total_cents - cls.paid_cents
-        return case(
-            (cls.state == "draft", "draft"),
-            (cls.state == "void", "void"),
-            ((cls.total_cents > 0) & (due <= 0), "paid"),
-            ((cls.processing_cents > 0) & (cls.processing_cents >= due), "processing"),
-            ((cls.due_on.is_not(None)) & (cls.due_on < today), "overdue"),
-            else_="unpaid",
-        )
+
+def status_case(state, due_on, total, paid, processing, today: date):
+    """Invoice.status_on() in SQL, over any columns holding those values."""
+    due = total - paid
+    return case(
+        (state == "draft", "draft"),
+        (state == "void", "void"),
+        ((total > 0) & (due <= 0), "paid"),
+        ((processing > 0) & (processing >= due), "processing"),
+        ((due_on.is_not(None)) & (due_on < today), "overdue"),
+        else_="unpaid",
+    )
 
 
 class StripeEvent(Base):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from portal_app.blueprints.assets.forms import AssetForm, AssetSearchForm, location_choices
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, Invoice, Location, ServiceRequest
+from portal_app.pagination import paginate
 from portal_app.services import assets
 
 PER_PAGE = 25
@@ -38,8 +39,7 @@ def search_assets(customer: Customer, locations: list[Location]) -> dict:
                                 Asset.model.icontains(q, autoescape=True)))
     if location:
         query = query.where(Asset.location_id == int(location))
-    page = db.paginate(query.order_by(Asset.unit_number_key, Asset.id), per_page=PER_PAGE,
-                       error_out=False)
+    page = paginate(query.order_by(Asset.unit_number_key, Asset.id), PER_PAGE)
     params = {key: value for key, value in
               (("q", q), ("location", location), ("archived", "1" if archived else "")) if value}
     return {"form": form, "page": page, "q": q, "location": location, "archived": archived,

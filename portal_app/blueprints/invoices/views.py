@@ -8,9 +8,10 @@ from sqlalchemy.orm import selectinload
 from portal_app.blueprints.invoices import bp
 from portal_app.extensions import db
 from portal_app.models import Invoice
+from portal_app.pagination import paginate
 from portal_app.rendering import render
 from portal_app.services import stripe_gateway
-from portal_app.services.invoices import open_summary, payment_settings, today
+from portal_app.services.invoices import open_summary, payment_settings, today, with_status
 from portal_app.services.payments import failure_advice
 from portal_app.tenancy import customer_select
 
@@ -38,9 +39,8 @@ def index():
     day = today()
     query = portal_invoices()
     if wanted:
-        query = query.where(Invoice.status_expression(day) == wanted)
-    page = db.paginate(query.order_by(Invoice.issued_on.desc(), Invoice.id.desc()),
-                       per_page=PER_PAGE, error_out=False)
+        query = with_status(query, wanted)
+    page = paginate(query.order_by(Invoice.issued_on.desc(), Invoice.id.desc()), PER_PAGE)
     methods = stripe_gateway.payment_methods(payment_settings(g.shop))
     return render("invoices/index.html", "results", page=page, wanted=wanted, today=day,
                   methods=methods, filters=FILTERS)

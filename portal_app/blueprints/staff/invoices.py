@@ -13,6 +13,7 @@ from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, VoidForm
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, Invoice, InvoiceLine, unit_number_key
+from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import invoices as invoice_service
 from portal_app.services.invoices import InvoiceStateError, today
@@ -30,17 +31,17 @@ def invoices():
     q = request.args.get("q", "").strip()[:100]
     customer_id = request.args.get("customer_id", type=int)
     day = today()
-    query = shop_select(Invoice).options(joinedload(Invoice.customer))
+    query = shop_select(Invoice)
     if customer_id:
         query = query.where(Invoice.customer_id == customer_id)
-    if wanted:
-        query = query.where(Invoice.status_expression(day) == wanted)
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(or_(Invoice.number.ilike(pattern), Invoice.customer_id.in_(
             select(Customer.id).where(Customer.shop_id == g.shop.id,
                                       Customer.name.ilike(pattern)))))
-    page = db.paginate(query.order_by(Invoice.id.desc()), per_page=25, error_out=False)
+    if wanted:
+        query = invoice_service.with_status(query, wanted)
+    page = paginate(query.options(joinedload(Invoice.customer)).order_by(Invoice.id.desc()), 25)
     return render("staff/invoices/index.html", "results", page=page, wanted=wanted, q=q,
                   customer_id=customer_id, today=day, filters=STAFF_FILTERS)
 

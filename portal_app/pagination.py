@@ -1,0 +1,43 @@
+"""Pages of a list without counting the whole list: fetch one row more than a page to know
+whether there is a next page. A list of 100,000 invoices costs what a list of 30 does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+from sqlalchemy import Select
+
+from portal_app.extensions import db
+
+MAX_PAGE = 10_000
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    has_next: bool
+    pages: None = None  # unknown on purpose: the pager shows "Page N" and Previous/Next
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate(query: Select, per_page: int) -> Page:
+    """The ?page= page of query's rows (a bad or huge page number is page 1 / the last we
+    allow, never an error)."""
+    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(page, 1), MAX_PAGE)
+    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page))
+    items = rows.scalars().unique().all()
+    return Page(items=items[:per_page], page=page, has_next=len(items) > per_page)
