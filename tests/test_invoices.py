@@ -262,3 +262,54 @@ def test_staff_dashboard_and_customer_page_lead_to_invoices(staff_client, acme, 
     assert f'href="/staff/invoices?customer_id={acme.id}"' in customer_page
     listing = staff_client.get(f"/staff/invoices?customer_id={acme.id}").get_data(as_text=True)
     assert "INV-OD" in listing and "INV-OTHER" not in listing
+
+
+def test_sql_status_rule_matches_the_python_rule(app, make, read):
+    """Lists filter by status in SQL and pages show status_on(): the two rules must agree,
+    on every combination of lines, payments (also refunded and processing) and due dates."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from portal_app.services.invoices import open_summary, status_table, today, with_status
+
+    payment = st.tuples(st.integers(1, 300), st.sampled_from(
+        ["succeeded", "processing", "failed", "pending"]), st.integers(0, 100))
+    invoice = st.tuples(st.sampled_from(["draft", "open", "open", "void"]),
+                        st.lists(st.integers(0, 300), min_size=0, max_size=2),
+                        st.integers(-5, 5), st.lists(payment, max_size=3))
+
+    @settings(max_examples=25, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(invoice, min_size=1, max_size=4))
+    def check(specs):
+        shop = make.shop()
+        customer = make.customer(shop)
+        for state, lines, due_in, payments in specs:
+            made = make.invoice(customer, state=state, due_in_days=due_in,
+                                lines=[("Line", 1, cents) for cents in lines])
+            for amount, status, refund_pct in payments:
+                make.payment(made, amount, status=status,
+                             refunded_cents=amount * refund_pct // 100 if status == "succeeded"
+                             else 0)
+
+        def compare():
+            base = select(Invoice).where(Invoice.shop_id == shop.id)
+            rows = db.session.scalars(base).all()
+            expected = {row.id: row.status_on(today()) for row in rows}
+            table = status_table(base)
+            from_table = dict(db.session.execute(select(table.c.id, table.c.status)).all())
+            filtered = {status: {i.id for i in db.session.scalars(with_status(base, status))}
+                        for status in set(expected.values())}
+            summary = open_summary(base)
+            return expected, from_table, filtered, summary, {
+                row.id: row.amount_due_cents for row in rows}
+
+        expected, from_table, filtered, summary, due = read(compare)
+        assert from_table == expected
+        for status, ids in filtered.items():
+            assert ids == {i for i, s in expected.items() if s == status}
+        for status in ("unpaid", "overdue", "processing"):
+            ids = [i for i, s in expected.items() if s == status]
+            assert summary[status] == (len(ids), sum(due[i] for i in ids)), status
+
+    check()

@@ -87,7 +87,7 @@ def status_table(invoices: Select) -> Subquery:
         Invoice.id.label("id"),
         status_case(Invoice.state, Invoice.due_on, total, paid, processing, today())
         .label("status"),
-        (total - paid).label("due"))
+        case((total > paid, total - paid), else_=0).label("due"))
         .outerjoin(totals, totals.c.invoice_id == Invoice.id)
         .outerjoin(money, money.c.invoice_id == Invoice.id).subquery())
 
