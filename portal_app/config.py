@@ -73,6 +73,7 @@ def defaults(instance_path: str) -> dict[str, object]:
         COMPRESS_BR_LEVEL=5,
         FLASK_STATIC_DIGEST_COMPRESSION=[],
         OUTBOX_SEND_AFTER_REQUEST=True,
+        MAX_CONTENT_LENGTH=1024 * 1024,  # no uploads; Stripe events are far smaller
         INVITATION_TTL=timedelta(days=7),
         RESET_TTL=timedelta(hours=1),
     )

@@ -445,3 +445,11 @@ def test_a_bank_payment_in_flight_is_not_charged_twice(portal, acme, make, strip
     checkout_id(pay(portal, invoice))
     sent = fake_stripe.requests_to("POST", "/v1/checkout/sessions")[-1]
     assert sent.params["line_items"][0]["price_data"]["unit_amount"] == "30000"
+
+
+def test_webhook_refuses_oversized_bodies(client, read):
+    response = client.post("/webhooks/stripe", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                           headers={"Content-Type": "application/json",
+                                    "Stripe-Signature": "t=1,v1=00"})
+    assert response.status_code == 413
+    assert count(read, StripeEvent) == 0
