@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from tests.databases import empty_postgres  # noqa: E402
+
 PAGES = [  # (who, label, url); {acme} is the demo customer's id
     ("portal", "portal /invoices", "/invoices"),
     ("portal", "portal /invoices?status=overdue", "/invoices?status=overdue"),
@@ -49,28 +51,6 @@ def build_app(url: str):
     with app.app_context():
         upgrade()
     return app
-
-
-def prepare_postgres(url: str) -> str:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    from portal_app.config import normalize_database_url
-
-    url = normalize_database_url(url)
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                           {"n": parsed.database}):
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
 
 
 def clients(app):
@@ -164,7 +144,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")
-    url = prepare_postgres(url) if url else "sqlite:///" + os.path.join(
+    url = empty_postgres(url) if url else "sqlite:///" + os.path.join(
         tempfile.mkdtemp(prefix="portal-scale-"), "scale.sqlite3")
     app = build_app(url)
 

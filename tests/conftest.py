@@ -9,11 +9,11 @@ import threading
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from portal_app import create_app
 from portal_app.extensions import db, limiter
+from tests.databases import empty_postgres
 from tests.mailserver import SMTPServer
 
 BASE_URL = "http://portal.test"
@@ -28,23 +28,7 @@ def _prepare_database() -> str:
     if not url:
         folder = tempfile.mkdtemp(prefix="portal-test-")
         return "sqlite:///" + os.path.join(folder, "portal.sqlite3")
-    from portal_app.config import normalize_database_url
-
-    url = normalize_database_url(url)
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                             {"n": parsed.database})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return empty_postgres(url)
 
 
 @pytest.fixture(scope="session")
