@@ -20,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     settings.finalize(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
-
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -29,6 +29,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
+
+
+def register_converters(app: Flask) -> None:
+    """<int:id> matches only ids a database column can hold; any other is a 404."""
+    from portal_app.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:

@@ -20,7 +20,9 @@ from portal_app.blueprints.assets.editing import customer_locations
 from portal_app.blueprints.requests import bp
 from portal_app.blueprints.requests.forms import CommentForm
 from portal_app.extensions import db
+from portal_app.ids import parse_id
 from portal_app.models import URGENCIES, Asset, Comment, Location, ServiceRequest
+from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import service_requests as service
 from portal_app.tenancy import customer_get_or_404, customer_select
@@ -29,10 +31,11 @@ ASSET_CHOICES_LIMIT = 500
 
 
 def _own(model, raw: str):
-    """The customer's row with this id, or None (foreign, unknown or not a number)."""
-    if not raw.isdigit() or len(raw) > 12:
+    """The customer's row with this id, or None (foreign, unknown or not an id)."""
+    ident = parse_id(raw)
+    if ident is None:
         return None
-    return db.session.scalar(customer_select(model).where(model.id == int(raw)))
+    return db.session.scalar(customer_select(model).where(model.id == ident))
 
 
 def posted_draft_values() -> tuple[dict, dict]:
@@ -108,11 +111,10 @@ def _part(block: str, target: str, draft, problems: dict, status: int = 200):
 @bp.get("/requests")
 def index():
     """List the customer's service requests with their status."""
-    page = db.paginate(
+    page = paginate(
         customer_select(ServiceRequest)
         .options(joinedload(ServiceRequest.location), joinedload(ServiceRequest.asset))
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()),
-        per_page=25, error_out=False)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()), 25)
     return render("requests/index.html", page=page)
 
 

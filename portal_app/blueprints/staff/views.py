@@ -15,6 +15,7 @@ from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import StaffLoginForm
 from portal_app.extensions import db, limiter, submitted_email
 from portal_app.models import Contact, Customer, Invoice, OutboundEmail, Payment, utcnow
+from portal_app.pagination import paginate
 from portal_app.rendering import render
 from portal_app.services import accounts, stripe_gateway
 from portal_app.services.invoices import open_summary, payment_settings
@@ -100,7 +101,7 @@ def email_log():
         status = ""
     if domain:
         query = query.where(OutboundEmail.recipient_domain == domain)
-    page = db.paginate(query.order_by(OutboundEmail.id.desc()), per_page=25, error_out=False)
+    page = paginate(query.order_by(OutboundEmail.id.desc()), 25)
     failures_by_domain = db.session.execute(
         select(OutboundEmail.recipient_domain, func.count())
         .where(OutboundEmail.shop_id == g.shop.id, OutboundEmail.status == OutboundEmail.FAILED)
