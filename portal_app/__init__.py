@@ -25,6 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
     register_cli(app)
+    if app.config["PORTAL_ENV"] == "production" and not app.config.get("MAIL_SERVER"):
+        app.logger.warning("MAIL_SERVER is not set: emails stay queued in the outbox and "
+                           "nobody receives invitations or password resets")
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

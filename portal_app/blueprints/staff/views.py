@@ -86,6 +86,7 @@ def dashboard():
         contacts_active=contacts[1],
         contacts_invited=contacts[2] - contacts[1],
         failed_emails=failed_emails,
+        mail_configured=outbox.mail_configured(),
     )
 
 
@@ -117,6 +118,6 @@ def email_log():
         domain=domain,
         statuses=OutboundEmail.STATUSES,
         failures_by_domain=failures_by_domain,
-        show_bodies=not outbox.mail_configured(),
-        mail_server=current_app.config.get("MAIL_SERVER"),
+        show_bodies=outbox.bodies_visible_to(current_user),
+        mail_configured=outbox.mail_configured(),
     )
