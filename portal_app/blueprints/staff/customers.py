@@ -200,8 +200,7 @@ def reset_contact_password(contact_id: int):
 def disable_contact(contact_id: int):
     """Turn portal access off for a contact; their live sessions end at once."""
     contact = shop_get_or_404(Contact, contact_id)
-    contact.portal_disabled = True
-    accounts.tokens.revoke_tokens(contact_id=contact.id)
+    accounts.disable_contact(contact)
     db.session.commit()
     return _after_contact_action(contact, f"Portal access disabled for {contact.name}.")
 
