@@ -32,6 +32,12 @@ def submitted_email() -> str:
     return "email:" + (request.form.get("email") or "").strip().lower()
 
 
+def submitted_email_and_ip() -> str:
+    """Rate-limit key: the address a form submitted, from this client's IP. Failed logins are
+    counted per account and IP first, so an attacker elsewhere cannot lock the owner out."""
+    return f"{submitted_email()}|ip:{get_remote_address()}"
+
+
 def signed_in_person() -> str:
     """Rate-limit key: the logged-in person (a portal login or a staff member), whatever the IP."""
     from flask_login import current_user

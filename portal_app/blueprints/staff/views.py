@@ -10,10 +10,15 @@ from sqlalchemy import func, select
 
 from portal_app import outbox
 from portal_app.auth_session import end_session, is_staff_user, safe_next, start_session
-from portal_app.blueprints.auth.views import _failed, _login_ip_limit, _login_limit
+from portal_app.blueprints.auth.views import (
+    _failed,
+    _login_account_limit,
+    _login_ip_limit,
+    _login_limit,
+)
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import StaffLoginForm
-from portal_app.extensions import db, limiter, submitted_email
+from portal_app.extensions import db, limiter, submitted_email, submitted_email_and_ip
 from portal_app.models import Contact, Customer, Invoice, OutboundEmail, Payment, utcnow
 from portal_app.pagination import paginate
 from portal_app.rendering import render
@@ -24,7 +29,10 @@ from portal_app.tenancy import shop_select
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, key_func=submitted_email, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, key_func=submitted_email_and_ip, methods=["POST"],
+               deduct_when=_failed)
+@limiter.limit(_login_account_limit, key_func=submitted_email, methods=["POST"],
+               deduct_when=_failed)
 def login():
     """Log a staff member in to the console."""
     home = url_for("staff.dashboard")
