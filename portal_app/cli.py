@@ -1,5 +1,5 @@
 """Operator commands: flask --app wsgi demo | outbox run | roles restore-admin | shop create |
-stripe sync."""
+stripe sync | invoices check."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ outbox_cli = AppGroup("outbox", help="The email outbox.")
 roles_cli = AppGroup("roles", help="Staff roles.")
 shop_cli = AppGroup("shop", help="Shops (tenants).")
 stripe_cli = AppGroup("stripe", help="Stripe payments.")
+invoices_cli = AppGroup("invoices", help="Invoices and their stored balances.")
 
 
 @click.command("demo")
@@ -102,6 +103,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(roles_cli)
     app.cli.add_command(shop_cli)
     app.cli.add_command(stripe_cli)
+    app.cli.add_command(invoices_cli)
 
 
 @stripe_cli.command("sync")
@@ -113,3 +115,37 @@ def stripe_sync() -> None:
     for line in results:
         click.echo(line)
     click.echo(f"{len(results)} checkout session(s) checked.")
+
+
+@invoices_cli.command("check")
+@click.option("--repair", is_flag=True,
+              help="Also correct what differs (after the database was changed by hand).")
+def invoices_check(repair: bool) -> None:
+    """Recompute every invoice from its lines and payments, and the open-invoice totals from the
+    invoices; exit 1 listing any stored figure that differs (they have one writer: this should
+    never find one)."""
+    from sqlalchemy import func
+
+    from portal_app.models import Invoice
+    from portal_app.services.invoice_balances import differences, total_differences
+    from portal_app.services.invoice_balances import repair as repair_all
+
+    checked = db.session.scalar(select(func.count()).select_from(Invoice)) or 0
+    found = 0
+    for invoice_id, number, stored, expected in differences():
+        found += 1
+        wrong = ", ".join(f"{column} {stored[column]!r} (should be {expected[column]!r})"
+                          for column in stored if stored[column] != expected[column])
+        click.echo(f"invoice {invoice_id} {number}: {wrong}")
+    totals = total_differences()
+    for line in totals:
+        click.echo(line)
+    if found or totals:
+        click.echo(f"{checked} invoices checked, {found} differ from their lines and payments; "
+                   f"{len(totals)} open-invoice totals differ from the invoices.")
+        if repair:
+            corrected = repair_all()
+            db.session.commit()
+            click.echo(f"Repaired: {corrected} invoices recomputed, open-invoice totals rebuilt.")
+        raise SystemExit(1)
+    click.echo(f"{checked} invoices checked, all match.")

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from flask import Flask
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal_app.extensions import db
 from portal_app.models import (
@@ -28,6 +28,7 @@ from portal_app.models import (
     unit_number_key,
     utcnow,
 )
+from portal_app.services.invoice_balances import recompute
 from portal_app.services.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -94,11 +95,19 @@ class Factories:
                 session.commit()
         return contact
 
+    def _recompute(self, invoice_id: int) -> None:
+        """The invoice's stored balances, by their one writer (as every code path does)."""
+        with self.app.app_context():
+            recompute([invoice_id])
+            db.session.commit()
+            db.session.remove()
+
     def invoice(self, customer: Customer, lines=(("Service", 1, 10000),), state: str = "open",
                 due_in_days: int | None = 30, number: str | None = None, **kw) -> Invoice:
-        """An invoice with lines (description, quantity, unit price in cents)."""
+        """An invoice with lines (description, quantity, unit price in cents), its balances
+        written by invoice_balances.recompute()."""
         today = utcnow().date()
-        return self._save(Invoice(
+        invoice = self._save(Invoice(
             shop_id=customer.shop_id, customer_id=customer.id,
             number=number or f"T-{next(_seq):05d}", state=state,
             issued_on=kw.pop("issued_on", None if state == "draft" else today),
@@ -106,12 +115,22 @@ class Factories:
                           else today + timedelta(days=due_in_days)),
             lines=[InvoiceLine(position=i, description=d, quantity=q, unit_price_cents=c)
                    for i, (d, q, c) in enumerate(lines)], **kw))
+        self._recompute(invoice.id)
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                found = session.get(Invoice, invoice.id, options=[
+                    selectinload(Invoice.lines), selectinload(Invoice.payments)])
+                session.expunge_all()
+        return found
 
     def payment(self, invoice: Invoice, amount_cents: int, method: str = "check",
                 status: str = "succeeded", **kw) -> Payment:
-        return self._save(Payment(shop_id=invoice.shop_id, invoice_id=invoice.id,
-                                  amount_cents=amount_cents, method=method, status=status,
-                                  paid_on=kw.pop("paid_on", date.today()), **kw))
+        """A payment of the invoice; the invoice's balances follow (recompute())."""
+        payment = self._save(Payment(shop_id=invoice.shop_id, invoice_id=invoice.id,
+                                     amount_cents=amount_cents, method=method, status=status,
+                                     paid_on=kw.pop("paid_on", date.today()), **kw))
+        self._recompute(invoice.id)
+        return payment
 
     def payment_settings(self, shop: Shop, **kw) -> PaymentSettings:
         """The shop's payment settings; stripe_account_id given means a connected, Active

@@ -4,13 +4,15 @@ from portal_app.models.asset import Asset, unit_number_key
 from portal_app.models.base import Base, utcnow
 from portal_app.models.customer import Contact, Customer, Location
 from portal_app.models.invoice import (
+    NO_DUE_DATE,
     STATUS_LABELS,
+    CustomerInvoiceTotal,
     Invoice,
     InvoiceLine,
     Payment,
     PaymentSettings,
+    ShopInvoiceTotal,
     StripeEvent,
-    status_case,
 )
 from portal_app.models.outbound_email import OutboundEmail
 from portal_app.models.portal_user import PortalUser
@@ -33,7 +35,9 @@ __all__ = [
     "Base",
     "Contact",
     "Customer",
+    "CustomerInvoiceTotal",
     "Invoice",
+    "NO_DUE_DATE",
     "InvoiceLine",
     "Location",
     "OutboundEmail",
@@ -41,10 +45,10 @@ __all__ = [
     "PaymentSettings",
     "PortalUser",
     "Shop",
+    "ShopInvoiceTotal",
     "STATUS_LABELS",
     "StaffUser",
     "StripeEvent",
     "Token",
-    "status_case",
     "utcnow",
 ]

@@ -1,7 +1,10 @@
 """Invoices, their lines and payments, the shop's payment settings and processed Stripe events.
 
-Money is integer cents. The total comes from the lines and the amount due from the total and
-the payments: neither is stored, so there is exactly one source of truth for an invoice's state.
+Money is integer cents. An invoice stores its balances (total, paid, processing, amount due) and
+its status, derived from its lines and payments and written by exactly one function,
+services.invoice_balances.recompute(), in the transaction of every change to those lines and
+payments; lists, filters and dashboards read these plain, indexed columns. Overdue is not
+stored: it is the stored status "unpaid" with a due date before today.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
-    case,
-    func,
-    select,
+    event,
+    false,
+    inspect,
+    or_,
 )
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_app.models.base import Base, utcnow
 
@@ -157,15 +162,18 @@ class Invoice(Base):
     __tablename__ = "invoice"
 
     LIFECYCLE = ("draft", "open", "void")
+    # The stored status (written by invoice_balances.recompute()); overdue is derived from it.
+    STATUSES = ("draft", "unpaid", "processing", "paid", "void")
+    BALANCE_COLUMNS = ("total_cents", "paid_cents", "processing_cents", "amount_due_cents",
+                       "status")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(30))
     asset_id: Mapped[int | None] = mapped_column(  # the unit the work was on, if one
         ForeignKey("asset.id", ondelete="SET NULL"), index=True)
-    # Only the lifecycle is stored; paid and processing follow from the payments.
+    # The lifecycle staff move it through (issue, void): an input of the status below.
     state: Mapped[str] = mapped_column(String(8), default="draft")
     currency: Mapped[str] = mapped_column(String(3), default="usd")
     issued_on: Mapped[date | None]
@@ -174,6 +182,14 @@ class Invoice(Base):
     void_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # Stored balances: written only by services.invoice_balances.recompute() (assigning them
+    # anywhere else raises, see the listener below), checked by `flask invoices check`.
+    total_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    paid_cents: Mapped[int] = mapped_column(default=0, server_default="0")  # succeeded, net
+    processing_cents: Mapped[int] = mapped_column(default=0, server_default="0")  # ACH in flight
+    amount_due_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
 
     shop: Mapped[Shop] = relationship()
     customer: Mapped[Customer] = relationship()
@@ -187,31 +203,20 @@ class Invoice(Base):
 
     __table_args__ = (
         UniqueConstraint("shop_id", "number"),
-        Index("ix_invoice_shop_id_state_due_on", "shop_id", "state", "due_on"),
         Index("ix_invoice_shop_id_id", "shop_id", "id"),  # the console's list, newest first
         Index("ix_invoice_customer_id_issued_on", "customer_id", "issued_on", "id"),  # portal
+        # Every status filter and dashboard count reads one of these (overdue: due_on).
+        Index("ix_invoice_shop_id_status_id", "shop_id", "status", "id", "due_on",
+              "amount_due_cents"),
+        Index("ix_invoice_customer_id_status_issued_on", "customer_id", "status", "issued_on",
+              "id", "due_on", "amount_due_cents"),
+        Index("ix_invoice_customer_id_id", "customer_id", "id"),  # one customer's, in the console
         CheckConstraint("state IN ('draft', 'open', 'void')", name="state_known"),
+        CheckConstraint("status IN ('draft', 'unpaid', 'processing', 'paid', 'void')",
+                        name="status_known"),
+        CheckConstraint("amount_due_cents = CASE WHEN total_cents > paid_cents "
+                        "THEN total_cents - paid_cents ELSE 0 END", name="amount_due_follows"),
     )
-
-    # Derived money, computed by the database in the same SELECT as the invoice (no N+1).
-    total_cents: Mapped[int] = column_property(
-        select(func.coalesce(func.sum(InvoiceLine.quantity * InvoiceLine.unit_price_cents), 0))
-        .where(InvoiceLine.invoice_id == id).correlate_except(InvoiceLine).scalar_subquery(),
-        deferred=False)
-    paid_cents: Mapped[int] = column_property(
-        select(func.coalesce(func.sum(Payment.amount_cents - Payment.refunded_cents), 0))
-        .where(Payment.invoice_id == id, Payment.status == "succeeded")
-        .correlate_except(Payment).scalar_subquery(),
-        deferred=False)
-    processing_cents: Mapped[int] = column_property(
-        select(func.coalesce(func.sum(Payment.amount_cents), 0))
-        .where(Payment.invoice_id == id, Payment.status == "processing")
-        .correlate_except(Payment).scalar_subquery(),
-        deferred=False)
-
-    @property
-    def amount_due_cents(self) -> int:
-        return max(self.total_cents - self.paid_cents, 0)
 
     @property
     def payable_cents(self) -> int:
@@ -219,30 +224,75 @@ class Invoice(Base):
         return max(self.amount_due_cents - self.processing_cents, 0)
 
     def status_on(self, today: date) -> str:
-        """The customer-facing status: draft, void, paid, processing, overdue or unpaid
-        (status_case() below is the same rule in SQL, for lists filtered by status)."""
-        if self.state in ("draft", "void"):
-            return self.state
-        if self.total_cents > 0 and self.amount_due_cents == 0:
-            return "paid"
-        if self.processing_cents > 0 and self.processing_cents >= self.amount_due_cents:
-            return "processing"
-        if self.due_on is not None and self.due_on < today:
+        """The customer-facing status: draft, void, paid, processing, overdue or unpaid.
+        Overdue is the stored "unpaid" past its due date (status_is() is the same in SQL)."""
+        if self.status == "unpaid" and self.due_on is not None and self.due_on < today:
             return "overdue"
-        return "unpaid"
+        return self.status
+
+    @classmethod
+    def status_is(cls, status: str, today: date) -> ColumnElement[bool]:
+        """status_on(today) == status, in SQL, on the stored columns (an index serves it)."""
+        if status == "overdue":
+            return (cls.status == "unpaid") & (cls.due_on < today)
+        if status == "unpaid":
+            return (cls.status == "unpaid") & or_(cls.due_on.is_(None), cls.due_on >= today)
+        if status in cls.STATUSES:
+            return cls.status == status
+        return false()
 
 
-def status_case(state, due_on, total, paid, processing, today: date):
-    """Invoice.status_on() in SQL, over any columns holding those values."""
-    due = total - paid
-    return case(
-        (state == "draft", "draft"),
-        (state == "void", "void"),
-        ((total > 0) & (due <= 0), "paid"),
-        ((processing > 0) & (processing >= due), "processing"),
-        ((due_on.is_not(None)) & (due_on < today), "overdue"),
-        else_="unpaid",
-    )
+def _written_only_by_recompute(target, value, oldvalue, initiator):
+    raise AttributeError(
+        f"Invoice.{initiator.key} is a stored balance: only "
+        "services.invoice_balances.recompute() writes it (change the lines or payments, then "
+        "call recompute)")
+
+
+def _fixed_once_issued(target, value, oldvalue, initiator):
+    """An issued invoice keeps its customer and due date: the open-invoice totals count it
+    under them (only drafts are edited; void and issue a new one instead)."""
+    if inspect(target).persistent and target.state != "draft" and value != oldvalue:
+        raise AttributeError(f"Invoice.{initiator.key} cannot change once the invoice is issued")
+
+
+for _column in Invoice.BALANCE_COLUMNS:
+    event.listen(getattr(Invoice, _column), "set", _written_only_by_recompute)
+for _column in ("customer_id", "due_on"):
+    event.listen(getattr(Invoice, _column), "set", _fixed_once_issued)
+
+
+NO_DUE_DATE = date(9999, 12, 31)  # the due date open-invoice totals count "no due date" under
+
+
+class ShopInvoiceTotal(Base):
+    """The shop's open invoices (unpaid, processing) per status and due date: how many and the
+    amount due. Written with the invoices' stored balances by invoice_balances.recompute(), so
+    the staff dashboard adds up a few rows per due date instead of every open invoice; overdue
+    is the unpaid rows due before today."""
+
+    __tablename__ = "shop_invoice_total"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    due_on: Mapped[date] = mapped_column(primary_key=True)
+    invoices: Mapped[int] = mapped_column(default=0)
+    amount_due_cents: Mapped[int] = mapped_column(default=0)
+
+
+class CustomerInvoiceTotal(Base):
+    """The same per customer, for the portal dashboard."""
+
+    __tablename__ = "customer_invoice_total"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    due_on: Mapped[date] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    invoices: Mapped[int] = mapped_column(default=0)
+    amount_due_cents: Mapped[int] = mapped_column(default=0)
 
 
 class StripeEvent(Base):

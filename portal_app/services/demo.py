@@ -25,6 +25,7 @@ from portal_app.models import (
     utcnow,
 )
 from portal_app.services.accounts import invite_contact
+from portal_app.services.invoice_balances import recompute
 from portal_app.services.passwords import hash_password
 
 DEMO_LOGINS = [
@@ -132,6 +133,7 @@ def load_demo_invoices(shop: Shop, customer: Customer) -> None:
     db.session.add(Payment(shop_id=shop.id, invoice_id=paid.id, amount_cents=39200,
                            method="check", status="succeeded", reference="Check 10422",
                            paid_on=today - timedelta(days=20)))
+    recompute(db.session.scalars(select(Invoice.id).where(Invoice.shop_id == shop.id)).all())
 
 
 def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,

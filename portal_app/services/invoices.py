@@ -1,10 +1,12 @@
-"""Invoice lifecycle: numbering, issuing (with the new-invoice email), voiding, manual payments."""
+"""Invoice lifecycle: drafts and their lines, numbering, issuing (with the new-invoice email),
+voiding, manual payments; status filters and dashboard counts on the stored balances. Every
+change here ends with invoice_balances.recompute() in the same transaction."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, Subquery, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.emails import portal_link, queue_email
@@ -16,9 +18,9 @@ from portal_app.models import (
     Payment,
     PaymentSettings,
     Shop,
-    status_case,
     utcnow,
 )
+from portal_app.services.invoice_balances import open_totals, recompute
 
 
 class InvoiceStateError(Exception):
@@ -62,55 +64,28 @@ def next_number(shop: Shop) -> str:
             return number
 
 
-def status_table(invoices: Select) -> Subquery:
-    """(id, status, due) of the invoices `invoices` selects, with their lines and payments
-    summed in one pass of GROUP BY joins: a dashboard's counts cost one scan instead of
-    several lookups per invoice. Still derived, never stored."""
-    ids = select(invoices.with_only_columns(Invoice.id).subquery().c.id)
-    totals = (select(InvoiceLine.invoice_id,
-                     func.sum(InvoiceLine.quantity * InvoiceLine.unit_price_cents).label("total"))
-              .where(InvoiceLine.invoice_id.in_(ids)).group_by(InvoiceLine.invoice_id)
-              .subquery())
-    money = (select(Payment.invoice_id,
-                    func.sum(case((Payment.status == "succeeded",
-                                   Payment.amount_cents - Payment.refunded_cents), else_=0))
-                    .label("paid"),
-                    func.sum(case((Payment.status == "processing", Payment.amount_cents),
-                                  else_=0)).label("processing"))
-             .where(Payment.invoice_id.in_(ids),
-                    Payment.status.in_(("succeeded", "processing")))
-             .group_by(Payment.invoice_id).subquery())
-    total = func.coalesce(totals.c.total, 0)
-    paid = func.coalesce(money.c.paid, 0)
-    processing = func.coalesce(money.c.processing, 0)
-    return (invoices.with_only_columns(
-        Invoice.id.label("id"),
-        status_case(Invoice.state, Invoice.due_on, total, paid, processing, today())
-        .label("status"),
-        case((total > paid, total - paid), else_=0).label("due"))
-        .outerjoin(totals, totals.c.invoice_id == Invoice.id)
-        .outerjoin(money, money.c.invoice_id == Invoice.id).subquery())
-
-
 def with_status(invoices: Select, status: str) -> Select:
-    """Narrow a SELECT of invoices to those whose derived status is `status`. Evaluated row by
-    row in the list's order, so a page of LIMIT rows stops as soon as it is full."""
-    return invoices.where(status_case(Invoice.state, Invoice.due_on, Invoice.total_cents,
-                                      Invoice.paid_cents, Invoice.processing_cents,
-                                      today()) == status)
+    """Narrow a SELECT of invoices to those whose status (as status_on() shows it) is
+    `status`: a condition on the stored status and due date, served by an index."""
+    return invoices.where(Invoice.status_is(status, today()))
 
 
-def open_summary(invoices: Select) -> dict[str, tuple[int, int]]:
-    """For a SELECT of invoices: {status: (count, amount due)} of the unpaid, overdue and
-    processing ones, in one query."""
-    table = status_table(invoices.where(Invoice.state == "open"))
-    rows = db.session.execute(
-        select(table.c.status, func.count(), func.coalesce(func.sum(table.c.due), 0))
-        .where(table.c.status.in_(("unpaid", "overdue", "processing")))
-        .group_by(table.c.status)).all()
-    summary = {"unpaid": (0, 0), "overdue": (0, 0), "processing": (0, 0)}
-    summary.update({status: (count, due) for status, count, due in rows})
-    return summary
+def open_summary(shop_id: int, customer_id: int | None = None) -> dict[str, tuple[int, int]]:
+    """{status: (count, amount due)} of the shop's (or one customer's) unpaid, overdue and
+    processing invoices, from the open-invoice totals: one row per status and due date."""
+    return open_totals(shop_id, customer_id, today())
+
+
+def save_draft(invoice: Invoice, lines: list[InvoiceLine]) -> Invoice:
+    """Store a draft (new or edited) with these lines, replacing the ones it had, and its
+    total. Flushes: a duplicate number raises IntegrityError here."""
+    if invoice.state != "draft":
+        raise InvoiceStateError("Only drafts can be edited.")
+    invoice.lines = lines
+    db.session.add(invoice)
+    db.session.flush()
+    recompute([invoice.id])
+    return invoice
 
 
 def issue(invoice: Invoice) -> int:
@@ -122,7 +97,7 @@ def issue(invoice: Invoice) -> int:
         raise InvoiceStateError("Add at least one line with an amount before issuing.")
     invoice.state = "open"
     invoice.issued_on = invoice.issued_on or today()
-    db.session.flush()
+    recompute([invoice.id])
     settings = payment_settings(invoice.shop)
     if not settings.invoice_notifications:
         return 0
@@ -141,12 +116,14 @@ def issue(invoice: Invoice) -> int:
 
 
 def void(invoice: Invoice, reason: str | None) -> None:
+    """Void an invoice that has no money on it (nothing paid, nothing in flight)."""
     if invoice.state == "void":
         raise InvoiceStateError("This invoice is already void.")
     if invoice.paid_cents > 0 or invoice.processing_cents > 0:
         raise InvoiceStateError("This invoice has payments. Refund them before voiding it.")
     invoice.state = "void"
     invoice.void_reason = reason or None
+    recompute([invoice.id])
 
 
 def record_manual_payment(invoice: Invoice, *, amount_cents: int, method: str,
@@ -163,8 +140,7 @@ def record_manual_payment(invoice: Invoice, *, amount_cents: int, method: str,
                       method=method, status="succeeded", reference=reference or None,
                       paid_on=paid_on, recorded_by_id=staff_id)
     db.session.add(payment)
-    db.session.flush()
-    db.session.expire(invoice)
+    recompute([invoice.id])
     return payment
 
 

@@ -3,7 +3,8 @@
 Stripe's word arrives by webhook, by the return page (which re-reads the session) and by
 `flask stripe sync`; all three go through apply_session(), which moves a payment only forward
 with a conditional UPDATE, so duplicate, concurrent and out-of-order news end in one state and
-one receipt.
+one receipt. Every change to payments ends with invoice_balances.recompute() of their invoices,
+in the same transaction, so the invoices' stored balances and status move with them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Contact, Invoice, Payment, PaymentSettings, utcnow
 from portal_app.services import stripe_gateway
+from portal_app.services.invoice_balances import recompute, recompute_for_payments
 from portal_app.services.invoices import money, payment_settings, today
 from portal_app.services.stripe_gateway import StripeUnavailable
 
@@ -87,6 +89,7 @@ def start_checkout(invoices: list[Invoice], method: str, contact: Contact) -> st
             stripe_account_id=account, stripe_checkout_session_id=session.id,
             stripe_checkout_url=session.url, stripe_checkout_expires_at=_timestamp(expires)))
     try:
+        recompute(wanted)  # pending payments change no figure, but every change recomputes
         db.session.commit()
     except IntegrityError:  # a concurrent click stored the same (replayed) session first
         db.session.rollback()
@@ -214,6 +217,7 @@ def _move(payment_ids, status: str, **values) -> list[int]:
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:
             moved.append(payment_id)
+    recompute_for_payments(moved)
     return moved
 
 
@@ -311,6 +315,7 @@ def _record_failure(ids, code: str | None, message: str | None) -> None:
     db.session.execute(update(Payment).where(Payment.id.in_(ids), Payment.status == "failed")
                        .values(failure_code=code, failure_message=message)
                        .execution_options(synchronize_session=False))
+    recompute_for_payments(ids)
 
 
 def apply_intent_failure(intent, account: str) -> str:
@@ -355,6 +360,7 @@ def apply_refund(charge, account: str) -> str:
         share = min(remaining, payment.amount_cents)
         payment.refunded_cents = share
         remaining -= share
+    recompute({payment.invoice_id for payment in payments})
     return f"refund applied to {len(payments)}"
 
 
@@ -363,6 +369,7 @@ def apply_dispute(dispute, account: str, closed: bool) -> str:
     ids = _intent_payments(dispute, account, "payment_intent")
     db.session.execute(update(Payment).where(Payment.id.in_(ids)).values(disputed=not won)
                        .execution_options(synchronize_session=False))
+    recompute_for_payments(ids)
     return "dispute closed" if closed else "dispute flagged"
 
 

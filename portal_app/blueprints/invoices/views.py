@@ -77,4 +77,4 @@ def print_view(invoice_id: int):
 
 def open_invoice_summary() -> dict:
     """Counts and amounts for the dashboard card, in one query."""
-    return open_summary(portal_invoices())
+    return open_summary(g.shop.id, g.customer.id)

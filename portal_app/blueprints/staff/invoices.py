@@ -69,12 +69,12 @@ def _named_asset(form: InvoiceForm) -> Asset | None | bool:
     return asset
 
 
-def _fill_lines(invoice: Invoice, form: InvoiceForm) -> None:
-    invoice.lines = [
-        InvoiceLine(position=i, description=entry.form.description.data,
-                    quantity=entry.form.quantity.data or 1,
-                    unit_price_cents=entry.form.unit_price.cents)
-        for i, entry in enumerate(e for e in form.lines if not e.form.is_blank)]
+def _lines(form: InvoiceForm) -> list[InvoiceLine]:
+    """The form's filled-in rows as invoice lines (blank rows are ignored)."""
+    return [InvoiceLine(position=i, description=entry.form.description.data,
+                        quantity=entry.form.quantity.data or 1,
+                        unit_price_cents=entry.form.unit_price.cents)
+            for i, entry in enumerate(e for e in form.lines if not e.form.is_blank)]
 
 
 def _edit_draft(invoice: Invoice | None):
@@ -108,9 +108,8 @@ def _edit_draft(invoice: Invoice | None):
             target.number = form.number.data
             target.issued_on, target.due_on = form.issued_on.data, form.due_on.data
             target.memo = form.memo.data or None
-            _fill_lines(target, form)
-            db.session.add(target)
             try:
+                invoice_service.save_draft(target, _lines(form))
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()

@@ -19,7 +19,7 @@ from portal_app.blueprints.auth.views import (
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import StaffLoginForm
 from portal_app.extensions import db, limiter, submitted_email, submitted_email_and_ip
-from portal_app.models import Contact, Customer, Invoice, OutboundEmail, Payment, utcnow
+from portal_app.models import Contact, Customer, OutboundEmail, Payment, utcnow
 from portal_app.pagination import paginate
 from portal_app.rendering import render
 from portal_app.services import accounts, stripe_gateway
@@ -85,7 +85,7 @@ def dashboard():
     settings = payment_settings(g.shop)
     return render(
         "staff/dashboard.html",
-        invoices=open_summary(shop_select(Invoice)),
+        invoices=open_summary(g.shop.id),
         stuck_payments=stuck,
         stripe_state=settings.stripe_state if stripe_gateway.configured() else None,
         stripe_label=stripe_gateway.STATE_LABELS[settings.stripe_state],
