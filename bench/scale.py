@@ -175,6 +175,7 @@ def load_rows(app, invoices: int, assets: int, estimates: int) -> dict[str, int]
         Shop,
         unit_number_key,
     )
+    from portal_app.models.base import search_key
     from portal_app.services.invoice_balances import recompute
 
     rng = random.Random(7)
@@ -185,7 +186,9 @@ def load_rows(app, invoices: int, assets: int, estimates: int) -> dict[str, int]
         acme_id = db.session.scalar(select(Customer.id).where(Customer.name == "Acme Logistics"))
         db.session.execute(insert(Customer), [
             {"shop_id": shop_id, "name": f"Fleet customer {n:04d}",
-             "account_number": f"F-{n:05d}"} for n in range(1000)])
+             "name_key": search_key(f"Fleet customer {n:04d}"),
+             "account_number": f"F-{n:05d}", "account_number_key": search_key(f"F-{n:05d}")}
+            for n in range(1000)])
         others = db.session.scalars(select(Customer.id).where(
             Customer.shop_id == shop_id, Customer.name.like("Fleet customer %"))).all()
 
@@ -197,6 +200,7 @@ def load_rows(app, invoices: int, assets: int, estimates: int) -> dict[str, int]
             block = range(start, min(start + 10_000, invoices))
             db.session.execute(insert(Invoice), [{
                 "shop_id": shop_id, "customer_id": owner(n), "number": f"B-{n:06d}",
+                "number_key": search_key(f"B-{n:06d}"),
                 "state": "void" if n % 50 == 0 else "draft" if n % 47 == 0 else "open",
                 "issued_on": today - timedelta(days=n % 60),
                 "due_on": today - timedelta(days=n % 60) + timedelta(days=30),
@@ -244,6 +248,7 @@ def load_rows(app, invoices: int, assets: int, estimates: int) -> dict[str, int]
                 "shop_id": shop_id, "customer_id": owner(n), "unit_number": f"T-{n:06d}",
                 "unit_number_key": unit_number_key(f"T-{n:06d}"),
                 "make": makes[n % 5][0], "model": makes[n % 5][1],
+                "make_key": search_key(makes[n % 5][0]), "model_key": search_key(makes[n % 5][1]),
                 "vin_serial": f"1FUJGLDR{n:09d}", "notes": "", "archived": n % 40 == 0,
             } for n in range(start, min(start + 20_000, assets))])
         db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -10,16 +11,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal_app import config as settings
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, error handlers and CLI commands."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers and CLI commands.
+    instance_path: another instance folder than ./instance (config.py, the development
+    secret key, the default SQLite database)."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())
     if test_config is not None:
         app.config.update(test_config)
-    settings.finalize(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    settings.finalize(app.config, instance_path=app.instance_path)
     register_converters(app)
     register_extensions(app)
     register_blueprints(app)
@@ -32,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
             str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         app.logger.warning("RATELIMIT_STORAGE_URI is memory://: each worker counts failed logins "
                            "on its own; use redis://... with more than one worker or host")
+    from portal_app.blueprints.probes.views import AnyHost
+
+    app.wsgi_app = AnyHost(app.wsgi_app, urlsplit(app.config["PORTAL_BASE_URL"]).netloc)
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -81,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from portal_app.blueprints.invoices import bp as invoices_bp
     from portal_app.blueprints.payments import bp as payments_bp
     from portal_app.blueprints.payments import webhooks as webhooks_bp
+    from portal_app.blueprints.probes import bp as probes_bp
     from portal_app.blueprints.requests import bp as requests_bp
     from portal_app.blueprints.staff import bp as staff_bp
 
@@ -92,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(probes_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

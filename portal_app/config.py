@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 # Every variable the portal reads from the environment, with its default and what it does.
 # The README's configuration table is generated from the same knowledge: keep them in step.
 ENV_SETTINGS: dict[str, object] = {
-    "SECRET_KEY": None,
+    "SECRET_KEY": None,  # development: generated once into instance/secret_key
     "DATABASE_URL": None,
     "PORTAL_BASE_URL": "http://127.0.0.1:5000",
     "PORTAL_ENV": "production",
@@ -87,14 +87,18 @@ def defaults(instance_path: str) -> dict[str, object]:
     return settings
 
 
-def finalize(config: dict) -> None:
+def finalize(config: dict, instance_path: str | None = None) -> None:
     """Derive dependent settings and refuse to run production without its secrets."""
     if config.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(str(config["DATABASE_URL"]))
     env = config.get("PORTAL_ENV", "production")
     if not config.get("SECRET_KEY"):
-        if env in ("development", "test"):
-            # dev and test only: a per-process random key (sessions end on restart).
+        if env == "development" and instance_path:
+            # One key for every restart and every worker: kept in instance/secret_key.
+            config["SECRET_KEY"] = development_secret_key(instance_path)
+        elif env in ("development", "test"):
+            # tests (which set their own) and a dev app without an instance folder:
+            # a per-process random key.
             config["SECRET_KEY"] = os.urandom(32).hex()
         else:
             raise RuntimeError(
@@ -111,6 +115,38 @@ def finalize(config: dict) -> None:
     config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
     if config.get("TRUSTED_HOSTS") is None:
         config["TRUSTED_HOSTS"] = trusted_hosts(base_url, env)
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def development_secret_key(instance_path: str) -> str:
+    """The development SECRET_KEY, generated once into instance/secret_key (mode 0600) and read
+    from there by every later start and every worker, so restarting `make run` or running
+    several gunicorn workers logs nobody out. Two processes starting at once agree: the key is
+    written to a private temporary file and published with a hard link, which fails if another
+    process published one first (then that one is read)."""
+    path = os.path.join(instance_path, SECRET_KEY_FILE)
+    try:
+        with open(path, encoding="ascii") as existing:
+            key = existing.read().strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    candidate = f"{path}.{os.getpid()}.tmp"
+    descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as new:
+            new.write(os.urandom(32).hex() + "\n")
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+    finally:
+        os.unlink(candidate)
+    with open(path, encoding="ascii") as published:
+        return published.read().strip()
 
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1"]

@@ -28,10 +28,27 @@ def test_schema_has_the_tenant_indexes(app):
     assert ("shop_id",) in indexed["contact"]
     assert ("customer_id",) in indexed["location"]
     assert ("shop_id", "created_at") in indexed["outbound_email"]
-    assert ("customer_id", "archived") in indexed["asset"]
+    assert ("shop_id", "customer_id", "archived", "unit_number_key") in indexed["asset"]
     assert ("shop_id", "status") in indexed["service_request"]
     assert ("customer_id", "created_at") in indexed["service_request"]
     with app.app_context():
         unique = {tuple(u["column_names"]) for u in inspect(db.engine).get_unique_constraints(
             "asset")}
     assert ("customer_id", "unit_number_key") in unique
+
+
+def test_every_search_and_status_filter_has_its_index(app):
+    """Prefix search (portal_app/search.py) and the stored invoice status are index ranges."""
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        inspector = inspect(db.engine)
+        indexed = {table: {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
+                   for table in ("asset", "invoice", "customer", "contact")}
+    assert {("customer_id", "archived", "make_key"), ("customer_id", "archived", "model_key"),
+            ("customer_id", "location_id", "archived", "unit_number_key")} <= indexed["asset"]
+    assert {("shop_id", "number_key"), ("shop_id", "status", "id", "due_on", "amount_due_cents"),
+            ("customer_id", "status", "issued_on", "id", "due_on", "amount_due_cents"),
+            ("customer_id", "id")} <= indexed["invoice"]
+    assert {("shop_id", "name_key"), ("shop_id", "account_number_key")} <= indexed["customer"]
+    assert {("shop_id", "email"), ("shop_id", "name_key")} <= indexed["contact"]

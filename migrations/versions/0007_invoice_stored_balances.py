@@ -1,4 +1,5 @@
-"""invoices store their balances and status; indexes for every status filter and search
+"""invoices store their balances and status; open-invoice totals; normalized search keys;
+indexes for every status filter and search
 
 Revision ID: 0007
 Revises: 0005
@@ -7,7 +8,13 @@ Create Date: 2026-12-03 10:12:00.000000
 The invoice gets total_cents, paid_cents, processing_cents, amount_due_cents and status, written
 from now on by services.invoice_balances.recompute() only. Every existing invoice is filled in
 here from its lines and payments with the same rule (checked afterwards by
-`flask --app wsgi invoices check`).
+`flask --app wsgi invoices check`). The open-invoice totals (per status and due date, for the
+dashboards) are filled in from them.
+
+Search is a prefix match on normalized keys (portal_app/search.py): make_key, model_key,
+number_key, name_key and account_number_key are added and filled in with search_key() (spaces
+collapsed, case folded); on PostgreSQL the key columns (and asset.unit_number_key, contact.email)
+are COLLATE "C", so a prefix is a B-tree range whatever the database's collation.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,6 +27,85 @@ branch_labels = None
 depends_on = None
 
 MONEY = ('total_cents', 'paid_cents', 'processing_cents', 'amount_due_cents')
+# table: [(key column, length, source column, nullable)]
+KEYS = {
+    'asset': [('make_key', 60, 'make', False), ('model_key', 60, 'model', False)],
+    'invoice': [('number_key', 30, 'number', False)],
+    'customer': [('name_key', 160, 'name', False), ('account_number_key', 40, 'account_number',
+                                                       True)],
+    'contact': [('name_key', 120, 'name', False)],
+}
+COLLATED = [('asset', 'unit_number_key', 40), ('contact', 'email', 254)]
+INDEXES = [
+    ('asset', 'ix_asset_shop_id_customer_id_archived_unit_number_key',
+     ['shop_id', 'customer_id', 'archived', 'unit_number_key']),
+    ('asset', 'ix_asset_customer_id_location_id_archived_unit_number_key',
+     ['customer_id', 'location_id', 'archived', 'unit_number_key']),
+    ('asset', 'ix_asset_customer_id_archived_make_key', ['customer_id', 'archived', 'make_key']),
+    ('asset', 'ix_asset_customer_id_archived_model_key',
+     ['customer_id', 'archived', 'model_key']),
+    ('payment', 'ix_payment_shop_id_status_updated_at', ['shop_id', 'status', 'updated_at']),
+    ('invoice', 'ix_invoice_shop_id_number_key', ['shop_id', 'number_key']),
+    ('customer', 'ix_customer_shop_id_name_key', ['shop_id', 'name_key']),
+    ('customer', 'ix_customer_shop_id_account_number_key', ['shop_id', 'account_number_key']),
+    ('contact', 'ix_contact_shop_id_email', ['shop_id', 'email']),
+    ('contact', 'ix_contact_shop_id_name_key', ['shop_id', 'name_key']),
+]
+
+
+def search_key(text):
+    """portal_app.models.base.search_key, as of this revision."""
+    return " ".join((text or "").split()).casefold()
+
+
+def _key_type(length, postgresql):
+    return sa.String(length, collation='C') if postgresql else sa.String(length)
+
+
+def add_search_keys():
+    connection = op.get_bind()
+    postgresql = connection.dialect.name == 'postgresql'
+    for table, keys in KEYS.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for key, length, _, nullable in keys:
+                batch_op.add_column(sa.Column(key, _key_type(length, postgresql),
+                                              server_default=None if nullable else '',
+                                              nullable=nullable))
+        sources = ", ".join(source for _, _, source, _ in keys)
+        rows = connection.execute(sa.text(f"SELECT id, {sources} FROM {table}")).all()
+        if rows:
+            sets = ", ".join(f"{key} = :{key}" for key, _, _, _ in keys)
+            connection.execute(sa.text(f"UPDATE {table} SET {sets} WHERE id = :id"), [
+                {"id": row[0], **{key: (None if nullable and row[n + 1] is None
+                                        else search_key(row[n + 1]))
+                                  for n, (key, _, _, nullable) in enumerate(keys)}}
+                for row in rows])
+    if postgresql:
+        for table, column, length in COLLATED:
+            op.alter_column(table, column, type_=sa.String(length, collation='C'),
+                            existing_type=sa.String(length), existing_nullable=False)
+    op.drop_index('ix_asset_customer_id_archived', table_name='asset')
+    op.drop_index('ix_payment_shop_id', table_name='payment')
+    for table, name, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
+
+
+def drop_search_keys():
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    for table, name, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
+    op.create_index('ix_payment_shop_id', 'payment', ['shop_id'], unique=False)
+    op.create_index('ix_asset_customer_id_archived', 'asset', ['customer_id', 'archived'],
+                    unique=False)
+    if postgresql:
+        for table, column, length in COLLATED:
+            op.alter_column(table, column, type_=sa.String(length),
+                            existing_type=sa.String(length, collation='C'),
+                            existing_nullable=False)
+    for table, keys in KEYS.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for key, _, _, _ in reversed(keys):
+                batch_op.drop_column(key)
 
 
 def upgrade():
@@ -99,8 +185,11 @@ def upgrade():
             "SUM(amount_due_cents) FROM invoice WHERE status IN ('unpaid', 'processing') "
             f"GROUP BY {scope}, status, COALESCE(due_on, '9999-12-31')")
 
+    add_search_keys()
+
 
 def downgrade():
+    drop_search_keys()
     op.drop_table('customer_invoice_total')
     op.drop_table('shop_invoice_total')
     with op.batch_alter_table('invoice', schema=None) as batch_op:

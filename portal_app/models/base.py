@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -45,3 +45,23 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def search_key(text: str | None) -> str:
+    """The form text is searched and compared in: spaces collapsed, case folded."""
+    return " ".join((text or "").split()).casefold()
+
+
+def SearchKey(length: int):  # noqa: N802 - a column type, named like one
+    """A normalized key column (search_key()) for prefix search: compared in code-point order,
+    SQLite's BINARY and PostgreSQL's COLLATE "C", so a prefix is an index range on both."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def keeps_key(attribute, key_name: str) -> None:
+    """Keep the model's `key_name` column the search_key() of `attribute` whenever it is set."""
+
+    def follow(target, value, oldvalue, initiator):
+        setattr(target, key_name, search_key(value) if value is not None else None)
+
+    event.listen(attribute, "set", follow)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal_app.models.base import Base, utcnow
+from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
 
 if TYPE_CHECKING:
     from portal_app.models.portal_user import PortalUser
@@ -22,6 +22,9 @@ class Customer(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(160))
     account_number: Mapped[str | None] = mapped_column(String(40))
+    # search_key() of name and account number, kept by the listeners below (prefix search)
+    name_key: Mapped[str] = mapped_column(SearchKey(160), default="", server_default="")
+    account_number_key: Mapped[str | None] = mapped_column(SearchKey(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop: Mapped[Shop] = relationship()
@@ -32,7 +35,11 @@ class Customer(Base):
         back_populates="customer", order_by="Location.name", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_customer_shop_id_name", "shop_id", "name"),)
+    __table_args__ = (
+        Index("ix_customer_shop_id_name", "shop_id", "name"),
+        Index("ix_customer_shop_id_name_key", "shop_id", "name_key"),
+        Index("ix_customer_shop_id_account_number_key", "shop_id", "account_number_key"),
+    )
 
 
 class Contact(Base):
@@ -42,7 +49,8 @@ class Contact(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(SearchKey(254))  # normalized: trimmed, lower case
+    name_key: Mapped[str] = mapped_column(SearchKey(120), default="", server_default="")
     phone: Mapped[str | None] = mapped_column(String(40))
     is_billing: Mapped[bool] = mapped_column(default=False)
     portal_user_id: Mapped[int | None] = mapped_column(
@@ -60,7 +68,11 @@ class Contact(Base):
     shop: Mapped[Shop] = relationship()
     portal_user: Mapped[PortalUser | None] = relationship(back_populates="contacts")
 
-    __table_args__ = (UniqueConstraint("customer_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "email"),
+        Index("ix_contact_shop_id_email", "shop_id", "email"),
+        Index("ix_contact_shop_id_name_key", "shop_id", "name_key"),
+    )
 
     @property
     def portal_state(self) -> str:
@@ -87,3 +99,8 @@ class Location(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="locations")
+
+
+keeps_key(Customer.name, "name_key")
+keeps_key(Customer.account_number, "account_number_key")
+keeps_key(Contact.name, "name_key")

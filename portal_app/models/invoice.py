@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal_app.models.base import Base, utcnow
+from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
 
 if TYPE_CHECKING:
     from portal_app.models.asset import Asset
@@ -103,7 +103,7 @@ class Payment(Base):
     STATUSES = ("pending", "processing", "succeeded", "failed", "canceled")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
     amount_cents: Mapped[int]
@@ -143,6 +143,8 @@ class Payment(Base):
         # One payment per invoice per Checkout Session: a double click cannot make two.
         UniqueConstraint("invoice_id", "stripe_checkout_session_id",
                          name="uq_payment_invoice_session"),
+        # The staff dashboard's "bank payments processing for over a week".
+        Index("ix_payment_shop_id_status_updated_at", "shop_id", "status", "updated_at"),
     )
 
     @property
@@ -171,6 +173,8 @@ class Invoice(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(30))
+    number_key: Mapped[str] = mapped_column(  # search_key(number), kept by a listener
+        SearchKey(30), default="", server_default="")
     asset_id: Mapped[int | None] = mapped_column(  # the unit the work was on, if one
         ForeignKey("asset.id", ondelete="SET NULL"), index=True)
     # The lifecycle staff move it through (issue, void): an input of the status below.
@@ -211,6 +215,7 @@ class Invoice(Base):
         Index("ix_invoice_customer_id_status_issued_on", "customer_id", "status", "issued_on",
               "id", "due_on", "amount_due_cents"),
         Index("ix_invoice_customer_id_id", "customer_id", "id"),  # one customer's, in the console
+        Index("ix_invoice_shop_id_number_key", "shop_id", "number_key"),  # search by number
         CheckConstraint("state IN ('draft', 'open', 'void')", name="state_known"),
         CheckConstraint("status IN ('draft', 'unpaid', 'processing', 'paid', 'void')",
                         name="status_known"),
@@ -260,6 +265,7 @@ for _column in Invoice.BALANCE_COLUMNS:
     event.listen(getattr(Invoice, _column), "set", _written_only_by_recompute)
 for _column in ("customer_id", "due_on"):
     event.listen(getattr(Invoice, _column), "set", _fixed_once_issued)
+keeps_key(Invoice.number, "number_key")
 
 
 NO_DUE_DATE = date(9999, 12, 31)  # the due date open-invoice totals count "no due date" under

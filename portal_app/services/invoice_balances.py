@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -136,26 +136,32 @@ def _move_totals(moves: dict) -> None:
     lock and adds to what it committed), in one order of keys so that two transactions never
     wait for each other in a circle. Rows that count no invoice any more are deleted."""
     insert_for = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    for key in sorted(k for k, (count, due) in moves.items() if count or due):
-        scope, shop_id, customer_id, status, due_on = key
-        count, due = moves[key]
+    for scope, model, where in (("customer", CustomerInvoiceTotal, ("customer_id",)),
+                                ("shop", ShopInvoiceTotal, ("shop_id",))):
+        rows = [{"shop_id": shop_id, "customer_id": customer_id, "status": status,
+                 "due_on": due_on, "invoices": count, "amount_due_cents": due}
+                for (kind, shop_id, customer_id, status, due_on), (count, due)
+                in sorted(moves.items()) if kind == scope and (count or due)]
+        if not rows:
+            continue
         if scope == "shop":
-            model, where = ShopInvoiceTotal, {"shop_id": shop_id}
-        else:
-            model, where = CustomerInvoiceTotal, {"customer_id": customer_id}
-        values = {**where, "status": status, "due_on": due_on, "invoices": count,
-                  "amount_due_cents": due}
-        if scope == "customer":
-            values["shop_id"] = shop_id
-        statement = insert_for(model).values(**values)
+            for row in rows:
+                del row["customer_id"]
+        statement = insert_for(model)
         db.session.execute(statement.on_conflict_do_update(
             index_elements=[*where, "status", "due_on"],
             set_={"invoices": model.invoices + statement.excluded.invoices,
                   "amount_due_cents": model.amount_due_cents
-                  + statement.excluded.amount_due_cents}))
-        db.session.execute(delete(model).where(
-            *(getattr(model, column) == value for column, value in where.items()),
-            model.status == status, model.due_on == due_on, model.invoices == 0))
+                  + statement.excluded.amount_due_cents}), rows)
+        emptied = [row for row in rows if row["invoices"] < 0]
+        if emptied:
+            table = model.__table__
+            db.session.connection().execute(delete(table).where(
+                *(table.c[column] == bindparam(f"k_{column}") for column in where),
+                table.c.status == bindparam("k_status"), table.c.due_on == bindparam("k_due_on"),
+                table.c.invoices == 0),
+                [{f"k_{key}": row[key] for key in (*where, "status", "due_on")}
+                 for row in emptied])
 
 
 def open_totals(shop_id: int, customer_id: int | None, today) -> dict[str, tuple[int, int]]:

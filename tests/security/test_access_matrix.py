@@ -143,6 +143,7 @@ RULES: dict[str, dict] = {
     "payments.checkout_return": PORTAL_A1_OBJECT,  # A1's session; Stripe unreachable: 200
     "payments.checkout_cancel": PORTAL_A1_OBJECT,
     "webhooks.stripe_events": row(*[BAD_REQUEST] * len(PRINCIPALS)),  # unsigned: refused
+    "probes.healthz": PUBLIC_PAGE,  # the host's health check: no login
     # invoices (console)
     "staff.invoices": STAFF_SHOP_PAGE,
     "staff.new_invoice": STAFF_SHOP_PAGE,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import flash, request
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+
+from portal_app import search
 
 from portal_app.blueprints.assets.forms import AssetForm, AssetSearchForm, location_choices
 from portal_app.extensions import db
@@ -13,6 +15,8 @@ from portal_app.pagination import paginate
 from portal_app.services import assets
 
 PER_PAGE = 25
+ASSET_SEARCH = (search.Branch(Asset.unit_number_key), search.Branch(Asset.make_key),
+                search.Branch(Asset.model_key))
 
 
 def customer_locations(customer: Customer) -> list[Location]:
@@ -30,16 +34,15 @@ def search_assets(customer: Customer, locations: list[Location]) -> dict:
     own = {str(location.id) for location in locations}
     location = form.location.data if form.location.data in own else ""
     archived = request.args.get("archived") == "1"
-    query = select(Asset).options(joinedload(Asset.location)).where(
+    query = select(Asset).where(
         Asset.shop_id == customer.shop_id, Asset.customer_id == customer.id,
         Asset.archived.is_(archived))
-    if q:
-        query = query.where(or_(Asset.unit_number_key.contains(q.casefold(), autoescape=True),
-                                Asset.make.icontains(q, autoescape=True),
-                                Asset.model.icontains(q, autoescape=True)))
     if location:
         query = query.where(Asset.location_id == int(location))
-    page = paginate(query.order_by(Asset.unit_number_key, Asset.id), PER_PAGE)
+    if q:  # Unit Number, make or model starting with what was typed
+        query = search.matching(query, Asset.id, ASSET_SEARCH, q)
+    page = paginate(query.options(joinedload(Asset.location))
+                    .order_by(Asset.unit_number_key, Asset.id), PER_PAGE)
     params = {key: value for key, value in
               (("q", q), ("location", location), ("archived", "1" if archived else "")) if value}
     return {"form": form, "page": page, "q": q, "location": location, "archived": archived,

@@ -6,6 +6,7 @@ from flask import current_app, flash, g, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal_app import search
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import (
     ContactForm,
@@ -36,15 +37,13 @@ def customers():
     form = CustomerSearchForm(request.args)
     query = shop_select(Customer)
     q = form.q.data if form.validate() and form.q.data else ""
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(
-            Customer.name.ilike(pattern),
-            Customer.account_number.ilike(pattern),
-            Customer.id.in_(select(Contact.customer_id).where(
-                Contact.shop_id == g.shop.id,
-                or_(Contact.email.ilike(pattern), Contact.name.ilike(pattern)))),
-        ))
+    if q:  # name, account number, or a contact's email or name starting with what was typed
+        query = search.matching(query, Customer.id, [
+            search.Branch(Customer.name_key), search.Branch(Customer.account_number_key),
+            search.Branch(Customer.id, among=select(Contact.customer_id).where(
+                Contact.shop_id == g.shop.id, or_(search.starts_with(Contact.email, q),
+                                                  search.starts_with(Contact.name_key, q))))],
+            q)
     page = paginate(query.order_by(Customer.name, Customer.id), 20)
     return render("staff/customers.html", "results", form=form, page=page, q=q)
 

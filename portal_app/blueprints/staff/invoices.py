@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import flash, g, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
+from portal_app import search
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, VoidForm
 from portal_app.extensions import db
@@ -35,13 +36,13 @@ def invoices():
     query = shop_select(Invoice)
     if customer_id:
         query = query.where(Invoice.customer_id == customer_id)
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(Invoice.number.ilike(pattern), Invoice.customer_id.in_(
-            select(Customer.id).where(Customer.shop_id == g.shop.id,
-                                      Customer.name.ilike(pattern)))))
     if wanted:
         query = invoice_service.with_status(query, wanted)
+    if q:  # the number, or the customer's name, starting with what was typed
+        query = search.matching(query, Invoice.id, [
+            search.Branch(Invoice.number_key),
+            search.Branch(Invoice.customer_id, among=select(Customer.id).where(
+                Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key, q)))], q)
     page = paginate(query.options(joinedload(Invoice.customer)).order_by(Invoice.id.desc()), 25)
     return render("staff/invoices/index.html", "results", page=page, wanted=wanted, q=q,
                   customer_id=customer_id, today=day, filters=STAFF_FILTERS)
