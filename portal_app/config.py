@@ -134,7 +134,7 @@ def development_secret_key(instance_path: str) -> str:
             return key
     except FileNotFoundError:
         pass
-    candidate = f"{path}.{os.getpid()}.tmp"
+    candidate = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(descriptor, "w", encoding="ascii") as new:

@@ -14,6 +14,7 @@ import pytest
 
 from portal_app import config as settings
 from portal_app import create_app
+from portal_app.extensions import db
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,8 @@ def test_healthz_is_503_when_the_database_is_unreachable(app, tmp_path):
     assert response.status_code == 503
     assert response.get_data(as_text=True) == "database unavailable"
     assert "Set-Cookie" not in response.headers
+    with down.app_context():
+        db.engine.dispose()
 
 
 def test_the_development_secret_key_is_kept_in_instance_and_reused(tmp_path, monkeypatch):
@@ -147,3 +150,6 @@ def test_a_logged_in_session_survives_a_second_worker(tmp_path, monkeypatch, mak
     other = second.test_client()
     other.set_cookie("session", cookie.value, domain=cookie.domain)
     assert other.get("/staff/").status_code == 200  # still logged in on the other worker
+    for made in (first, second):
+        with made.app_context():
+            db.engine.dispose()

@@ -166,19 +166,19 @@ def _move_totals(moves: dict) -> None:
 
 def open_totals(shop_id: int, customer_id: int | None, today) -> dict[str, tuple[int, int]]:
     """{unpaid, overdue, processing: (invoices, amount due)} of the shop, or of one of its
-    customers, read from the open-invoice totals (a row per status and due date)."""
+    customers, added up from the open-invoice totals (a row per status and due date that still
+    has open invoices: a few hundred at most, whatever the number of invoices)."""
     model = ShopInvoiceTotal if customer_id is None else CustomerInvoiceTotal
-    query = select(model.status, model.due_on < today, func.sum(model.invoices),
-                   func.sum(model.amount_due_cents)).where(model.shop_id == shop_id)
+    query = select(model.status, model.due_on, model.invoices,
+                   model.amount_due_cents).where(model.shop_id == shop_id)
     if customer_id is not None:
         query = query.where(model.customer_id == customer_id)
-    summary = {"unpaid": (0, 0), "overdue": (0, 0), "processing": (0, 0)}
-    for status, late, count, due in db.session.execute(
-            query.group_by(model.status, model.due_on < today)):
-        shown = "overdue" if status == "unpaid" and late else status
-        before = summary[shown]
-        summary[shown] = (before[0] + int(count), before[1] + int(due))
-    return summary
+    summary = {"unpaid": [0, 0], "overdue": [0, 0], "processing": [0, 0]}
+    for status, due_on, count, due in db.session.execute(query):
+        shown = "overdue" if status == "unpaid" and due_on < today else status
+        summary[shown][0] += count
+        summary[shown][1] += due
+    return {status: (count, due) for status, (count, due) in summary.items()}
 
 
 def total_differences() -> list[str]:
