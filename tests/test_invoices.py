@@ -335,3 +335,16 @@ def test_sql_status_rule_matches_the_python_rule(app, make, read):
                 assert summary[status] == (len(ids), sum(truth[i][1] for i in ids)), status
 
     check()
+
+
+def test_overdue_lists_are_in_due_date_order_most_overdue_first(portal, staff_client, acme,
+                                                                make):
+    make.invoice(acme, number="INV-LATE-5", due_in_days=-5)
+    make.invoice(acme, number="INV-LATE-40", due_in_days=-40)
+    make.invoice(acme, number="INV-LATE-1", due_in_days=-1)
+    make.invoice(acme, number="INV-NOT-YET", due_in_days=3)
+    for client, url in ((portal, "/invoices?status=overdue"),
+                        (staff_client, "/staff/invoices?status=overdue")):
+        page = client.get(url).get_data(as_text=True)
+        numbers = re.findall(r">(INV-[A-Z0-9-]+)</a>", page)
+        assert numbers == ["INV-LATE-40", "INV-LATE-5", "INV-LATE-1"], (url, numbers)

@@ -144,16 +144,18 @@ def upgrade():
             op.f('ck_invoice_amount_due_follows'),
             "amount_due_cents = CASE WHEN total_cents > paid_cents "
             "THEN total_cents - paid_cents ELSE 0 END")
-        # Status filters read the stored status (and due_on for overdue), dashboards sum
-        # amount_due_cents from the same index entries.
+        # Status filters read the stored status in the list's order; overdue lists are in
+        # due-date order, a range of the due-date indexes.
         batch_op.drop_index('ix_invoice_shop_id_state_due_on')
         batch_op.drop_index('ix_invoice_customer_id')
-        batch_op.create_index('ix_invoice_shop_id_status_id',
-                              ['shop_id', 'status', 'id', 'due_on', 'amount_due_cents'],
+        batch_op.create_index('ix_invoice_shop_id_status_id', ['shop_id', 'status', 'id'],
                               unique=False)
+        batch_op.create_index('ix_invoice_shop_id_status_due_on',
+                              ['shop_id', 'status', 'due_on', 'id'], unique=False)
         batch_op.create_index('ix_invoice_customer_id_status_issued_on',
-                              ['customer_id', 'status', 'issued_on', 'id', 'due_on',
-                               'amount_due_cents'], unique=False)
+                              ['customer_id', 'status', 'issued_on', 'id'], unique=False)
+        batch_op.create_index('ix_invoice_customer_id_status_due_on',
+                              ['customer_id', 'status', 'due_on', 'id'], unique=False)
         batch_op.create_index('ix_invoice_customer_id_id', ['customer_id', 'id'], unique=False)
 
     # The open invoices per status and due date, for the dashboards (9999-12-31: no due date).
@@ -194,7 +196,9 @@ def downgrade():
     op.drop_table('shop_invoice_total')
     with op.batch_alter_table('invoice', schema=None) as batch_op:
         batch_op.drop_index('ix_invoice_customer_id_id')
+        batch_op.drop_index('ix_invoice_customer_id_status_due_on')
         batch_op.drop_index('ix_invoice_customer_id_status_issued_on')
+        batch_op.drop_index('ix_invoice_shop_id_status_due_on')
         batch_op.drop_index('ix_invoice_shop_id_status_id')
         batch_op.create_index(batch_op.f('ix_invoice_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_invoice_shop_id_state_due_on', ['shop_id', 'state', 'due_on'],

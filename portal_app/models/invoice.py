@@ -209,11 +209,13 @@ class Invoice(Base):
         UniqueConstraint("shop_id", "number"),
         Index("ix_invoice_shop_id_id", "shop_id", "id"),  # the console's list, newest first
         Index("ix_invoice_customer_id_issued_on", "customer_id", "issued_on", "id"),  # portal
-        # Every status filter and dashboard count reads one of these (overdue: due_on).
-        Index("ix_invoice_shop_id_status_id", "shop_id", "status", "id", "due_on",
-              "amount_due_cents"),
+        # Every status filter reads one of these in the list's order; overdue lists are in
+        # due-date order (most overdue first), a range of the due-date ones.
+        Index("ix_invoice_shop_id_status_id", "shop_id", "status", "id"),
+        Index("ix_invoice_shop_id_status_due_on", "shop_id", "status", "due_on", "id"),
         Index("ix_invoice_customer_id_status_issued_on", "customer_id", "status", "issued_on",
-              "id", "due_on", "amount_due_cents"),
+              "id"),
+        Index("ix_invoice_customer_id_status_due_on", "customer_id", "status", "due_on", "id"),
         Index("ix_invoice_customer_id_id", "customer_id", "id"),  # one customer's, in the console
         Index("ix_invoice_shop_id_number_key", "shop_id", "number_key"),  # search by number
         CheckConstraint("state IN ('draft', 'open', 'void')", name="state_known"),

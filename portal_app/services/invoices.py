@@ -70,6 +70,16 @@ def with_status(invoices: Select, status: str) -> Select:
     return invoices.where(Invoice.status_is(status, today()))
 
 
+def list_order(status: str, *newest) -> tuple:
+    """The order of a list of invoices: `newest` (the list's own), but overdue ones by due
+    date, most overdue first. Overdue invoices are the old ones: walking a list newest first
+    to find them would read every recent invoice on the way (and PostgreSQL's planner, which
+    cannot know that issue and due dates go together, would choose that walk)."""
+    if status == "overdue":
+        return (Invoice.due_on, Invoice.id)
+    return newest
+
+
 def open_summary(shop_id: int, customer_id: int | None = None) -> dict[str, tuple[int, int]]:
     """{status: (count, amount due)} of the shop's (or one customer's) unpaid, overdue and
     processing invoices, from the open-invoice totals: one row per status and due date."""

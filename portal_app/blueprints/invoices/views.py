@@ -11,7 +11,13 @@ from portal_app.models import Invoice
 from portal_app.pagination import paginate
 from portal_app.rendering import render
 from portal_app.services import stripe_gateway
-from portal_app.services.invoices import open_summary, payment_settings, today, with_status
+from portal_app.services.invoices import (
+    list_order,
+    open_summary,
+    payment_settings,
+    today,
+    with_status,
+)
 from portal_app.services.payments import failure_advice
 from portal_app.tenancy import customer_select
 
@@ -40,7 +46,8 @@ def index():
     query = portal_invoices()
     if wanted:
         query = with_status(query, wanted)
-    page = paginate(query.order_by(Invoice.issued_on.desc(), Invoice.id.desc()), PER_PAGE)
+    page = paginate(query.order_by(*list_order(wanted, Invoice.issued_on.desc(),
+                                               Invoice.id.desc())), PER_PAGE)
     methods = stripe_gateway.payment_methods(payment_settings(g.shop))
     return render("invoices/index.html", "results", page=page, wanted=wanted, today=day,
                   methods=methods, filters=FILTERS)

@@ -43,7 +43,8 @@ def invoices():
             search.Branch(Invoice.number_key),
             search.Branch(Invoice.customer_id, among=select(Customer.id).where(
                 Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key, q)))], q)
-    page = paginate(query.options(joinedload(Invoice.customer)).order_by(Invoice.id.desc()), 25)
+    page = paginate(query.options(joinedload(Invoice.customer))
+                    .order_by(*invoice_service.list_order(wanted, Invoice.id.desc())), 25)
     return render("staff/invoices/index.html", "results", page=page, wanted=wanted, q=q,
                   customer_id=customer_id, today=day, filters=STAFF_FILTERS)
 
