@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask --app wsgi
 HTMX := node_modules/htmx.org/dist/htmx.min.js
 
-.PHONY: install static run test test-sqlite test-postgres bench bench-scale clean
+.PHONY: install static run serve test test-sqlite test-postgres bench bench-scale bench-load clean
 
 install: $(BIN)/.installed static
 
@@ -32,15 +32,32 @@ run: install
 	@echo "Portal:  http://127.0.0.1:5000/login    Staff console: http://127.0.0.1:5000/staff/login"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The portal as a deployment runs it: gunicorn with gunicorn.conf.py (workers from the cores,
+# access log, graceful timeout; PORTAL_BIND, WEB_CONCURRENCY). Development by default (the
+# secret key of instance/secret_key); set PORTAL_ENV=production, SECRET_KEY and the rest there.
+serve: install
+	$(FLASK) db upgrade
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/gunicorn -c gunicorn.conf.py
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/page_weight.py
 
-# List pages with 100,000 invoices and assets against the demo (BENCH_DATABASE_URL: PostgreSQL).
+# Every list, filter, search and both dashboards with 100,000 invoices, 100,000 assets (and
+# 20,000 estimates where the schema has them) against the demo (BENCH_DATABASE_URL: PostgreSQL).
 bench-scale: install
 	$(BIN)/python bench/scale.py
+
+# 50 users for 60 s against gunicorn (4 workers, Redis rate limits on redis://127.0.0.1:6379/8):
+# 0 errors and the rows equal to the writes (BENCH_DATABASE_URL: PostgreSQL). Needs locust.
+bench-load: install $(BIN)/.bench
+	$(BIN)/python bench/load.py
+
+$(BIN)/.bench: pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) node_modules portal_app/static/vendor portal_app/static/cache_manifest.json

@@ -7,9 +7,9 @@ customer) and is compared in code-point order (SQLite's BINARY collation; COLLAT
 PostgreSQL, whatever the database's own collation), so `key >= 'kenw' AND key < 'kenx'` is an
 index range on both databases.
 
-A search over several columns is answered in two steps (matching()): a bounded probe asks each
-column's index for at most PROBE matches; when every column has fewer, the page is sorted from
-those ids (a few hundred rows at most). When one column matches more, matches are common enough
+A search over several columns is answered in two steps (matching()): a bounded probe counts
+each column's matches up to PROBE (from its index); when every column has no more, the page is
+sorted from those matches (a few hundred rows at most). When one column matches more, matches are common enough
 that walking the list's own index in its order and filtering finds a page after a few thousand
 rows, and that is what the second query does. Either way the cost does not grow with the table.
 """
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Select,
     and_,
     false,
+    func,
     literal,
     or_,
     select,
@@ -88,17 +89,15 @@ def matching(query: Select, id_column: ColumnElement, branches: Sequence[Branch]
              text: str) -> Select:
     """`query` (a list's SELECT with its scope and filters, no order or options yet) narrowed
     to the rows any branch matches, in a form the database answers from indexes."""
-    probes = [select(literal(n).label("branch"), probe.c.id) for n, probe in enumerate(
-        query.with_only_columns(id_column.label("id")).where(branch.condition(text))
-        .order_by(None).limit(PROBE + 1).subquery() for branch in branches)]
-    rows = db.session.execute(union_all(*probes)).all()
-    per_branch = [0] * len(branches)
-    for branch, _ in rows:
-        per_branch[branch] += 1
-    if max(per_branch) <= PROBE:
-        found = sorted({row_id for _, row_id in rows})
-        # Nothing found: a condition the planner knows is false (an empty IN is not, for all
-        # of them, and would walk the list to test it on every row).
-        return query.where(id_column.in_(found) if found else false())
+    found = [query.with_only_columns(id_column.label("id")).where(branch.condition(text))
+             .order_by(None).limit(PROBE + 1).subquery() for branch in branches]
+    counts = db.session.execute(select(*(
+        select(func.count()).select_from(ids).scalar_subquery() for ids in found))).one()
+    if max(counts) <= PROBE:
+        if not any(counts):
+            # A condition the planner knows is false (an empty IN is not, for every
+            # database, and would walk the whole list to test it row by row).
+            return query.where(false())
+        return query.where(id_column.in_(union_all(*(select(ids.c.id) for ids in found))))
     return query.where(or_(*(branch.condition(text, _unindexed(branch.column))
                              for branch in branches)))

@@ -11,11 +11,11 @@ Overdue is not stored: it is "unpaid" past the due date (Invoice.status_on / sta
 
 The dashboards' counts and amounts come from ShopInvoiceTotal and CustomerInvoiceTotal: per
 status (unpaid, processing) and due date, how many open invoices and their amount due, moved
-by recompute() in the same statements' transaction as the invoices it changes. Adding up one
+by recompute() in the same transaction as the invoices it changes. Adding up one
 row per due date costs the same at 100 invoices and at 100,000.
 
-`flask --app wsgi invoices check` (differences()) recomputes every invoice from its lines and
-payments and reports any stored figure that differs.
+`flask --app wsgi invoices check` (differences(), total_differences()) recomputes every invoice
+from its lines and payments, and the totals from the invoices, and reports any difference.
 """
 
 from __future__ import annotations
