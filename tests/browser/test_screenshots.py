@@ -57,6 +57,7 @@ class Camera:
     """Screenshot pages and note every problem, so one run reports all of them at once."""
 
     def __init__(self, watch_class, html_dir: Path) -> None:
+        self.java, self.vnu = _checkers()
         self.watch_class = watch_class
         self.watches: dict[int, object] = {}
         self.problems: list[str] = []
@@ -122,10 +123,10 @@ class Camera:
                 f"{where}: axe {violation['id']} ({violation['impact']}): {violation['help']}; "
                 f"at {', '.join(targets[:3])}{more}")
 
-    def validate_html(self, java: str, vnu: str) -> None:
+    def validate_html(self) -> None:
         """One vnu run over every saved page (its start-up is the slow part)."""
         files = [str(self.html_dir / name) for name in sorted(self.saved)]
-        run = subprocess.run([java, "-jar", vnu, "--format", "json", "--stdout", *files],
+        run = subprocess.run([self.java, "-jar", self.vnu, "--format", "json", "--stdout", *files],
                              capture_output=True, text=True, timeout=300)
         try:
             messages = json.loads(run.stdout)["messages"]
@@ -147,7 +148,6 @@ class Camera:
 
 def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbox, read,
                                    tmp_path):
-    java, vnu = _checkers()
     shop = make.shop("Harbor Diesel Service", slug="harbor-diesel")
     admin = make.staff(shop, role="admin", name="Ava Alvarez")
     acme = make.customer(shop, "Acme Logistics", account_number="C-1001")
@@ -276,7 +276,7 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
         camera.shoot(page, size, "staff-09-assets", f"Assets of {birch.name}")
 
     assert camera.count == 44
-    camera.validate_html(java, vnu)
+    camera.validate_html()
     assert not camera.problems, "\n".join(camera.problems)
 
 
