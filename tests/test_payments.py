@@ -453,3 +453,19 @@ def test_webhook_refuses_oversized_bodies(client, read):
                                     "Stripe-Signature": "t=1,v1=00"})
     assert response.status_code == 413
     assert count(read, StripeEvent) == 0
+
+
+@pytest.mark.parametrize("body", [
+    {}, [], "x", 7, None,
+    {"id": "evt_m1", "type": "checkout.session.completed"},
+    {"id": "evt_m2", "type": "checkout.session.completed", "data": {}},
+    {"id": "evt_m3", "type": "charge.refunded", "data": {"object": []}},
+    {"id": 5, "type": "charge.refunded", "data": {"object": {}}},
+    {"id": "evt_m4", "type": "charge.refunded", "data": {"object": {}}, "account": ["a"]},
+    {"id": "evt_m5", "type": "account.updated", "data": {"object": {}}, "created": "soon"},
+], ids=lambda body: json.dumps(body)[:40])
+def test_signed_but_malformed_events_are_refused(client, fake_stripe, stripe_shop, read, body):
+    """Signed by the right secret but not shaped like a Stripe event: 400, nothing stored."""
+    response = deliver(client, fake_stripe, body)
+    assert response.status_code == 400 and b"malformed event" in response.data
+    assert count(read, StripeEvent) == 0

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal_app.blueprints.invoices.views import portal_invoice_or_404, portal_invoices
 from portal_app.blueprints.payments import bp
 from portal_app.extensions import db, limiter
+from portal_app.ids import parse_id
 from portal_app.models import Invoice, Payment
 from portal_app.rendering import render, see_other
 from portal_app.services import payments, stripe_gateway
@@ -45,10 +46,10 @@ def pay_invoice(invoice_id: int):
 def pay_many():
     """Pay the invoices ticked on the list in one checkout."""
     back = url_for("invoices.index")
-    try:
-        ids = sorted({int(value) for value in request.form.getlist("invoice")})
-    except ValueError:
-        abort(400)
+    parsed = {parse_id(value) for value in request.form.getlist("invoice")}
+    if None in parsed:
+        abort(404)  # not an id: no invoice of the customer's has it
+    ids = sorted(parsed)
     if not ids:
         flash("Tick the invoices you want to pay.", "error")
         return see_other(back)

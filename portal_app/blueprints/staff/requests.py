@@ -10,8 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.requests.forms import CloseForm, CommentForm, ConvertForm, ScheduleForm
 from portal_app.blueprints.staff import bp
-from portal_app.extensions import db
+from portal_app.extensions import comment_limit, db
 from portal_app.models import Comment, ServiceRequest
+from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import service_requests as service
 from portal_app.tenancy import shop_get_or_404, shop_select
@@ -27,13 +28,12 @@ def requests_inbox():
     view = request.args.get("status", "open")
     if view not in VIEWS:
         view = "open"
-    page = db.paginate(
+    page = paginate(
         shop_select(ServiceRequest)
         .options(joinedload(ServiceRequest.location), joinedload(ServiceRequest.asset),
                  joinedload(ServiceRequest.customer))
         .where(ServiceRequest.status.in_(VIEWS[view]))
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()),
-        per_page=25, error_out=False)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()), 25)
     return render("staff/requests.html", "inbox", page=page, view=view, views=list(VIEWS))
 
 
@@ -101,6 +101,7 @@ def close_request(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/reply")
+@comment_limit
 def reply_request(request_id: int):
     """Reply in the request's thread; the customer is emailed."""
     item = _load(request_id)
