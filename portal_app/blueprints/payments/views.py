@@ -13,7 +13,7 @@ from portal_app.ids import parse_id
 from portal_app.models import Invoice, Payment
 from portal_app.rendering import render, see_other
 from portal_app.services import payments, stripe_gateway
-from portal_app.services.invoices import payment_settings, today
+from portal_app.services.invoices import today
 from portal_app.services.stripe_gateway import StripeUnavailable
 
 MAX_INVOICES_PER_CHECKOUT = 20
@@ -80,13 +80,12 @@ def _session_payments() -> list[Payment]:
 def checkout_return():
     """Back from Checkout. The URL proves nothing: ask Stripe for the session's state."""
     found = _session_payments()
-    settings = payment_settings(g.shop)
+    account = found[0].stripe_account_id  # the session lives where it was created
     problem = None
     try:
-        session = stripe_gateway.retrieve_checkout_session(settings.stripe_account_id,
+        session = stripe_gateway.retrieve_checkout_session(account,
                                                            found[0].stripe_checkout_session_id)
-        payments.apply_session(session, settings.stripe_account_id,
-                               "checkout.session.completed"
+        payments.apply_session(session, account, "checkout.session.completed"
                                if session.status == "complete" else None)
         db.session.commit()
     except StripeUnavailable as error:

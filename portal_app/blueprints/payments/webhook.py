@@ -81,6 +81,8 @@ def apply_event(event, account: str | None) -> str:
         return payments.apply_session(obj, account, kind)
     if kind == "payment_intent.payment_failed":
         return payments.apply_intent_failure(obj, account)
+    if kind == "charge.failed":
+        return payments.apply_charge_failure(obj, account)
     if kind == "charge.refunded":
         return payments.apply_refund(obj, account)
     if kind in ("charge.dispute.created", "charge.dispute.closed"):
