@@ -17,6 +17,7 @@ SUBJECTS = {
     "request_submitted": "New service request in the {shop} portal",
     "request_comment": "A customer commented on a service request",
     "request_update": "Your service request with {shop} was updated",
+    "staff_invitation": "You're invited to the {shop} portal console",
 }
 
 

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from portal_app.models.asset import Asset, unit_number_key
+from portal_app.models.audit import AuditEntry, LoginLockout
 from portal_app.models.base import Base, utcnow
 from portal_app.models.customer import Contact, Customer, Location
 from portal_app.models.invoice import (
@@ -25,6 +26,8 @@ from portal_app.models.token import Token
 
 __all__ = [
     "Asset",
+    "AuditEntry",
+    "LoginLockout",
     "Comment",
     "ServiceRequest",
     "ServiceRequestDraft",
