@@ -275,7 +275,34 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
         page.goto(f"/staff/customers/{birch.id}/assets")
         camera.shoot(page, size, "staff-09-assets", f"Assets of {birch.name}")
 
-    assert camera.count == 44
+    # Running the portal (issue 10): settings, users, health, preview, audit log, a contact.
+    for size, page in staff_pages.items():
+        page.goto("/staff/settings")
+        camera.shoot(page, size, "staff-10-settings", "Settings")
+        page.goto("/staff/users")
+        camera.shoot(page, size, "staff-11-users", "Users")
+        page.goto("/staff/health")
+        camera.shoot(page, size, "staff-12-health", "Portal health")
+        page.goto("/staff/preview")
+        camera.shoot(page, size, "staff-13-preview", "Preview as customer")
+        page.goto(f"/staff/contacts/{lee.id}")
+        camera.shoot(page, size, "staff-15-contact", "Lee Park")
+        page.goto("/staff/")
+        page.locator("header details.shop-menu > summary").click()
+        expect(page.get_by_role("link", name="Customer Portal")).to_be_visible()
+        camera.shoot(page, size, "staff-16-shop-menu", "Harbor Diesel Service")
+        page.goto("/staff/preview")
+        page.get_by_role("button", name=re.compile("Acme Logistics")).click()
+        expect(page.locator(".preview-banner")).to_be_visible()
+        camera.shoot(page, size, "portal-14-preview", "Acme Logistics")
+        page.get_by_role("button", name="End preview").click()
+        page.goto("/staff/audit-log")
+        camera.shoot(page, size, "staff-14-audit-log", "Audit log")
+    for size, page in sam_pages.items():
+        page.goto("/help")
+        camera.shoot(page, size, "portal-15-help", "Help")
+
+    assert camera.count == 62
     camera.validate_html()
     assert not camera.problems, "\n".join(camera.problems)
 
