@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.exceptions import Forbidden
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, PortalUser, Shop, StaffUser, utcnow
@@ -29,6 +29,22 @@ def configure(login_manager: LoginManager) -> None:
     login_manager.unauthorized_handler(_unauthorized)
 
 
+# Built once: every request of a logged-in person runs one of these (statements built per
+# request cost more in SQLAlchemy's coercions and cache keys than the queries themselves).
+_STAFF = (select(StaffUser).options(joinedload(StaffUser.shop))
+          .where(StaffUser.id == bindparam("ident")))
+_PREVIEWED = select(Customer).where(Customer.id == bindparam("customer"),
+                                    Customer.shop_id == bindparam("shop"))
+_CONTACTS = (select(Contact)
+             .join(PortalUser, PortalUser.id == Contact.portal_user_id)
+             .options(contains_eager(Contact.portal_user), joinedload(Contact.customer),
+                      joinedload(Contact.shop))
+             .where(PortalUser.id == bindparam("ident"),
+                    PortalUser.session_version == bindparam("version"),
+                    Contact.portal_disabled.is_(False), Contact.activated_at.is_not(None))
+             .order_by(Contact.id))
+
+
 def load_user(user_id: str):
     """Return the logged-in user when the session's version is still current, else None."""
     try:
@@ -37,31 +53,19 @@ def load_user(user_id: str):
     except ValueError:
         return None
     if kind == "staff":
-        user = db.session.scalar(
-            select(StaffUser).options(joinedload(StaffUser.shop)).where(StaffUser.id == ident)
-        )
+        user = db.session.scalar(_STAFF, {"ident": ident})
         if user is None or user.session_version != version or not user.active:
             return None
         g.shop = user.shop
         preview = session.get("preview_customer_id")
         if preview and user.is_admin:
-            g.preview_customer = db.session.scalar(select(Customer).where(
-                Customer.id == preview, Customer.shop_id == user.shop_id))
+            g.preview_customer = db.session.scalar(_PREVIEWED, {"customer": preview,
+                                                                "shop": user.shop_id})
         return user
     if kind == "portal":
-        user = db.session.get(PortalUser, ident)
-        if user is None or user.session_version != version:
-            return None
-        contacts = db.session.scalars(
-            select(Contact)
-            .options(joinedload(Contact.customer), joinedload(Contact.shop))
-            .where(
-                Contact.portal_user_id == user.id,
-                Contact.portal_disabled.is_(False),
-                Contact.activated_at.is_not(None),
-            )
-            .order_by(Contact.id)
-        ).all()
+        # The login and the contacts it may act through, in one query; none means the
+        # session's version is stale or access was removed everywhere.
+        contacts = db.session.scalars(_CONTACTS, {"ident": ident, "version": version}).all()
         # A contact whose access was cut after this session began stays out of it for good,
         # also once it is enabled again; the person's other accounts are not affected.
         since = session.get("since", 0.0)
@@ -74,7 +78,7 @@ def load_user(user_id: str):
         g.contact = chosen
         g.customer = chosen.customer
         g.shop = chosen.shop
-        return user
+        return chosen.portal_user
     return None
 
 
