@@ -459,3 +459,17 @@ def test_comments_have_a_per_person_rate_limit(app, portal, world, make, read, m
     staff.login_staff("sam@harbor.example", PASSWORD)
     assert staff.post_form(f"/staff/requests/{first.id}/reply", {"body": "On it"}).status_code \
         == 303
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "99999999999999999999", "2147483648", "-1", "1e3"])
+@pytest.mark.parametrize("url", [DRAFT, "/requests/new"])
+def test_an_odd_posted_id_gets_the_fields_message(portal, world, read, odd, url):
+    """Unicode digits and out-of-range ids in a posted field: the field's message, never a 500
+    (isdigit() says yes to "²", int() does not)."""
+    response = portal.post_form(url, _full(world, location_id=odd, asset=odd,
+                                           description="Kept text"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422, (url, odd, response.status_code)
+    assert "Choose one of your locations." in body and "Choose one of your assets" in body
+    assert "Kept text" in body
+    assert read(lambda: db.session.scalar(select(func.count()).select_from(ServiceRequest))) == 0
