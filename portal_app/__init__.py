@@ -20,15 +20,29 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     settings.finalize(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
-
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_cli(app)
+    if app.config["PORTAL_ENV"] == "production" and not app.config.get("MAIL_SERVER"):
+        app.logger.warning("MAIL_SERVER is not set: emails stay queued in the outbox and "
+                           "nobody receives invitations or password resets")
+    if app.config["PORTAL_ENV"] == "production" and \
+            str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        app.logger.warning("RATELIMIT_STORAGE_URI is memory://: each worker counts failed logins "
+                           "on its own; use redis://... with more than one worker or host")
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
+
+
+def register_converters(app: Flask) -> None:
+    """<int:id> matches only ids a database column can hold; any other is a 404."""
+    from portal_app.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:

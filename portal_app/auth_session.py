@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal_app.extensions import db
-from portal_app.models import Contact, PortalUser, Shop, StaffUser
+from portal_app.models import Contact, PortalUser, Shop, StaffUser, utcnow
 
 
 def configure(login_manager: LoginManager) -> None:
@@ -53,6 +53,11 @@ def load_user(user_id: str):
             )
             .order_by(Contact.id)
         ).all()
+        # A contact whose access was cut after this session began stays out of it for good,
+        # also once it is enabled again; the person's other accounts are not affected.
+        since = session.get("since", 0.0)
+        contacts = [c for c in contacts
+                    if c.access_cut_at is None or c.access_cut_at.timestamp() < since]
         if not contacts:
             return None  # disabled or removed everywhere: the live session ends here
         chosen = next((c for c in contacts if c.id == session.get("contact_id")), contacts[0])
@@ -80,6 +85,7 @@ def start_session(user: PortalUser | StaffUser, *, contact_id: int | None = None
     """Log a user in on a fresh session (old session data, CSRF token included, is dropped)."""
     session.clear()
     login_user(user)
+    session["since"] = utcnow().timestamp()
     if contact_id is not None:
         session["contact_id"] = contact_id
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 # Every variable the portal reads from the environment, with its default and what it does.
 # The README's configuration table is generated from the same knowledge: keep them in step.
@@ -23,6 +24,7 @@ ENV_SETTINGS: dict[str, object] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "TRUSTED_PROXY_HOPS": 0,
     "SESSION_COOKIE_SECURE": None,
+    "TRUSTED_HOSTS": None,
     "STRIPE_SECRET_KEY": "",
     "STRIPE_PUBLISHABLE_KEY": "",
     "STRIPE_WEBHOOK_SECRET": "",
@@ -39,6 +41,8 @@ def _coerce(name: str, raw: str, default: object) -> object:
         return raw.strip().lower() in _BOOL_TRUE
     if isinstance(default, int):
         return int(raw)
+    if name == "TRUSTED_HOSTS":
+        return [host.strip() for host in raw.split(",") if host.strip()]
     return raw
 
 
@@ -56,6 +60,9 @@ def defaults(instance_path: str) -> dict[str, object]:
     """Return the built-in defaults, before instance/config.py and the environment."""
     settings = {name: value for name, value in ENV_SETTINGS.items() if value is not None}
     settings.update(
+        # None means "follow PORTAL_BASE_URL" (Flask's own default would be False / any host).
+        SESSION_COOKIE_SECURE=None,
+        TRUSTED_HOSTS=None,
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(instance_path, "portal.sqlite3"),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         PERMANENT_SESSION_LIFETIME=timedelta(days=14),
@@ -96,10 +103,27 @@ def finalize(config: dict) -> None:
             )
     base_url = str(config.get("PORTAL_BASE_URL", "")).rstrip("/")
     config["PORTAL_BASE_URL"] = base_url
+    https = base_url.startswith("https://")
+    config["PORTAL_HTTPS"] = https  # HSTS on every response
     if config.get("SESSION_COOKIE_SECURE") is None:
-        config["SESSION_COOKIE_SECURE"] = base_url.startswith("https://")
+        config["SESSION_COOKIE_SECURE"] = https
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
-    config["PREFERRED_URL_SCHEME"] = "https" if base_url.startswith("https://") else "http"
+    config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = trusted_hosts(base_url, env)
+
+
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1"]
+
+
+def trusted_hosts(base_url: str, env: str) -> list[str]:
+    """The Host names requests may carry: the base URL's (a forged Host header is a 400 and never
+    reaches a redirect or a link), plus this machine's own names in development and tests."""
+    hostname = urlsplit(base_url).hostname
+    hosts = [hostname] if hostname else []
+    if env in ("development", "test") or hostname in LOCAL_HOSTS:
+        hosts += [host for host in LOCAL_HOSTS if host != hostname]
+    return hosts
 
 
 def normalize_database_url(url: str) -> str:

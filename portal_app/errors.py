@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -25,6 +26,10 @@ def _page(code: int, detail: str | None = None):
     """Render the error page, or for htmx a one-line alert swapped into #htmx-alerts."""
     title, hint = MESSAGES.get(code, MESSAGES[500])
     hint = detail or hint
+    if request_ctx.url_adapter is None:
+        # The Host header is not one of ours (TRUSTED_HOSTS): no URL can be built for it, and
+        # none should be; plain words only.
+        return f"{title}.\n", code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.headers.get("HX-Request") == "true":
         body = str(Markup('<p class="flash flash-error">{}. {}</p>').format(title, hint))
         return body, code, {"HX-Retarget": "#htmx-alerts", "HX-Reswap": "innerHTML"}

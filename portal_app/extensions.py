@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,3 +30,28 @@ limiter = Limiter(key_func=get_remote_address)
 def submitted_email() -> str:
     """Rate-limit key: the email address a form submitted, normalised."""
     return "email:" + (request.form.get("email") or "").strip().lower()
+
+
+def submitted_email_and_ip() -> str:
+    """Rate-limit key: the address a form submitted, from this client's IP. Failed logins are
+    counted per account and IP first, so an attacker elsewhere cannot lock the owner out."""
+    return f"{submitted_email()}|ip:{get_remote_address()}"
+
+
+def signed_in_person() -> str:
+    """Rate-limit key: the logged-in person (a portal login or a staff member), whatever the IP."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return "anonymous:" + get_remote_address()
+    return f"{current_user.kind}:{current_user.id}"
+
+
+def _comment_limit() -> str:
+    return current_app.config.get("COMMENT_RATE_LIMIT", "6 per minute; 60 per hour")
+
+
+# One budget per person for every comment and reply they post, on any document: each one
+# emails the other side, so nobody can flood an inbox.
+comment_limit = limiter.shared_limit(_comment_limit, scope="comments", key_func=signed_in_person,
+                                     deduct_when=lambda response: response.status_code < 400)

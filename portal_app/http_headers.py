@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 
 
 def csp_nonce() -> str:
@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
         headers["X-Content-Type-Options"] = "nosniff"
         headers.setdefault("Referrer-Policy", "same-origin")
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if app.config["SESSION_COOKIE_SECURE"]:
+        if app.config["PORTAL_HTTPS"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.path.startswith(("/invite/", "/reset/")):
             no_referrer(response)  # error pages at a secret link must not leak it either
@@ -49,7 +49,10 @@ def init_app(app: Flask) -> None:
             if _digested(request.path):
                 headers["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
-            headers.setdefault("Cache-Control", "no-cache, private")
+            # A logged-in page is somebody's invoices or customers: never kept by a browser or
+            # a proxy (the back button after logging out asks the server again).
+            logged_in = "_user_id" in session
+            headers.setdefault("Cache-Control", "no-store" if logged_in else "no-cache, private")
             headers.add("Vary", "HX-Request")
         return response
 

@@ -40,6 +40,14 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
+def bodies_visible_to(user) -> bool:
+    """Whether the delivery log may show messages' text with their links: only in development
+    without a mail server (the demo's way to follow an invitation), and only to Administrators.
+    Elsewhere a one-time link is read by its recipient alone."""
+    return (not mail_configured() and current_app.config.get("PORTAL_ENV") == "development"
+            and bool(getattr(user, "is_admin", False)))
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Back off 1, 2, 4 ... minutes, at most six hours."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))

@@ -453,3 +453,140 @@ def test_webhook_refuses_oversized_bodies(client, read):
                                     "Stripe-Signature": "t=1,v1=00"})
     assert response.status_code == 413
     assert count(read, StripeEvent) == 0
+
+
+@pytest.mark.parametrize("body", [
+    {}, [], "x", 7, None,
+    {"id": "evt_m1", "type": "checkout.session.completed"},
+    {"id": "evt_m2", "type": "checkout.session.completed", "data": {}},
+    {"id": "evt_m3", "type": "charge.refunded", "data": {"object": []}},
+    {"id": 5, "type": "charge.refunded", "data": {"object": {}}},
+    {"id": "evt_m4", "type": "charge.refunded", "data": {"object": {}}, "account": ["a"]},
+    {"id": "evt_m5", "type": "account.updated", "data": {"object": {}}, "created": "soon"},
+], ids=lambda body: json.dumps(body)[:40])
+def test_signed_but_malformed_events_are_refused(client, fake_stripe, stripe_shop, read, body):
+    """Signed by the right secret but not shaped like a Stripe event: 400, nothing stored."""
+    response = deliver(client, fake_stripe, body)
+    assert response.status_code == 400 and b"malformed event" in response.data
+    assert count(read, StripeEvent) == 0
+
+
+# --- a payment belongs to the Stripe account it was made on (issue 8, item 1) -------------------
+
+NEW_ACCOUNT = "acct_harbornew"
+
+
+def switch_account(app, make, shop, fake_stripe, account=NEW_ACCOUNT):
+    """The shop's Administrator connects another Stripe account in the settings."""
+    fake_stripe.add_account(account)
+    admin = app.test_client()
+    admin.login_staff(make.staff(shop, role="admin").email, PASSWORD)
+    response = admin.post_form("/staff/settings/payments", {
+        "stripe_account_id": account, "invoice_notifications": "y",
+        "bank_transfer_enabled": "y"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return admin
+
+
+def test_an_account_change_closes_the_old_accounts_checkout_and_the_next_pay_uses_the_new(
+        app, portal, acme, make, shop, stripe_shop, fake_stripe, read):
+    invoice = make.invoice(acme, lines=[("Brakes", 1, 25100)], number="INV-SW1")
+    old_session = checkout_id(pay(portal, invoice))
+    switch_account(app, make, shop, fake_stripe)
+    expired = fake_stripe.requests_to("POST", f"/v1/checkout/sessions/{old_session}/expire")
+    assert len(expired) == 1 and expired[0].account == ACCOUNT  # with the old account's header
+    assert fake_stripe.sessions[old_session]["status"] == "expired"
+    new_session = checkout_id(pay(portal, invoice))
+    assert new_session != old_session
+    created = fake_stripe.requests_to("POST", "/v1/checkout/sessions")[-1]
+    assert created.account == NEW_ACCOUNT and NEW_ACCOUNT in created.idempotency_key
+    rows = read(lambda: db.session.execute(select(
+        Payment.stripe_checkout_session_id, Payment.stripe_account_id, Payment.status)
+        .order_by(Payment.id)).all())
+    assert [tuple(r) for r in rows] == [(old_session, ACCOUNT, "canceled"),
+                                        (new_session, NEW_ACCOUNT, "pending")]
+    deliver(portal, fake_stripe, fake_stripe.complete_checkout(new_session, outcome="card"))
+    assert badges(portal.get(f"/invoices/{invoice.id}")) == ["Paid"]
+
+
+def test_a_checkout_paid_on_the_former_account_is_applied(app, portal, acme, make, shop,
+                                                          stripe_shop, fake_stripe, read):
+    """The old account could not close the session (Stripe unreachable at that moment): the
+    customer pays on it; its event, the return page and the invoice all say Paid."""
+    invoice = make.invoice(acme, lines=[("Brakes", 1, 25100)], number="INV-SW2")
+    old_session = checkout_id(pay(portal, invoice))
+    fake_stripe.fail_next(500, count=10, path_prefix=f"/v1/checkout/sessions/{old_session}")
+    switch_account(app, make, shop, fake_stripe)
+    fake_stripe.reset_injections()
+    assert fake_stripe.sessions[old_session]["status"] == "open"  # still payable
+    completed = fake_stripe.complete_checkout(old_session, outcome="card")
+    assert completed["account"] == ACCOUNT
+    response = deliver(portal, fake_stripe, completed)
+    assert response.status_code == 200 and b"paid 1" in response.data
+    page = portal.get(f"/payments/return?session_id={old_session}").get_data(as_text=True)
+    assert "payment received" in page and "Stripe does not know" not in page
+    asked = fake_stripe.requests_to("GET", f"/v1/checkout/sessions/{old_session}")
+    assert asked and {r.account for r in asked} == {ACCOUNT}
+    assert badges(portal.get(f"/invoices/{invoice.id}")) == ["Paid"]
+    assert count(read, OutboundEmail, OutboundEmail.kind == "payment_receipt") == 1
+
+
+def test_a_bank_payment_in_flight_during_an_account_change_still_settles(
+        app, portal, runner, acme, make, shop, stripe_shop, fake_stripe, read):
+    first = make.invoice(acme, lines=[("Job", 1, 40000)], number="INV-SW3")
+    second = make.invoice(acme, lines=[("Job", 1, 10000)], number="INV-SW4")
+    by_webhook = checkout_id(pay(portal, first, "ach"))
+    deliver(portal, fake_stripe, fake_stripe.complete_checkout(by_webhook, outcome="ach"))
+    by_sync = checkout_id(pay(portal, second, "ach"))
+    deliver(portal, fake_stripe, fake_stripe.complete_checkout(by_sync, outcome="ach"))
+    switch_account(app, make, shop, fake_stripe)
+    assert badges(portal.get(f"/invoices/{first.id}")) == ["Processing"]
+    # the former account's webhook arrives days later: it still applies to the shop's payment
+    deliver(portal, fake_stripe, fake_stripe.settle_ach(by_webhook, succeeded=True))
+    assert badges(portal.get(f"/invoices/{first.id}")) == ["Paid"]
+    # a lost webhook: `stripe sync` asks the account the payment was made on
+    fake_stripe.settle_ach(by_sync, succeeded=True)
+    result = runner.invoke(args=["stripe", "sync"])
+    assert result.exit_code == 0 and f"{by_sync}: paid 1" in result.output, result.output
+    asked = fake_stripe.requests_to("GET", f"/v1/checkout/sessions/{by_sync}")
+    assert asked and {r.account for r in asked} == {ACCOUNT}
+    assert badges(portal.get(f"/invoices/{second.id}")) == ["Paid"]
+
+
+def test_the_same_invoices_on_two_accounts_never_share_an_idempotency_key(
+        app, portal, acme, make, shop, stripe_shop, fake_stripe):
+    invoice = make.invoice(acme, number="INV-SW5")
+    checkout_id(pay(portal, invoice))
+    switch_account(app, make, shop, fake_stripe)
+    checkout_id(pay(portal, invoice))
+    keys = [r.idempotency_key for r in fake_stripe.requests_to("POST", "/v1/checkout/sessions")
+            if r.path == "/v1/checkout/sessions"]
+    assert len(keys) == 2 and ACCOUNT in keys[0] and NEW_ACCOUNT in keys[1]
+
+
+# --- ACH failure codes from the charge (issue 8, item 2) ---------------------------------------
+
+@pytest.mark.parametrize("how", ["async_payment_failed", "payment_intent.payment_failed",
+                                 "charge.failed"])
+def test_a_return_code_only_on_the_charge_still_offers_card(portal, acme, make, stripe_shop,
+                                                            fake_stripe, read, how):
+    invoice = make.invoice(acme, lines=[("Service", 1, 45000)], number="INV-CHG")
+    session_id = checkout_id(pay(portal, invoice, "ach"))
+    deliver(portal, fake_stripe, fake_stripe.complete_checkout(session_id, outcome="ach"))
+    failed = fake_stripe.settle_ach(session_id, succeeded=False,
+                                    failure_code="bank_account_restricted", code_on="charge")
+    intent_id = fake_stripe.sessions[session_id]["payment_intent"]
+    assert fake_stripe.payment_intents[intent_id]["last_payment_error"]["code"] is None
+    if how == "async_payment_failed":
+        event = failed
+    elif how == "payment_intent.payment_failed":
+        event = fake_stripe.event(how, fake_stripe.payment_intents[intent_id], ACCOUNT)
+    else:
+        event = fake_stripe.event(how, fake_stripe.charge_of(session_id), ACCOUNT)
+    assert deliver(portal, fake_stripe, event).status_code == 200
+    payment = read(lambda: db.session.scalar(select(Payment)))
+    assert (payment.status, payment.failure_code) == ("failed", "bank_account_restricted")
+    body = portal.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Your bank can&#39;t be used for bank transfers (ACH)" in body
+    assert ">Pay by card instead</button>" in body
+

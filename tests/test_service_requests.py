@@ -373,3 +373,98 @@ def test_a_unit_without_location_stays_chosen_when_a_location_is_picked(portal, 
                                              location_id=str(world["yard"].id)), headers=HTMX)
     assert _selected(response.get_data(as_text=True), "asset") == str(loose.id)
     assert (_draft(read).asset_id, _draft(read).location_id) == (loose.id, world["yard"].id)
+
+
+def _clients_of_one_session(app, portal, count: int):
+    """`count` test clients sharing the portal client's session cookie (one person, one login,
+    many requests in flight, as a double click or parallel tabs make them)."""
+    cookie = portal.get_cookie("session")
+    clients = []
+    for _ in range(count):
+        other = app.test_client()
+        other.set_cookie("session", cookie.value, domain=cookie.domain)
+        clients.append(other)
+    return clients
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="draft_token" value="([\w-]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("saved_first, with_token", [(True, True), (False, True), (False, False)],
+                         ids=["draft-saved", "no-draft-yet", "form-without-token"])
+def test_ten_parallel_submits_make_one_request(app, portal, world, read, saved_first,
+                                               with_token):
+    """Issue 8 item 7: one request; every other submit is answered with it; never a 500."""
+    import threading
+
+    form = _full(world, location_id=world["depot"].id, description="Brakes squeal")
+    if saved_first:
+        assert portal.post_form(DRAFT, form, headers=HTMX).status_code in (200, 204)
+    page = portal.get("/requests/new").get_data(as_text=True)
+    form.update(csrf_token=portal.csrf_token())
+    if with_token:
+        form["draft_token"] = _token(page)
+    clients = _clients_of_one_session(app, portal, 10)
+    barrier, responses = threading.Barrier(10), []
+
+    def submit(client):
+        barrier.wait()
+        responses.append(client.post("/requests/new", data=form))
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = read(lambda: db.session.scalars(select(ServiceRequest.id)).all())
+    assert len(ids) == 1, f"{len(ids)} requests from one form"
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [303] * 10, statuses
+    assert {r.headers["Location"] for r in responses} == {f"/requests/{ids[0]}"}
+    assert _draft(read) is None
+
+
+def test_a_second_tab_or_a_late_click_gets_the_request_already_made(portal, world, read):
+    form = _full(world, location_id=world["depot"].id, description="Tyres")
+    first_tab = _token(portal.get("/requests/new").get_data(as_text=True))
+    second_tab = _token(portal.get("/requests/new").get_data(as_text=True))
+    assert first_tab == second_tab  # one draft per person: both tabs submit the same one
+    sent = portal.post_form("/requests/new", {**form, "draft_token": first_tab})
+    again = portal.post_form("/requests/new", {**form, "draft_token": second_tab})
+    assert sent.status_code == again.status_code == 303
+    assert sent.headers["Location"] == again.headers["Location"]
+    assert "was already sent" in portal.get(again.headers["Location"]).get_data(as_text=True)
+    late_save = portal.post_form(DRAFT, {**form, "draft_token": first_tab}, headers=HTMX)
+    assert late_save.status_code == 204 and _draft(read) is None  # no draft comes back
+    assert read(lambda: db.session.scalar(select(func.count()).select_from(ServiceRequest))) == 1
+    # the next form is a new draft that makes a new request
+    following = _token(portal.get("/requests/new").get_data(as_text=True))
+    assert following != first_tab
+    assert portal.post_form("/requests/new", {**form, "draft_token": following}).headers[
+        "Location"] != sent.headers["Location"]
+
+
+def test_comments_have_a_per_person_rate_limit(app, portal, world, make, read, mailbox):
+    """Nobody floods the shop's inbox: each comment emails staff, so a person gets a budget
+    (6 a minute) across all their documents, and what was refused is neither stored nor sent."""
+    first = make.service_request(world["dana"], world["depot"], world["t101"])
+    second = make.service_request(world["dana"], world["yard"], world["t201"])
+    for _ in range(3):  # an invalid post costs nothing
+        assert portal.post_form(f"/requests/{first.id}/comments", {"body": " "}).status_code \
+            == 422
+    statuses = [portal.post_form(f"/requests/{(first, second)[n % 2].id}/comments",
+                                 {"body": f"Message {n}"}).status_code for n in range(8)]
+    assert statuses[:6] == [303] * 6 and statuses[6:] == [429, 429], statuses
+    refused = portal.post_form(f"/requests/{first.id}/comments", {"body": "more"}, headers=HTMX)
+    assert refused.status_code == 429 and "Too many attempts" in refused.get_data(as_text=True)
+    assert read(lambda: db.session.scalar(select(func.count()).select_from(Comment))) == 6
+    # another person, and staff, have their own budgets
+    other = make.active_contact(world["acme"], name="Lee Park", email="lee@acme.example")
+    lee = app.test_client()
+    lee.login_portal(other.email, PASSWORD)
+    assert lee.post_form(f"/requests/{first.id}/comments", {"body": "Hi"}).status_code == 303
+    staff = app.test_client()
+    staff.login_staff("sam@harbor.example", PASSWORD)
+    assert staff.post_form(f"/staff/requests/{first.id}/reply", {"body": "On it"}).status_code \
+        == 303

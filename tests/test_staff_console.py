@@ -68,7 +68,8 @@ def test_customer_list_is_paginated(staff_client, make, shop):
     for n in range(25):
         make.customer(shop, f"Customer {n:02d}")
     first = staff_client.get("/staff/customers").get_data(as_text=True)
-    assert "Customer 19" in first and "Customer 20" not in first and "Page 1 of 2" in first
+    assert "Customer 19" in first and "Customer 20" not in first and "Page 1</span>" in first
+    assert 'rel="next"' in first
     second = staff_client.get("/staff/customers?page=2").get_data(as_text=True)
     assert "Customer 24" in second and "Customer 00" not in second
 
@@ -202,17 +203,53 @@ def test_email_log_filters_by_status_and_domain(staff_client, make, shop, mailbo
     assert junk.status_code == 200
 
 
-def test_email_log_shows_bodies_when_no_mail_server(app, staff_client, make, shop):
-    customer = make.customer(shop)
-    contact = make.contact(customer)
+@pytest.fixture
+def no_mail_server(app):
     app.config["MAIL_SERVER"] = ""
-    try:
-        staff_client.post_form(f"/staff/contacts/{contact.id}/invite")
-        page = staff_client.get("/staff/email-log").get_data(as_text=True)
-    finally:
-        app.config["MAIL_SERVER"] = "127.0.0.1"
-    assert "No mail server is configured" in page
+    yield app
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    app.config["PORTAL_ENV"] = "test"
+
+
+def _log_after_invite(app, make, shop, role: str, env: str) -> str:
+    user = make.staff(shop, role=role)
+    contact = make.contact(make.customer(shop))
+    client = app.test_client()
+    client.login_staff(user.email, PASSWORD)
+    app.config["PORTAL_ENV"] = env
+    assert client.post_form(f"/staff/contacts/{contact.id}/invite").status_code == 303
+    log = client.get("/staff/email-log").get_data(as_text=True)
+    assert "Password reset" not in log
+    return log
+
+
+def test_in_development_administrators_see_queued_bodies(no_mail_server, make, shop):
+    page = _log_after_invite(no_mail_server, make, shop, "admin", "development")
+    assert "Development mode without a mail server" in page
     assert re.search(r'<a href="http://portal.test/invite/[\w-]+">', page)
+
+
+@pytest.mark.parametrize("role, env", [("staff", "development"), ("staff", "production"),
+                                       ("admin", "production")])
+def test_nobody_else_sees_a_live_link_in_the_log(no_mail_server, make, shop, role, env):
+    """A Staff user could send a customer a reset and follow it from the log: never."""
+    page = _log_after_invite(no_mail_server, make, shop, role, env)
+    assert "/invite/" not in page and "Show message" not in page
+    assert "Emails are not being sent" in page  # and the log says why nothing arrives
+
+
+def test_staff_cannot_follow_a_customer_reset_from_the_log(no_mail_server, make, shop):
+    staff = make.staff(shop, role="staff")
+    contact = make.active_contact(make.customer(shop), email="dana@acme.example")
+    client = no_mail_server.test_client()
+    client.login_staff(staff.email, PASSWORD)
+    no_mail_server.config["PORTAL_ENV"] = "production"
+    assert client.post_form(f"/staff/contacts/{contact.id}/password-reset").status_code == 303
+    for path in ("/staff/email-log", "/staff/email-log?status=queued", "/staff/",
+                 f"/staff/customers/{contact.customer_id}"):
+        body = client.get(path).get_data(as_text=True)
+        assert "/reset/" not in body, path
+    assert "Emails are not being sent" in client.get("/staff/").get_data(as_text=True)
 
 
 def test_staff_cannot_see_other_shops_customer(staff_client, make):

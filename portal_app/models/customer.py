@@ -49,6 +49,9 @@ class Contact(Base):
         ForeignKey("portal_user.id", ondelete="SET NULL"), index=True
     )
     portal_disabled: Mapped[bool] = mapped_column(default=False)
+    # When access was last cut (disabled): sessions that began before it never use this contact
+    # again, even after it is enabled again.
+    access_cut_at: Mapped[datetime | None]
     invited_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -111,6 +111,9 @@ class Payment(Base):
         ForeignKey("staff_user.id", ondelete="SET NULL"))
     contact_id: Mapped[int | None] = mapped_column(  # who paid in the portal: gets the receipt
         ForeignKey("contact.id", ondelete="SET NULL"))
+    # The connected account the Checkout Session was created on: events, the return page and
+    # sync ask that account, also after the shop connects another one.
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64))
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), index=True)
     stripe_checkout_url: Mapped[str | None] = mapped_column(Text)
     stripe_checkout_expires_at: Mapped[datetime | None]

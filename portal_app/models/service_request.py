@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,11 @@ from portal_app.models.customer import Contact, Customer, Location
 
 if TYPE_CHECKING:
     from portal_app.models.work_order import WorkOrder
+
+
+def new_draft_token() -> str:
+    return secrets.token_urlsafe(24)
+
 
 URGENCIES = {
     "routine": "Routine",
@@ -44,6 +50,9 @@ class ServiceRequest(Base):
     status: Mapped[str] = mapped_column(String(10), default=SUBMITTED)
     scheduled_for: Mapped[date | None]
     work_order_reference: Mapped[str | None] = mapped_column(String(60))  # before work orders
+    # The token of the draft it was submitted from: a draft becomes one request, however many
+    # times (or tabs) it is submitted.
+    draft_token: Mapped[str | None] = mapped_column(String(43), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -86,6 +95,8 @@ class ServiceRequestDraft(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    # Random, carried by the form: the request it becomes records it (see ServiceRequest).
+    token: Mapped[str] = mapped_column(String(43), default=new_draft_token)
     location_id: Mapped[int | None] = mapped_column(
         ForeignKey("location.id", ondelete="SET NULL"))
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="SET NULL"))

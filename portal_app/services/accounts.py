@@ -77,6 +77,14 @@ def find_portal_user(email: str) -> PortalUser | None:
     return db.session.scalar(select(PortalUser).where(PortalUser.email == normalize_email(email)))
 
 
+def disable_contact(contact: Contact) -> None:
+    """Turn a contact's portal access off: its links die, and every session that uses it now
+    loses it for good (enabling it again later needs a new login)."""
+    contact.portal_disabled = True
+    contact.access_cut_at = utcnow()
+    tokens.revoke_tokens(contact_id=contact.id)
+
+
 def accessible_contacts(user: PortalUser) -> list[Contact]:
     """Return the contacts through which a portal user may act (not disabled, still linked)."""
     return [c for c in user.contacts if not c.portal_disabled and c.activated_at is not None]

@@ -70,21 +70,22 @@ def start_checkout(invoices: list[Invoice], method: str, contact: Contact) -> st
         db.session.commit()
     if method not in stripe_gateway.payment_methods(settings):
         raise PaymentRefused("This payment method isn't available right now.")
+    account = settings.stripe_account_id
     wanted = {invoice.id: invoice.payable_cents for invoice in invoices}
-    reused = _open_session_url(wanted, method)
+    reused = _open_session_url(wanted, method, account)
     if reused:
         return reused
-    _cancel_other_attempts(settings, list(wanted))
+    _cancel_other_attempts(list(wanted))
     session = stripe_gateway.create_checkout_session(
-        account=settings.stripe_account_id, params=_session_params(invoices, method, contact),
-        idempotency_key=_idempotency_key(wanted, method))
+        account=account, params=_session_params(invoices, method, contact),
+        idempotency_key=_idempotency_key(wanted, method, account))
     expires = getattr(session, "expires_at", None)
     for invoice in invoices:
         db.session.add(Payment(
             shop_id=shop.id, invoice_id=invoice.id, amount_cents=wanted[invoice.id],
             method=method, status="pending", contact_id=contact.id,
-            stripe_checkout_session_id=session.id, stripe_checkout_url=session.url,
-            stripe_checkout_expires_at=_timestamp(expires)))
+            stripe_account_id=account, stripe_checkout_session_id=session.id,
+            stripe_checkout_url=session.url, stripe_checkout_expires_at=_timestamp(expires)))
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent click stored the same (replayed) session first
@@ -92,13 +93,15 @@ def start_checkout(invoices: list[Invoice], method: str, contact: Contact) -> st
     return session.url
 
 
-def _open_session_url(wanted: dict[int, int], method: str) -> str | None:
-    """The URL of a pending, unexpired session covering exactly these invoices and amounts."""
+def _open_session_url(wanted: dict[int, int], method: str, account: str) -> str | None:
+    """The URL of a pending, unexpired session on `account` covering exactly these invoices
+    and amounts (a session on the shop's former account is never offered again)."""
     soon = utcnow() + timedelta(minutes=5)
     candidates = db.session.scalars(
         select(Payment.stripe_checkout_session_id)
         .where(Payment.invoice_id.in_(wanted), Payment.status == "pending",
-               Payment.method == method, Payment.stripe_checkout_expires_at > soon)
+               Payment.method == method, Payment.stripe_account_id == account,
+               Payment.stripe_checkout_expires_at > soon)
         .distinct()).all()
     for session_id in candidates:
         rows = db.session.scalars(select(Payment).where(
@@ -109,37 +112,63 @@ def _open_session_url(wanted: dict[int, int], method: str) -> str | None:
     return None
 
 
-def _cancel_other_attempts(settings: PaymentSettings, invoice_ids: list[int]) -> None:
-    """Expire other open sessions of these invoices at Stripe, so nobody pays twice."""
-    others = db.session.scalars(
-        select(Payment.stripe_checkout_session_id)
-        .where(Payment.invoice_id.in_(invoice_ids), Payment.status == "pending",
-               Payment.stripe_checkout_session_id.is_not(None)).distinct()).all()
-    for session_id in others:
+def _open_sessions(*where) -> list[tuple[str, str | None]]:
+    """(session id, account) of the pending Checkout Sessions among payments matching where."""
+    return db.session.execute(
+        select(Payment.stripe_checkout_session_id, Payment.stripe_account_id)
+        .where(Payment.status == "pending", Payment.stripe_checkout_session_id.is_not(None),
+               *where).distinct()).all()
+
+
+def expire_sessions(sessions: list[tuple[str, str | None]]) -> list[str]:
+    """Expire these open sessions at Stripe, each on the account it was created on, so that
+    nobody pays twice; a session completed meanwhile is applied instead. Commits after each
+    session; returns the ids of those that turned out complete. When Stripe cannot be asked,
+    the session stays as it is: still payable, and applied when Stripe tells us."""
+    completed = []
+    for session_id, account in sessions:
         try:
             stripe_gateway.call(stripe_gateway.client().v1.checkout.sessions.expire, session_id,
-                                options={"stripe_account": settings.stripe_account_id})
+                                options={"stripe_account": account})
         except StripeUnavailable:
             # Expired already, or completed meanwhile: ask Stripe which, and apply it.
-            session = stripe_gateway.retrieve_checkout_session(settings.stripe_account_id,
-                                                               session_id)
-            apply_session(session, settings.stripe_account_id)
+            try:
+                session = stripe_gateway.retrieve_checkout_session(account, session_id)
+            except StripeUnavailable:
+                db.session.rollback()
+                continue
+            apply_session(session, account)
             db.session.commit()
-            if session.status == "complete":
-                raise PaymentRefused("A payment for this invoice was just made. "
-                                     "Refresh the page to see it.")
+            if _get(session, "status") == "complete":
+                completed.append(session_id)
             continue
-        _move(select(Payment.id).where(Payment.stripe_checkout_session_id == session_id),
-              "canceled")
+        _move(select(Payment.id).where(Payment.stripe_checkout_session_id == session_id,
+                                       Payment.stripe_account_id == account), "canceled")
+        db.session.commit()
+    return completed
+
+
+def expire_sessions_of_former_account(shop_id: int, account: str) -> list[str]:
+    """The shop connected another Stripe account: expire the open sessions on the old one
+    (with the old account's header). What cannot be expired stays payable and is applied."""
+    return expire_sessions(_open_sessions(Payment.shop_id == shop_id,
+                                          Payment.stripe_account_id == account))
+
+
+def _cancel_other_attempts(invoice_ids: list[int]) -> None:
+    """Expire other open sessions of these invoices at Stripe, so nobody pays twice."""
+    if expire_sessions(_open_sessions(Payment.invoice_id.in_(invoice_ids))):
+        raise PaymentRefused("A payment for this invoice was just made. "
+                             "Refresh the page to see it.")
     db.session.commit()
 
 
-def _idempotency_key(wanted: dict[int, int], method: str) -> str:
+def _idempotency_key(wanted: dict[int, int], method: str, account: str) -> str:
     attempt = db.session.scalar(
         select(func.count(func.distinct(Payment.stripe_checkout_session_id)))
         .where(Payment.invoice_id.in_(wanted), Payment.status.in_(("failed", "canceled")))) or 0
     invoices = "-".join(f"{invoice_id}x{amount}" for invoice_id, amount in sorted(wanted.items()))
-    return f"checkout:{invoices}:{method}:{attempt}"
+    return f"checkout:{account}:{invoices}:{method}:{attempt}"
 
 
 def _session_params(invoices: list[Invoice], method: str, contact: Contact) -> dict:
@@ -197,10 +226,11 @@ def _reload(payment_ids: list[int]) -> list[Payment]:
 def apply_session(session, account: str, event_type: str | None = None) -> str:
     """Apply a Checkout Session's state to its payments; return what happened, in words."""
     session_id = _get(session, "id")
+    # Matched by the account the payment was made on, not the shop's current one: a shop that
+    # connected another account still gets what its former account reports.
     payments = db.session.scalars(
-        select(Payment).join(PaymentSettings, PaymentSettings.shop_id == Payment.shop_id)
-        .where(Payment.stripe_checkout_session_id == session_id,
-               PaymentSettings.stripe_account_id == account)).all()
+        select(Payment).where(Payment.stripe_checkout_session_id == session_id,
+                              Payment.stripe_account_id == account)).all()
     if not payments:
         return "no payment of ours"
     if _get(session, "amount_total") != sum(p.amount_cents for p in payments) or \
@@ -208,7 +238,7 @@ def apply_session(session, account: str, event_type: str | None = None) -> str:
         current_app.logger.warning("checkout session %s: amount or currency mismatch", session_id)
         return "amount or currency mismatch: ignored"
     ids = select(Payment.id).where(Payment.stripe_checkout_session_id == session_id,
-                                   Payment.shop_id == payments[0].shop_id)
+                                   Payment.stripe_account_id == account)
     intent_id = _get(session, "payment_intent")
     if isinstance(intent_id, str):
         db.session.execute(update(Payment).where(Payment.id.in_(ids))
@@ -241,35 +271,78 @@ def _succeed(ids) -> str:
 
 
 def _fail(ids, account: str, intent_id, intent=None) -> str:
-    code, message = None, None
     if intent is None and isinstance(intent_id, str):
         try:
             intent = stripe_gateway.retrieve_payment_intent(account, intent_id)
         except StripeUnavailable:
             intent = None  # the reason can follow with payment_intent.payment_failed
-    error = _get(intent, "last_payment_error")
-    if error:
-        code = _get(error, "decline_code") or _get(error, "code")
-        message = _get(error, "message")
-    moved = _move(ids, "failed", failure_code=code, failure_message=(message or "")[:500] or None)
+    code, message = failure_reason(intent, account)
+    moved = _move(ids, "failed", failure_code=code, failure_message=message)
     for payment in _reload(moved):
         _notify_failure(payment)
     return f"failed {len(moved)} ({code or 'no reason given'})"
 
 
-def apply_intent_failure(intent, account: str) -> str:
-    """payment_intent.payment_failed: record the reason (and fail a processing payment)."""
-    ids = _intent_payments(intent, account)
+def failure_reason(intent, account: str) -> tuple[str | None, str | None]:
+    """(code, message) of a failed PaymentIntent. The code is looked for in
+    last_payment_error.decline_code and .code and in the latest charge's failure_code (a bank
+    return may name itself only on the charge); a code meaning "this bank can't be used for
+    ACH" wins, so the customer is offered card."""
     error = _get(intent, "last_payment_error") or {}
-    code = _get(error, "decline_code") or _get(error, "code")
-    message = (_get(error, "message") or "")[:500] or None
+    codes = [_get(error, "decline_code"), _get(error, "code")]
+    message = _get(error, "message")
+    if not any(stripe_gateway.is_ach_unusable(code) for code in codes):
+        charge = _get(intent, "latest_charge")
+        if isinstance(charge, str):
+            try:
+                charge = stripe_gateway.retrieve_charge(account, charge)
+            except StripeUnavailable:
+                charge = None
+        codes.append(_get(charge, "failure_code"))
+        message = message or _get(charge, "failure_message")
+    codes = [code for code in codes if isinstance(code, str) and code][:3]
+    code = next((c for c in codes if stripe_gateway.is_ach_unusable(c)), None) or \
+        (codes[0] if codes else None)
+    return (code[:80] if code else None), (str(message)[:500] if message else None)
+
+
+def _record_failure(ids, code: str | None, message: str | None) -> None:
+    """Keep the reason on payments that failed already (a late or more precise report)."""
     db.session.execute(update(Payment).where(Payment.id.in_(ids), Payment.status == "failed")
                        .values(failure_code=code, failure_message=message)
                        .execution_options(synchronize_session=False))
-    moved = _move(ids, "failed", failure_code=code, failure_message=message)
+
+
+def apply_intent_failure(intent, account: str) -> str:
+    """payment_intent.payment_failed: record the reason; a bank payment in flight has failed.
+    (A card declined inside an open Checkout page is not the end: the customer may try
+    another card there, so a pending payment stays pending.)"""
+    ids = _intent_payments(intent, account)
+    code, message = failure_reason(intent, account)
+    _record_failure(ids, code, message)
+    moved = _move(ids.where(Payment.status == "processing"), "failed", failure_code=code,
+                  failure_message=message)
     for payment in _reload(moved):
         _notify_failure(payment)
     return f"failure recorded ({code})"
+
+
+def apply_charge_failure(charge, account: str) -> str:
+    """charge.failed: the charge's failure_code (an ACH return code arrives here) is the reason
+    of the payment of its PaymentIntent."""
+    ids = _intent_payments(charge, account, "payment_intent")
+    code = _get(charge, "failure_code")
+    code = code[:80] if isinstance(code, str) and code else None
+    message = _get(charge, "failure_message")
+    message = str(message)[:500] if message else None
+    # The charge's code replaces a vaguer one already stored, never an "unusable bank" one.
+    _record_failure(ids if stripe_gateway.is_ach_unusable(code)
+                    else ids.where(Payment.failure_code.is_(None)), code, message)
+    moved = _move(ids.where(Payment.status == "processing"), "failed", failure_code=code,
+                  failure_message=message)
+    for payment in _reload(moved):
+        _notify_failure(payment)
+    return f"charge failure recorded ({code})"
 
 
 def apply_refund(charge, account: str) -> str:
@@ -294,9 +367,8 @@ def apply_dispute(dispute, account: str, closed: bool) -> str:
 
 
 def _intent_payments(obj, account: str, key: str = "id"):
-    return (select(Payment.id).join(PaymentSettings, PaymentSettings.shop_id == Payment.shop_id)
-            .where(Payment.stripe_payment_intent_id == _get(obj, key),
-                   PaymentSettings.stripe_account_id == account))
+    return select(Payment.id).where(Payment.stripe_payment_intent_id == _get(obj, key),
+                                    Payment.stripe_account_id == account)
 
 
 def send_receipt(payment: Payment) -> None:
@@ -357,11 +429,10 @@ def sync_open_payments() -> list[str]:
     (webhooks lost or late). Returns one line per session; a Stripe failure is reported and the
     next session is tried."""
     rows = db.session.execute(
-        select(Payment.stripe_checkout_session_id, PaymentSettings.stripe_account_id)
-        .join(PaymentSettings, PaymentSettings.shop_id == Payment.shop_id)
+        select(Payment.stripe_checkout_session_id, Payment.stripe_account_id)
         .where(Payment.status.in_(("pending", "processing")),
                Payment.stripe_checkout_session_id.is_not(None),
-               PaymentSettings.stripe_account_id.is_not(None))
+               Payment.stripe_account_id.is_not(None))
         .distinct().order_by(Payment.stripe_checkout_session_id)).all()
     results = []
     for session_id, account in rows:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+import base64
+import hmac
+import re
+
+from flask import current_app
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.emails import portal_link, queue_email
@@ -25,7 +30,8 @@ from portal_app.services import comments
 DESCRIPTION_MAX = 2000
 ASSET_DESCRIPTION_MAX = 200
 COMMENT_MAX = 2000
-DRAFT_TEXT_CAP = 20000  # the draft keeps overlong text (so nothing typed is lost), up to this
+DRAFT_TEXT_CAP = 20000
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # the draft keeps overlong text (so nothing typed is lost), up to this
 
 
 def earliest_service_date() -> date:
@@ -45,7 +51,31 @@ def new_draft(contact: Contact) -> ServiceRequestDraft:
     return ServiceRequestDraft(shop_id=contact.shop_id, customer_id=contact.customer_id,
                                contact_id=contact.id, location_id=None, asset_id=None,
                                asset_not_listed=False, asset_description="", desired_date=None,
-                               urgency="routine", description="")
+                               urgency="routine", description="", token=next_draft_token(contact))
+
+
+def next_draft_token(contact: Contact) -> str:
+    """The token of the person's next draft: the same in every tab until a request is made
+    from it (it follows their latest request), so two tabs or two clicks make one request."""
+    latest = db.session.scalar(select(func.max(ServiceRequest.id)).where(
+        ServiceRequest.contact_id == contact.id,
+        ServiceRequest.customer_id == contact.customer_id)) or 0
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"request-draft:{contact.id}:{latest}".encode(), "sha256").digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode()
+
+
+def is_draft_token(value: object) -> bool:
+    return isinstance(value, str) and bool(_TOKEN.fullmatch(value))
+
+
+def submitted_from(token: object, contact: Contact) -> ServiceRequest | None:
+    """The request already made from the draft with this token (a repeated submit, another
+    tab), or None."""
+    if not is_draft_token(token):
+        return None
+    return db.session.scalar(select(ServiceRequest).where(
+        ServiceRequest.draft_token == token, ServiceRequest.customer_id == contact.customer_id))
 
 
 def draft_for_update(contact: Contact) -> ServiceRequestDraft:
@@ -136,16 +166,54 @@ def draft_problems(draft: ServiceRequestDraft) -> dict[str, str]:
     return problems
 
 
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
+def just_sent_the_same(draft: ServiceRequestDraft, contact: Contact) -> ServiceRequest | None:
+    """The person's request of the last two minutes that says exactly what the draft says
+    (the same form posted again without its token), or None."""
+    latest = db.session.scalar(
+        select(ServiceRequest).where(
+            ServiceRequest.contact_id == contact.id,
+            ServiceRequest.customer_id == contact.customer_id,
+            ServiceRequest.created_at > utcnow() - REPEAT_WINDOW)
+        .order_by(ServiceRequest.id.desc()).limit(1))
+    if latest is None:
+        return None
+    asset_id = None if draft.asset_not_listed else draft.asset_id
+    same = (latest.location_id, latest.asset_id, latest.desired_date, latest.urgency,
+            latest.description, latest.asset_description) == (
+        draft.location_id, asset_id, draft.desired_date, draft.urgency,
+        draft.description.strip(),
+        draft.asset_description.strip() if draft.asset_not_listed else "")
+    return latest if same else None
+
+
+class DraftAlreadySubmitted(Exception):
+    """Another submit of the same draft (a double click, a second tab) claimed it first."""
+
+
 def submit_draft(draft: ServiceRequestDraft, contact: Contact) -> ServiceRequest:
-    """Turn a valid draft into a request, delete the draft and tell the shop's staff."""
+    """Turn a valid draft into a request, delete the draft and tell the shop's staff.
+
+    The draft is claimed by deleting it with a conditional DELETE before anything else is
+    written, and the request keeps the draft's token under a unique constraint: of any number
+    of concurrent submits one makes the request, the others raise DraftAlreadySubmitted (or
+    IntegrityError / StaleDataError from the database), and the caller answers them with it."""
+    claimed = db.session.execute(
+        delete(ServiceRequestDraft)
+        .where(ServiceRequestDraft.id == draft.id, ServiceRequestDraft.token == draft.token)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise DraftAlreadySubmitted()
+    db.session.expunge(draft)
     request = ServiceRequest(
         shop_id=draft.shop_id, customer_id=draft.customer_id, contact_id=contact.id,
         location_id=draft.location_id, asset_id=None if draft.asset_not_listed else draft.asset_id,
         asset_description=draft.asset_description.strip() if draft.asset_not_listed else "",
         desired_date=draft.desired_date, urgency=draft.urgency,
-        description=draft.description.strip())
+        description=draft.description.strip(), draft_token=draft.token)
     db.session.add(request)
-    db.session.delete(draft)
     db.session.flush()
     _tell_staff(request, "request_submitted")
     return request

@@ -206,6 +206,10 @@ def retrieve_payment_intent(account: str, intent_id: str):
                 options={"stripe_account": account})
 
 
+def retrieve_charge(account: str, charge_id: str):
+    return call(client().v1.charges.retrieve, charge_id, options={"stripe_account": account})
+
+
 def is_ach_unusable(code: str | None) -> bool:
     return bool(code) and (code in ACH_UNUSABLE_CODES
                            or code.startswith("payment_method_microdeposit"))

@@ -143,6 +143,8 @@ def request_approval(work_order: WorkOrder, lines: list[dict], note: str,
         raise WorkOrderStateError("This work order is finished; open a new one for more work.")
     if not lines:
         raise WorkOrderStateError("Add at least one line of additional work.")
+    if based_on_round != work_order.approval_round:
+        raise WorkOrderStateError("This request for approval was sent already.")
     moved = db.session.execute(
         update(WorkOrder).where(WorkOrder.id == work_order.id,
                                 WorkOrder.approval_round == based_on_round)

@@ -1,8 +1,8 @@
 """A fake Stripe API for tests: a real HTTP server on 127.0.0.1 that the stripe library talks to.
 
-Connected accounts, account links, Checkout Sessions and PaymentIntents with Stripe's form encoding,
-Stripe-Account scoping, idempotency keys and errors; a hosted checkout page without JavaScript;
-signed webhooks. By hand: ``python -m tests.fakes.stripe_server --help`` (see stripe_cli.py)."""
+Connected accounts, account links, Checkout Sessions, PaymentIntents and their charges with
+Stripe's form encoding, Stripe-Account scoping, idempotency keys and errors; a hosted checkout
+page without JavaScript; signed webhooks. By hand: ``python -m tests.fakes.stripe_server --help`` (see stripe_cli.py)."""
 
 from __future__ import annotations
 
@@ -136,6 +136,7 @@ class FakeStripe:
         self.requests: list[Recorded] = []
         self.sessions: dict[str, Scoped] = {}
         self.payment_intents: dict[str, Scoped] = {}
+        self.charges: dict[str, Scoped] = {}
         self.deliveries: list[tuple[str, int | None]] = []
         self._accounts: dict[str, dict] = {}
         self._account_links: dict[str, dict] = {}
@@ -185,7 +186,8 @@ class FakeStripe:
     def reset(self) -> None:
         """Forget accounts, objects, requests, deliveries, injections and idempotency keys."""
         with self._lock:
-            for state in (self.requests, self.sessions, self.payment_intents, self.deliveries,
+            for state in (self.requests, self.sessions, self.payment_intents, self.charges,
+                          self.deliveries,
                           self._accounts, self._account_links, self._intent_metadata,
                           self._idempotency, self._hangs, self._failures):
                 state.clear()
@@ -244,6 +246,12 @@ class FakeStripe:
         with self._lock:
             self._hangs.append({"path_prefix": path_prefix, "count": count, "seconds": seconds})
 
+    def reset_injections(self) -> None:
+        """Forget injected errors and hangs not used yet."""
+        with self._lock:
+            self._hangs.clear()
+            self._failures.clear()
+
     @staticmethod
     def _take_injection(injections: list[dict], path: str) -> dict | None:
         for injection in injections:
@@ -274,27 +282,49 @@ class FakeStripe:
                 "payment_method_types": [method], "created": int(time.time()), "livemode": False,
             }, session.account)
             self.payment_intents[intent["id"]] = intent
+            self.charges[intent["latest_charge"]] = Scoped({
+                "id": intent["latest_charge"], "object": "charge", "payment_intent": intent["id"],
+                "amount": intent["amount"], "currency": intent["currency"],
+                "status": "succeeded" if paid else "pending", "paid": paid,
+                "failure_code": None, "failure_message": None, "amount_refunded": 0,
+                "created": int(time.time()), "livemode": False,
+            }, session.account)
             session.update(status="complete", payment_status="paid" if paid else "unpaid",
                            payment_intent=intent["id"])
             return self.event("checkout.session.completed", session, session.account)
 
     def settle_ach(self, session_id: str, succeeded: bool = True,
-                   failure_code: str | None = None) -> dict:
+                   failure_code: str | None = None, code_on: str = "intent") -> dict:
         """Clear or fail a processing bank payment; returns the async_payment_* event.
-        Raises KeyError for an unknown session, ValueError if no bank payment is processing."""
+        A failure's code is on the PaymentIntent's last_payment_error and on its charge
+        (code_on="intent"), or only on the charge's failure_code (code_on="charge", as some
+        ACH returns arrive). Raises KeyError for an unknown session, ValueError if no bank
+        payment is processing."""
         with self._lock:
             session = self.sessions[session_id]
             intent = self.payment_intents.get(session["payment_intent"] or "")
             if intent is None or intent["status"] != "processing":
                 raise ValueError(f"checkout session {session_id} has no processing bank payment")
+            charge = self.charges[intent["latest_charge"]]
+            message = f"The bank payment failed ({failure_code or 'unknown reason'})."
             if succeeded:
                 intent["status"], session["payment_status"] = "succeeded", "paid"
+                charge.update(status="succeeded", paid=True)
             else:
                 intent.update(status="requires_payment_method", last_payment_error={
-                    "code": failure_code, "decline_code": None,
-                    "message": f"The bank payment failed ({failure_code or 'unknown reason'})."})
+                    "code": failure_code if code_on == "intent" else None, "decline_code": None,
+                    "type": "invalid_request_error",
+                    "message": message if code_on == "intent" else "The payment failed."})
+                charge.update(status="failed", failure_code=failure_code,
+                              failure_message=message)
             return self.event("checkout.session.async_payment_"
                               + ("succeeded" if succeeded else "failed"), session, session.account)
+
+    def charge_of(self, session_id: str) -> dict:
+        """The latest charge of a completed session's PaymentIntent."""
+        with self._lock:
+            intent = self.payment_intents[self.sessions[session_id]["payment_intent"]]
+            return copy.deepcopy(dict(self.charges[intent["latest_charge"]]))
 
     def event(self, type: str, obj: dict, account: str | None) -> dict:
         """A v1 snapshot event carrying a copy of ``obj``."""
@@ -453,7 +483,8 @@ class FakeStripe:
         """The object if it lives in the request's Stripe-Account, else 404 (as Stripe does)."""
         obj = store.get(object_id)
         if obj is None or obj.account != request.account:
-            kind = "checkout.session" if store is self.sessions else "payment_intent"
+            kind = {id(self.sessions): "checkout.session", id(self.charges): "charge"}.get(
+                id(store), "payment_intent")
             raise _ApiError(404, f"No such {kind}: '{object_id}'", "resource_missing", "id")
         return obj
 
@@ -468,7 +499,13 @@ class FakeStripe:
         return session
 
     def _get_intent(self, request: Recorded, intent_id: str) -> dict:
-        return self._scoped(self.payment_intents, intent_id, request)
+        intent = self._scoped(self.payment_intents, intent_id, request)
+        if "latest_charge" in (request.params.get("expand") or []) and intent["latest_charge"]:
+            intent = dict(intent, latest_charge=dict(self.charges[intent["latest_charge"]]))
+        return intent
+
+    def _get_charge(self, request: Recorded, charge_id: str) -> dict:
+        return self._scoped(self.charges, charge_id, request)
 
     def _checkout_page(self, request: Recorded, session_id: str) -> _Reply:
         with self._lock:
@@ -527,6 +564,7 @@ class FakeStripe:
         ("GET", r"/v1/checkout/sessions/([^/]+)", _get_session),
         ("POST", r"/v1/checkout/sessions/([^/]+)/expire", _expire_session),
         ("GET", r"/v1/payment_intents/([^/]+)", _get_intent),
+        ("GET", r"/v1/charges/([^/]+)", _get_charge),
     )
     _PAGE_ROUTES = (
         ("GET", r"/pay/([^/]+)", _checkout_page),

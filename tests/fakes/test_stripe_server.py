@@ -299,6 +299,24 @@ def test_bank_payment_processes_then_fails_or_clears(fake, client):
         clearing.payment_intent, options=IN_SHOP).status == "succeeded"
 
 
+def test_a_bank_return_code_can_live_only_on_the_charge(fake, client):
+    session = client.v1.checkout.sessions.create(session_params(), options=IN_SHOP)
+    fake.complete_checkout(session.id, outcome="ach")
+    fake.settle_ach(session.id, succeeded=False, failure_code="bank_account_restricted",
+                    code_on="charge")
+    intent_id = client.v1.checkout.sessions.retrieve(session.id, options=IN_SHOP).payment_intent
+    intent = client.v1.payment_intents.retrieve(intent_id, options=IN_SHOP)
+    assert intent.last_payment_error.code is None
+    charge = client.v1.charges.retrieve(intent.latest_charge, options=IN_SHOP)
+    assert (charge.status, charge.failure_code) == ("failed", "bank_account_restricted")
+    assert charge.payment_intent == intent_id
+    expanded = client.v1.payment_intents.retrieve(
+        intent_id, params={"expand": ["latest_charge"]}, options=IN_SHOP)
+    assert expanded.latest_charge.failure_code == "bank_account_restricted"
+    with pytest.raises(stripe.InvalidRequestError):  # charges live in their account
+        client.v1.charges.retrieve(intent.latest_charge)
+
+
 def test_expire_only_from_open(fake, client):
     session = client.v1.checkout.sessions.create(session_params(), options=IN_SHOP)
     assert client.v1.checkout.sessions.expire(session.id, options=IN_SHOP).status == "expired"

@@ -176,7 +176,7 @@ def build_world(app, make) -> World:
     customer_b = make.customer(s2, "Cedar Haulage")
     invoice_a1 = make.invoice(customer_a1, number="INV-A1")
     make.payment(invoice_a1, 10000, method="card", status="pending",
-                 stripe_checkout_session_id=MATRIX_SESSION_ID,
+                 stripe_account_id="acct_matrix_s1", stripe_checkout_session_id=MATRIX_SESSION_ID,
                  stripe_checkout_url="https://checkout.stripe.test/pay/cs_test_matrix_a1")
     make.payment_settings(s1, stripe_account_id="acct_matrix_s1")
     world = World(

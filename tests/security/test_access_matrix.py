@@ -479,3 +479,42 @@ def test_disabling_the_chosen_account_never_leaves_it_in_use(app, make, read):
     page = customer.get("/").get_data(as_text=True)
     assert "Birch Construction" not in page and "Acme Logistics" in page
     assert customer.post_form("/accounts", {"contact_id": second.id}).status_code == 404
+
+
+def test_a_disabled_contact_enabled_again_does_not_revive_old_sessions(app, make):
+    """Row 7: disabling ends the contact's sessions for good; enabling it later needs a new
+    login, and the same person's other accounts never notice."""
+    world = build_world(app, make)
+    second = make.active_contact(world.customer_a2, email=world.a1.email, name="Ann One")
+    old = app.test_client()
+    old.login_portal(world.a1.email, PASSWORD)  # acting for Acme (A1)
+    assert "Acme Logistics" in old.get("/").get_data(as_text=True)
+    staff = world.client(STAFF_S1)
+    assert staff.post_form(f"/staff/contacts/{world.a1.id}/disable").status_code == 303
+    page = old.get("/").get_data(as_text=True)
+    assert "Birch Construction" in page and "Acme Logistics" not in page  # still logged in
+    assert staff.post_form(f"/staff/contacts/{world.a1.id}/enable").status_code == 303
+    # the old cookie does not get Acme back ...
+    page = old.get("/").get_data(as_text=True)
+    assert "Birch Construction" in page and "Acme Logistics" not in page
+    assert old.post_form("/accounts", {"contact_id": world.a1.id}).status_code == 404
+    assert old.get(f"/invoices/{world.invoice_a1.id}").status_code == 404
+    # ... while a new login does, and still reaches the other account
+    fresh = app.test_client()
+    fresh.login_portal(world.a1.email, PASSWORD)
+    assert fresh.post_form("/accounts", {"contact_id": world.a1.id}).status_code == 303
+    assert "Acme Logistics" in fresh.get("/").get_data(as_text=True)
+    assert fresh.post_form("/accounts", {"contact_id": second.id}).status_code == 303
+
+
+def test_a_contact_disabled_and_enabled_again_ends_its_only_session(app, make):
+    world = build_world(app, make)
+    old = world.client(A1)
+    staff = world.client(STAFF_S1)
+    assert staff.post_form(f"/staff/contacts/{world.a1.id}/disable").status_code == 303
+    assert staff.post_form(f"/staff/contacts/{world.a1.id}/enable").status_code == 303
+    response = old.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    fresh = app.test_client()
+    fresh.login_portal(world.a1.email, PASSWORD)
+    assert fresh.get("/").status_code == 200

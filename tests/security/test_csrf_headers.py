@@ -264,14 +264,67 @@ def test_static_files_carry_nosniff_and_csp(client):
     _assert_headers(response, "static css")
 
 
-def test_with_https_configured_hsts_and_cookie_flags(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
-    response = client.get("/login", base_url="https://portal.test")
-    assert "max-age=" in response.headers.get("Strict-Transport-Security", "")
+@pytest.fixture
+def https_app(app, monkeypatch):
+    """The portal as production runs it: configured from the environment with an https base
+    URL and nothing said about cookies or hosts (SESSION_COOKIE_SECURE, TRUSTED_HOSTS unset)."""
+    from portal_app import create_app
+
+    for name in ("SESSION_COOKIE_SECURE", "TRUSTED_HOSTS", "PORTAL_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.com")
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-this-test-only")
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")
+    production = create_app()
+    assert production.config["PORTAL_ENV"] == "production"
+    return production
+
+
+def test_an_https_base_url_turns_on_secure_cookies_and_hsts(https_app):
+    client = https_app.test_client()
+    response = client.get("/login", base_url="https://portal.example.com")
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert cookies, "the login page starts a session (CSRF)"
     flags = {part.strip().lower() for part in cookies[0].split(";")[1:]}
     assert {"secure", "httponly", "samesite=lax"} <= flags, flags
+
+
+def test_a_forged_host_never_reaches_a_redirect(https_app):
+    client = https_app.test_client()
+    for host in ("evil.example", "portal.example.com.evil.example", "evil.example:443"):
+        response = client.get("/staff", headers={"Host": host})
+        assert response.status_code == 400, host
+        assert "evil.example" not in response.headers.get("Location", "")
+        response = client.post("/forgot-password", headers={"Host": host},
+                               data={"email": "dana@acme.example"})
+        assert response.status_code == 400, host
+    response = client.get("/staff", base_url="https://portal.example.com")
+    assert response.status_code == 308
+    assert response.headers["Location"] in ("https://portal.example.com/staff/", "/staff/")
+
+
+def test_an_http_base_url_sends_no_hsts_and_plain_cookies(client):
+    response = client.get("/login")
+    assert "Strict-Transport-Security" not in response.headers
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "secure" not in cookie.lower()
+
+
+def test_logged_in_pages_are_never_stored(app, make):
+    world = build_world(app, make)
+    for principal, paths in ((A1, ["/", "/invoices", f"/invoices/{world.invoice_a1.id}",
+                                   "/nope"]),
+                             (STAFF_S1, ["/staff/", "/staff/customers", "/staff/email-log"])):
+        client = world.client(principal)
+        for path in paths:
+            for headers in ({}, HTMX):
+                response = client.get(path, headers=headers)
+                assert response.headers["Cache-Control"] == "no-store", (principal, path)
+    anonymous = world.client(ANON).get("/login")
+    assert anonymous.headers["Cache-Control"] == "no-cache, private"
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client):

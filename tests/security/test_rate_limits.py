@@ -1,8 +1,9 @@
 """Brute force and abuse (SECURITY.md rows 28, 29).
 
 The limits are the defaults of portal_app/blueprints/auth/views.py and staff/customers.py:
-failed logins 5 per minute per account and 30 per minute per IP; forgot-password 3 per 15
-minutes per email and 10 per 15 minutes per IP; invitations 5 per hour per contact.
+failed logins 5 per minute per account and IP, 30 per hour per account from anywhere and 30 per
+minute per IP; forgot-password 3 per 15 minutes per email and 10 per 15 minutes per IP;
+invitations 5 per hour per contact.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from portal_app.models import OutboundEmail
 from tests.factories import PASSWORD
 from tests.security.helpers import strip_volatile
 
-LOGIN_PER_ACCOUNT = 5
+LOGIN_PER_ACCOUNT = 5  # from one IP
+LOGIN_PER_ACCOUNT_ANYWHERE = 30  # per hour, from all IPs together
 LOGIN_PER_IP = 30
 FORGOT_PER_EMAIL = 3
 FORGOT_PER_IP = 10
@@ -55,10 +57,35 @@ def test_failed_portal_logins_for_one_account_get_429_whatever_the_forwarded_for
                                headers=_xff(200))
     _assert_limited(response, "correct password while locked")
     assert other.get("/").status_code == 302
+    # the owner, from their own address, is not locked out by the attacker's guesses
+    owner = app.test_client()
+    response = owner.post_form("/login", {"email": contact.email, "password": PASSWORD},
+                               environ_base={"REMOTE_ADDR": "192.0.2.10"})
+    assert response.status_code == 303
     # other accounts are not locked out by it
     someone = make.active_contact(make.customer(make.shop()))
     assert app.test_client().post_form(
         "/login", {"email": someone.email, "password": PASSWORD}).status_code == 303
+
+
+def _from(n: int) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": f"198.18.{n // 250}.{n % 250 + 1}"}}
+
+
+def test_guesses_from_many_addresses_are_slowed_per_account(app, make):
+    """A botnet spreading guesses over many IPs (fewer than 5 each) still meets the
+    per-account limit; the owner, who knows the password, is refused only past it."""
+    contact = make.active_contact(make.customer(make.shop()), email="dana@acme.example")
+    client = app.test_client()
+    for n in range(LOGIN_PER_ACCOUNT_ANYWHERE):
+        response = client.post_form("/login", {"email": contact.email, "password": f"x{n}"},
+                                    **_from(n))
+        assert response.status_code == 422, n
+    _assert_limited(client.post_form("/login", {"email": contact.email, "password": "y"},
+                                     **_from(999)), "per-account limit from a new address")
+    other = make.active_contact(make.customer(make.shop()))
+    assert app.test_client().post_form("/login", {"email": other.email, "password": PASSWORD},
+                                       **_from(1000)).status_code == 303
 
 
 def test_failed_staff_logins_for_one_account_get_429(app, make):

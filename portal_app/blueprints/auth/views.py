@@ -20,7 +20,7 @@ from portal_app.blueprints.auth.forms import (
     LoginForm,
     SetPasswordForm,
 )
-from portal_app.extensions import db, limiter, submitted_email
+from portal_app.extensions import db, limiter, submitted_email, submitted_email_and_ip
 from portal_app.http_headers import no_referrer
 from portal_app.models import Shop, Token
 from portal_app.rendering import render
@@ -33,7 +33,14 @@ def _failed(response) -> bool:
 
 
 def _login_limit() -> str:
+    """Failed logins for one account from one IP (OWASP ASVS 6.3: slow the attacker)."""
     return current_app.config.get("LOGIN_RATE_LIMIT", "5 per minute; 20 per hour")
+
+
+def _login_account_limit() -> str:
+    """Failed logins for one account from anywhere: much higher, so that guesses from many
+    addresses are slowed without locking out the owner who knows the password."""
+    return current_app.config.get("LOGIN_ACCOUNT_RATE_LIMIT", "30 per hour; 100 per day")
 
 
 def _login_ip_limit() -> str:
@@ -64,7 +71,10 @@ def _after_login_target(default: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, key_func=submitted_email, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, key_func=submitted_email_and_ip, methods=["POST"],
+               deduct_when=_failed)
+@limiter.limit(_login_account_limit, key_func=submitted_email, methods=["POST"],
+               deduct_when=_failed)
 def login():
     """Log a customer contact in with email and password."""
     home = url_for("dashboard.index")

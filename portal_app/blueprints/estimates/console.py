@@ -14,6 +14,7 @@ from portal_app.blueprints.estimates.estimate_pages import load
 from portal_app.blueprints.estimates.forms import EstimateForm, posted_lines
 from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import db
+from portal_app.ids import id_arg
 from portal_app.models import Asset, Customer, Estimate, Location, unit_number_key
 from portal_app.rendering import render, see_other
 from portal_app.services import estimates as service
@@ -59,7 +60,7 @@ def named_asset(form, customer_id: int) -> Asset | None | bool:
 
 def _prefill(form: EstimateForm, estimate: Estimate | None) -> None:
     if estimate is None:
-        form.customer_id.data = request.args.get("customer_id", type=int)
+        form.customer_id.data = id_arg(request.args, "customer_id")
         form.unit_number.data = request.args.get("unit_number", "")[:40]
         form.valid_until.data = service.default_valid_until()
         return
@@ -122,7 +123,9 @@ def _edit(estimate: Estimate | None):
         form.customer_id.data = estimate.customer_id  # sent: the customer stays
     if request.method == "GET":
         _prefill(form, estimate)
-    form.location_id.choices = location_choices(form.customer_id.data)
+    own = {int(choice.value) for choice in form.customer_id.choices}
+    form.location_id.choices = location_choices(
+        form.customer_id.data if form.customer_id.data in own else None)
     more = request.method == "POST" and request.form.get("action") == "more_lines"
     if more:
         for _ in range(BLANK_LINES):

@@ -14,7 +14,8 @@ from portal_app.blueprints.estimates import bp
 from portal_app.blueprints.estimates.deciding import decide, ticked_lines
 from portal_app.blueprints.estimates.forms import CommentForm, DecisionForm, ReplyForm
 from portal_app.blueprints.staff import bp as console
-from portal_app.extensions import db
+from portal_app.extensions import comment_limit, db
+from portal_app.ids import id_arg
 from portal_app.models import Approval, Customer, Estimate
 from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
@@ -48,8 +49,8 @@ def list_filters(audience) -> tuple[dict, dict]:
     status = request.args.get("status", "")
     values = {"status": status if status in allowed else "",
               "q": request.args.get("q", "").strip()[:100],
-              "customer_id": request.args.get("customer_id", type=int),
-              "asset_id": request.args.get("asset_id", type=int)}
+              "customer_id": id_arg(request.args, "customer_id"),
+              "asset_id": id_arg(request.args, "asset_id")}
     if not audience.may("see_all_customers"):
         values["customer_id"] = None
     params = {key: value for key, value in values.items() if value}
@@ -133,6 +134,7 @@ def print_view(audience, estimate_id: int):
 
 @pages.route("estimate_comment", portal=(ESTIMATE + "/comments", "comment"),
              console=(ESTIMATE + "/reply", "reply_estimate"), methods=("POST",))
+@comment_limit
 def comment(audience, estimate_id: int):
     """Post a comment (customer) or a reply (staff); the other side is emailed. htmx gets the
     thread back; a plain form comes back to the page."""

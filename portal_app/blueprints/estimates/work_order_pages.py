@@ -18,7 +18,8 @@ from portal_app.blueprints.estimates.forms import (
     WorkOrderStatusForm,
 )
 from portal_app.blueprints.staff import bp as console
-from portal_app.extensions import db
+from portal_app.extensions import comment_limit, db
+from portal_app.ids import id_arg
 from portal_app.models import Approval, Customer, WorkOrder
 from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
@@ -39,9 +40,9 @@ def index(audience):
     status = request.args.get("status", "")
     values = {"status": status if status in FILTERS else "",
               "q": request.args.get("q", "").strip()[:100],
-              "customer_id": request.args.get("customer_id", type=int)
+              "customer_id": id_arg(request.args, "customer_id")
               if audience.may("see_all_customers") else None,
-              "asset_id": request.args.get("asset_id", type=int)}
+              "asset_id": id_arg(request.args, "asset_id")}
     params = {key: value for key, value in values.items() if value}
     query = audience.select(WorkOrder).options(joinedload(WorkOrder.customer))
     if values["status"]:
@@ -113,6 +114,7 @@ def print_view(audience, work_order_id: int):
 
 @pages.route("work_order_comment", portal=(WORK_ORDER + "/comments", "comment"),
              console=(WORK_ORDER + "/reply", "reply_work_order"), methods=("POST",))
+@comment_limit
 def comment(audience, work_order_id: int):
     """Post a comment (customer) or a reply (staff); the other side is emailed."""
     work_order = load(audience, work_order_id)

@@ -9,10 +9,11 @@ from sqlalchemy.orm import selectinload
 from portal_app.blueprints.invoices.views import portal_invoice_or_404, portal_invoices
 from portal_app.blueprints.payments import bp
 from portal_app.extensions import db, limiter
+from portal_app.ids import parse_id
 from portal_app.models import Invoice, Payment
 from portal_app.rendering import render, see_other
 from portal_app.services import payments, stripe_gateway
-from portal_app.services.invoices import payment_settings, today
+from portal_app.services.invoices import today
 from portal_app.services.stripe_gateway import StripeUnavailable
 
 MAX_INVOICES_PER_CHECKOUT = 20
@@ -45,10 +46,10 @@ def pay_invoice(invoice_id: int):
 def pay_many():
     """Pay the invoices ticked on the list in one checkout."""
     back = url_for("invoices.index")
-    try:
-        ids = sorted({int(value) for value in request.form.getlist("invoice")})
-    except ValueError:
-        abort(400)
+    parsed = {parse_id(value) for value in request.form.getlist("invoice")}
+    if None in parsed:
+        abort(404)  # not an id: no invoice of the customer's has it
+    ids = sorted(parsed)
     if not ids:
         flash("Tick the invoices you want to pay.", "error")
         return see_other(back)
@@ -79,13 +80,12 @@ def _session_payments() -> list[Payment]:
 def checkout_return():
     """Back from Checkout. The URL proves nothing: ask Stripe for the session's state."""
     found = _session_payments()
-    settings = payment_settings(g.shop)
+    account = found[0].stripe_account_id  # the session lives where it was created
     problem = None
     try:
-        session = stripe_gateway.retrieve_checkout_session(settings.stripe_account_id,
+        session = stripe_gateway.retrieve_checkout_session(account,
                                                            found[0].stripe_checkout_session_id)
-        payments.apply_session(session, settings.stripe_account_id,
-                               "checkout.session.completed"
+        payments.apply_session(session, account, "checkout.session.completed"
                                if session.status == "complete" else None)
         db.session.commit()
     except StripeUnavailable as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import stripe
 from flask import current_app, request
 from sqlalchemy import select
@@ -23,11 +25,20 @@ def stripe_events():
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         return "webhook secret not configured", 400
+    payload = request.get_data()
+    header = request.headers.get("Stripe-Signature", "")
     try:
-        event = stripe.Webhook.construct_event(
-            request.get_data(), request.headers.get("Stripe-Signature", ""), secret)
-    except (ValueError, stripe.SignatureVerificationError):
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), header, secret,
+                                              stripe.Webhook.DEFAULT_TOLERANCE)
+    except (UnicodeDecodeError, stripe.SignatureVerificationError):
         return "bad signature", 400
+    try:
+        well_formed = _well_formed(json.loads(payload))
+    except ValueError:
+        well_formed = False
+    if not well_formed:
+        return "malformed event", 400
+    event = stripe.Webhook.construct_event(payload, header, secret)
     account = getattr(event, "account", None)
     # The event id is the first write: a second delivery (even a concurrent one) hits the
     # primary key and is answered 200 without doing anything again.
@@ -47,6 +58,20 @@ def stripe_events():
     return record.outcome, 200
 
 
+def _well_formed(data) -> bool:
+    """A signed body is still only trusted as far as its shape: an event object with an id,
+    a type and data.object, as Stripe sends them."""
+    if not isinstance(data, dict):
+        return False
+    ident, kind, body = data.get("id"), data.get("type"), data.get("data")
+    account, created = data.get("account"), data.get("created", 0)
+    return (isinstance(ident, str) and 0 < len(ident) <= 255
+            and isinstance(kind, str) and 0 < len(kind) <= 80
+            and isinstance(body, dict) and isinstance(body.get("object"), dict)
+            and (account is None or (isinstance(account, str) and len(account) <= 64))
+            and isinstance(created, int) and not isinstance(created, bool))
+
+
 def apply_event(event, account: str | None) -> str:
     obj = event.data.object
     kind = event.type
@@ -56,6 +81,8 @@ def apply_event(event, account: str | None) -> str:
         return payments.apply_session(obj, account, kind)
     if kind == "payment_intent.payment_failed":
         return payments.apply_intent_failure(obj, account)
+    if kind == "charge.failed":
+        return payments.apply_charge_failure(obj, account)
     if kind == "charge.refunded":
         return payments.apply_refund(obj, account)
     if kind in ("charge.dispute.created", "charge.dispute.closed"):

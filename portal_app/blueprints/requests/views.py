@@ -14,13 +14,16 @@ from datetime import date
 
 from flask import flash, g, make_response, request, url_for
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal_app.audience import PORTAL
 from portal_app.blueprints.assets.editing import customer_locations
 from portal_app.blueprints.requests import bp
 from portal_app.blueprints.requests.forms import CommentForm
-from portal_app.extensions import db
+from portal_app.extensions import comment_limit, db
+from portal_app.ids import parse_id
 from portal_app.models import URGENCIES, Asset, Location, ServiceRequest
 from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
@@ -32,10 +35,11 @@ ASSET_CHOICES_LIMIT = 500
 
 
 def _own(model, raw: str):
-    """The customer's row with this id, or None (foreign, unknown or not a number)."""
-    if not raw.isdigit() or len(raw) > 12:
+    """The customer's row with this id, or None (foreign, unknown or not an id)."""
+    ident = parse_id(raw)
+    if ident is None:
         return None
-    return db.session.scalar(customer_select(model).where(model.id == int(raw)))
+    return db.session.scalar(customer_select(model).where(model.id == ident))
 
 
 def posted_draft_values() -> tuple[dict, dict]:
@@ -118,21 +122,49 @@ def index():
     return render("requests/index.html", page=page, audience=PORTAL)
 
 
+def _already_sent(done: ServiceRequest):
+    """Answer a repeated submit of a draft (double click, second tab) with the request it made."""
+    flash(f"Request #{done.id} was already sent to {g.shop.name}; here it is.", "info")
+    return see_other(url_for("requests.detail", request_id=done.id))
+
+
+def _form_changed_elsewhere():
+    flash("The form changed in another tab. Check it and submit again.", "error")
+    return see_other(url_for("requests.new"))
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new():
-    """Show the request form as the draft left it; on POST, submit the request."""
+    """Show the request form as the draft left it; on POST, submit the request (once)."""
     if request.method == "GET":
         draft = service.find_draft(g.contact) or service.new_draft(g.contact)
         return render("requests/new.html", **_form_context(draft, {}))
+    posted_token = request.form.get("draft_token")
+    if done := service.submitted_from(posted_token, g.contact):
+        return _already_sent(done)
     values, errors = posted_draft_values()
-    draft = service.draft_for_update(g.contact)
-    service.update_draft(draft, values)
-    problems = {**service.draft_problems(draft), **errors}
-    if problems:
-        db.session.commit()  # the draft keeps every value, also the refused ones' neighbours
-        return render("requests/new.html", status=422, **_form_context(draft, problems))
-    created = service.submit_draft(draft, g.contact)
-    db.session.commit()
+    token = posted_token
+    try:
+        draft = service.draft_for_update(g.contact)
+        token = draft.token
+        if posted_token != token and (done := service.submitted_from(posted_token, g.contact)):
+            db.session.rollback()  # its draft became a request a moment ago, in another click
+            return _already_sent(done)
+        service.update_draft(draft, values)
+        problems = {**service.draft_problems(draft), **errors}
+        if problems:
+            db.session.commit()  # the draft keeps every value, also the refused ones' neighbours
+            return render("requests/new.html", status=422, **_form_context(draft, problems))
+        if posted_token != token and (done := service.just_sent_the_same(draft, g.contact)):
+            db.session.rollback()  # a form without its token, sent twice: still one request
+            return _already_sent(done)
+        created = service.submit_draft(draft, g.contact)
+        db.session.commit()
+    except (service.DraftAlreadySubmitted, IntegrityError, StaleDataError):
+        db.session.rollback()  # another submit of this draft won: show what it made
+        done = service.submitted_from(token, g.contact) or \
+            service.submitted_from(posted_token, g.contact)
+        return _already_sent(done) if done else _form_changed_elsewhere()
     flash(f"Request #{created.id} sent to {g.shop.name}. They will reply here and by email.",
           "success")
     return see_other(url_for("requests.detail", request_id=created.id))
@@ -141,10 +173,21 @@ def new():
 @bp.post("/requests/new/draft")
 def save_draft():
     """Save the request form's fields into the draft; answer with what must be re-rendered."""
+    posted_token = request.form.get("draft_token")
+    if done := service.submitted_from(posted_token, g.contact):
+        # A late save from a page whose request was sent meanwhile: nothing left to save.
+        return make_response("", 204) if request.htmx else _already_sent(done)
     values, errors = posted_draft_values()
-    draft = service.draft_for_update(g.contact)
-    changed = service.update_draft(draft, values)
-    db.session.commit()
+    try:
+        draft = service.draft_for_update(g.contact)
+        changed = service.update_draft(draft, values)
+        db.session.commit()
+    except StaleDataError:  # the draft was submitted by another tab between read and write
+        db.session.rollback()
+        done = service.submitted_from(posted_token, g.contact)
+        if request.htmx:
+            return make_response("", 204)
+        return _already_sent(done) if done else _form_changed_elsewhere()
     if not request.htmx:
         if errors:
             return render("requests/new.html", status=422, **_form_context(draft, errors))
@@ -175,6 +218,7 @@ def detail(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/comments")
+@comment_limit
 def comment(request_id: int):
     """Post a comment on the request; the shop's staff are emailed."""
     found = _load(request_id)

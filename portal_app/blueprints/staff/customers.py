@@ -16,6 +16,7 @@ from portal_app.blueprints.staff.forms import (
 )
 from portal_app.extensions import db, limiter
 from portal_app.models import Contact, Customer, Location, OutboundEmail
+from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import accounts
 from portal_app.tenancy import shop_get_or_404, shop_select
@@ -44,7 +45,7 @@ def customers():
                 Contact.shop_id == g.shop.id,
                 or_(Contact.email.ilike(pattern), Contact.name.ilike(pattern)))),
         ))
-    page = db.paginate(query.order_by(Customer.name, Customer.id), per_page=20, error_out=False)
+    page = paginate(query.order_by(Customer.name, Customer.id), 20)
     return render("staff/customers.html", "results", form=form, page=page, q=q)
 
 
@@ -199,8 +200,7 @@ def reset_contact_password(contact_id: int):
 def disable_contact(contact_id: int):
     """Turn portal access off for a contact; their live sessions end at once."""
     contact = shop_get_or_404(Contact, contact_id)
-    contact.portal_disabled = True
-    accounts.tokens.revoke_tokens(contact_id=contact.id)
+    accounts.disable_contact(contact)
     db.session.commit()
     return _after_contact_action(contact, f"Portal access disabled for {contact.name}.")
 

@@ -13,6 +13,7 @@ from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, VoidForm
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, Invoice, InvoiceLine, unit_number_key
+from portal_app.ids import id_arg
 from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import invoices as invoice_service
@@ -29,7 +30,7 @@ def invoices():
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in STAFF_FILTERS else ""
     q = request.args.get("q", "").strip()[:100]
-    customer_id = request.args.get("customer_id", type=int)
+    customer_id = id_arg(request.args, "customer_id")
     day = today()
     query = shop_select(Invoice)
     if customer_id:
@@ -83,7 +84,7 @@ def _edit_draft(invoice: Invoice | None):
     if request.method == "GET":
         if invoice is None:
             form.number.data = invoice_service.next_number(g.shop)
-            form.customer_id.data = request.args.get("customer_id", type=int)
+            form.customer_id.data = id_arg(request.args, "customer_id")
             form.unit_number.data = request.args.get("unit_number", "")[:40]
             form.issued_on.data = today()
         else:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from portal_app.audience import CONSOLE
 from portal_app.blueprints.requests.forms import CloseForm, CommentForm, ConvertForm, ScheduleForm
 from portal_app.blueprints.staff import bp
-from portal_app.extensions import db
+from portal_app.extensions import comment_limit, db
 from portal_app.models import ServiceRequest
 from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
@@ -112,6 +112,7 @@ def close_request(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/reply")
+@comment_limit
 def reply_request(request_id: int):
     """Reply in the request's thread; the customer is emailed."""
     item = _load(request_id)

@@ -12,7 +12,7 @@ from portal_app.emails import portal_link
 from portal_app.extensions import db
 from portal_app.models import PaymentSettings
 from portal_app.rendering import render, see_other
-from portal_app.services import stripe_gateway
+from portal_app.services import payments, stripe_gateway
 from portal_app.services.invoices import payment_settings, saved_payment_settings
 from portal_app.services.stripe_gateway import StripeUnavailable
 
@@ -39,7 +39,8 @@ def payment_settings_page():
             PaymentSettings.stripe_account_id == account, PaymentSettings.shop_id != g.shop.id)):
         form.stripe_account_id.errors.append("This Stripe account is connected to another shop.")
         return _page(settings, form, 422)
-    changed = account != settings.stripe_account_id
+    former = settings.stripe_account_id
+    changed = account != former
     settings.bank_transfer_enabled = form.bank_transfer_enabled.data
     settings.invoice_notifications = form.invoice_notifications.data
     settings.pay_instead_text = form.pay_instead_text.data or None
@@ -58,6 +59,10 @@ def payment_settings_page():
                 db.session.rollback()
                 return _page(payment_settings(g.shop), form, 422)
     db.session.commit()
+    if changed and former and stripe_gateway.configured():
+        # Checkouts opened on the former account would be paid to it: close them there. Any
+        # it cannot close stay payable, and what that account reports is still applied.
+        payments.expire_sessions_of_former_account(g.shop.id, former)
     flash(message, "success")
     return see_other(url_for("staff.payment_settings_page"))
 

@@ -10,11 +10,17 @@ from sqlalchemy import func, select
 
 from portal_app import outbox
 from portal_app.auth_session import end_session, is_staff_user, safe_next, start_session
-from portal_app.blueprints.auth.views import _failed, _login_ip_limit, _login_limit
+from portal_app.blueprints.auth.views import (
+    _failed,
+    _login_account_limit,
+    _login_ip_limit,
+    _login_limit,
+)
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import StaffLoginForm
-from portal_app.extensions import db, limiter, submitted_email
+from portal_app.extensions import db, limiter, submitted_email, submitted_email_and_ip
 from portal_app.models import Contact, Customer, Invoice, OutboundEmail, Payment, utcnow
+from portal_app.pagination import paginate
 from portal_app.rendering import render
 from portal_app.services import accounts, stripe_gateway
 from portal_app.services.invoices import open_summary, payment_settings
@@ -23,7 +29,10 @@ from portal_app.tenancy import shop_select
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, key_func=submitted_email, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, key_func=submitted_email_and_ip, methods=["POST"],
+               deduct_when=_failed)
+@limiter.limit(_login_account_limit, key_func=submitted_email, methods=["POST"],
+               deduct_when=_failed)
 def login():
     """Log a staff member in to the console."""
     home = url_for("staff.dashboard")
@@ -85,6 +94,7 @@ def dashboard():
         contacts_active=contacts[1],
         contacts_invited=contacts[2] - contacts[1],
         failed_emails=failed_emails,
+        mail_configured=outbox.mail_configured(),
     )
 
 
@@ -100,7 +110,7 @@ def email_log():
         status = ""
     if domain:
         query = query.where(OutboundEmail.recipient_domain == domain)
-    page = db.paginate(query.order_by(OutboundEmail.id.desc()), per_page=25, error_out=False)
+    page = paginate(query.order_by(OutboundEmail.id.desc()), 25)
     failures_by_domain = db.session.execute(
         select(OutboundEmail.recipient_domain, func.count())
         .where(OutboundEmail.shop_id == g.shop.id, OutboundEmail.status == OutboundEmail.FAILED)
@@ -115,6 +125,6 @@ def email_log():
         domain=domain,
         statuses=OutboundEmail.STATUSES,
         failures_by_domain=failures_by_domain,
-        show_bodies=not outbox.mail_configured(),
-        mail_server=current_app.config.get("MAIL_SERVER"),
+        show_bodies=outbox.bodies_visible_to(current_user),
+        mail_configured=outbox.mail_configured(),
     )
