@@ -34,12 +34,12 @@ def customer_choices() -> list[SelectChoice]:
         .order_by(Customer.name))]
 
 
-def location_choices(customer_id: int | None) -> list[SelectChoice]:
+def location_choices(customer_id: int | None) -> list[tuple[str, str]]:
+    """The customer's locations as (value, label), the way assets' location field takes them."""
     locations = db.session.execute(select(Location.id, Location.name).where(
         Location.shop_id == g.shop.id, Location.customer_id == customer_id)
         .order_by(Location.name)).all() if customer_id else []
-    return [SelectChoice("", "No location")] + [SelectChoice(str(i), name)
-                                                for i, name in locations]
+    return [("", "No location")] + [(str(i), name) for i, name in locations]
 
 
 def named_asset(form, customer_id: int) -> Asset | None | bool:

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal_app.blueprints.assets.forms import OwnChoiceField
 from portal_app.blueprints.staff.forms import InvoiceLineForm
 from portal_app.form_filters import single_line, strip
 from portal_app.services.comments import COMMENT_MAX
@@ -64,7 +65,8 @@ class EstimateForm(FlaskForm):
     customer_id = SelectField("Customer", coerce=int, validate_choice=True)
     unit_number = StringField("Unit Number", filters=[strip], validators=[
         Optional(), Length(max=40), single_line])
-    location_id = SelectField("Location", coerce=str, choices=[], validate_choice=True)
+    location_id = OwnChoiceField("Location", coerce=str, choices=[],
+                                 refusal="Choose one of the customer's locations.")
     valid_until = DateField("Valid until", validators=[Optional()])
     notes = TextAreaField("Note to the customer", filters=[strip], validators=[
         Optional(), Length(max=TEXT_MAX)])
