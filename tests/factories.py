@@ -15,6 +15,7 @@ from portal_app.extensions import db
 from portal_app.models import (
     Approval,
     Asset,
+    Comment,
     Contact,
     Customer,
     Estimate,
@@ -216,3 +217,13 @@ class Factories:
                 session.add(approval)
                 session.commit()
         return approval
+
+    def comment(self, document, body: str = "A comment", staff: StaffUser | None = None,
+                contact: Contact | None = None) -> Comment:
+        """A comment on a service request, estimate or work order, by staff or a contact."""
+        column = {"Estimate": "estimate_id", "WorkOrder": "work_order_id",
+                  "ServiceRequest": "service_request_id"}[type(document).__name__]
+        return self._save(Comment(shop_id=document.shop_id, body=body,
+                                  author_staff_id=staff.id if staff else None,
+                                  author_contact_id=contact.id if contact else None,
+                                  **{column: document.id}))
