@@ -200,12 +200,15 @@ class Factories:
 
     def approval(self, estimate: Estimate, contact: Contact, decision: str = "approved",
                  **kw) -> Approval:
-        """A decision on the estimate's version 1 (and the estimate moved to that status)."""
+        """A decision on the estimate's version 1 (and the estimate moved to that status); a
+        partial approval declines the optional lines."""
         with self.app.app_context():
             with Session(db.engine, expire_on_commit=False) as session:
                 row = session.get(Estimate, estimate.id)
                 row.status = decision
-                lines = [{**line.snapshot(), "decision": "declined" if decision == "declined"
+                declined = {"declined": lambda line: True, "approved": lambda line: False,
+                            "partially_approved": lambda line: line.optional}[decision]
+                lines = [{**line.snapshot(), "decision": "declined" if declined(line)
                           else "approved"} for line in row.lines]
                 approval = Approval(
                     shop_id=row.shop_id, estimate_id=row.id, version=row.version,

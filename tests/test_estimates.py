@@ -379,3 +379,24 @@ def test_lists_filter_by_status_customer_and_number(staff, world, make):
     page = staff.get(f"/staff/customers/{birch.id}").get_data(as_text=True)
     assert f'href="/staff/estimates?customer_id={birch.id}"' in page
     assert ">Estimates</a>" in staff.get("/staff/").get_data(as_text=True)
+
+
+def test_update_total_on_a_changed_estimate_says_it_changed(portal, staff, sent, world, read):
+    ids = _line_ids(read, sent.id)
+    from tests.security.helpers import commit
+
+    def new_version():
+        row = db.session.get(Estimate, sent.id)
+        row.version = 2
+        db.session.add(EstimateVersion(estimate_id=row.id, version=2, lines=[
+            line.snapshot() for line in row.lines[:2]], valid_until=row.valid_until, notes=""))
+    commit(portal.application, new_version)
+    stale = {"version": "1", "line": str(ids["Cabin air filter"])}
+    fragment = portal.post_form(f"/estimates/{sent.id}/total", stale, headers=HTMX)
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 409 and body.lstrip().startswith('<div id="totals"')
+    assert "This estimate changed; review the new version" in body
+    assert "Removed Cabin air filter" in body
+    page = portal.post_form(f"/estimates/{sent.id}/total", stale)
+    assert page.status_code == 409 and "<html" in page.get_data(as_text=True)
+    assert page.get_data(as_text=True).count("This estimate changed") == 1

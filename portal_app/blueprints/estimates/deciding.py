@@ -20,6 +20,23 @@ def ticked_lines() -> set[int]:
             if value.isdigit() and len(value) <= 12}
 
 
+def total(audience, kind: str, document, page_context, template: str):
+    """The totals of the ticked lines (htmx: the totals block; else the page, ticks and typing
+    kept). From a page of a version that is no longer current: 409, and what changed."""
+    form = DecisionForm()
+    check = approvals.check_estimate if kind == "estimate" else approvals.check_additional_work
+    current = document.version if kind == "estimate" else document.approval_round
+    if form.version.data is not None and form.version.data != current:
+        try:
+            check(document, form.version.data)
+        except DecisionRefused as refused:
+            # htmx swaps only the totals: they say it; the whole page has its notice on top.
+            return render(template, "totals", status=409, stale_totals=refused,
+                          **page_context(audience, document, refusal=refused))
+    return render(template, "totals", **page_context(audience, document, decision_form=form,
+                                                     ticked=ticked_lines()))
+
+
 def decide(audience, kind: str, load, page_context, template: str):
     """Handle a posted decision on `kind` ("estimate" or "work_order") loaded by load()."""
     document = load()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import bp
-from portal_app.blueprints.estimates.deciding import decide, ticked_lines
+from portal_app.blueprints.estimates import deciding
 from portal_app.blueprints.estimates.forms import CommentForm, DecisionForm, ReplyForm
 from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit, db
@@ -157,9 +157,8 @@ def comment(audience, estimate_id: int):
 def total(estimate_id: int):
     """The total of the required lines and the ticked optional ones: htmx gets the totals
     block; "Update total" with JavaScript off gets the page with the ticks and typing kept."""
-    estimate = load(PORTAL, estimate_id)
-    return render("estimates/detail.html", "totals", **page_context(
-        PORTAL, estimate, decision_form=DecisionForm(), ticked=ticked_lines()))
+    return deciding.total(PORTAL, "estimate", load(PORTAL, estimate_id), page_context,
+                          "estimates/detail.html")
 
 
 PORTAL.endpoints["estimate_total"] = "estimates.total"
@@ -168,8 +167,8 @@ PORTAL.endpoints["estimate_total"] = "estimates.total"
 @bp.post(ESTIMATE + "/decision")
 def decision(estimate_id: int):
     """Approve all, approve selected or decline the version the customer saw."""
-    return decide(PORTAL, "estimate", lambda: load(PORTAL, estimate_id), page_context,
-                  "estimates/detail.html")
+    return deciding.decide(PORTAL, "estimate", lambda: load(PORTAL, estimate_id), page_context,
+                           "estimates/detail.html")
 
 
 PORTAL.endpoints["estimate_decision"] = "estimates.decision"

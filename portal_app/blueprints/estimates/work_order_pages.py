@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import work_orders_bp as bp
-from portal_app.blueprints.estimates.deciding import decide, ticked_lines
+from portal_app.blueprints.estimates import deciding
 from portal_app.blueprints.estimates.estimate_pages import comment_form
 from portal_app.blueprints.estimates.forms import (
     AdditionalWorkForm,
@@ -135,9 +135,8 @@ def comment(audience, work_order_id: int):
 @bp.post(WORK_ORDER + "/total")
 def total(work_order_id: int):
     """The total of the ticked additional work (htmx: the totals block; else the page)."""
-    work_order = load(PORTAL, work_order_id)
-    return render("work_orders/detail.html", "totals", **page_context(
-        PORTAL, work_order, decision_form=DecisionForm(), ticked=ticked_lines()))
+    return deciding.total(PORTAL, "work_order", load(PORTAL, work_order_id), page_context,
+                          "work_orders/detail.html")
 
 
 PORTAL.endpoints["work_order_total"] = "work_orders.total"
@@ -146,8 +145,8 @@ PORTAL.endpoints["work_order_total"] = "work_orders.total"
 @bp.post(WORK_ORDER + "/decision")
 def decision(work_order_id: int):
     """Approve all, approve selected or decline the additional work."""
-    return decide(PORTAL, "work_order", lambda: load(PORTAL, work_order_id), page_context,
-                  "work_orders/detail.html")
+    return deciding.decide(PORTAL, "work_order", lambda: load(PORTAL, work_order_id),
+                           page_context, "work_orders/detail.html")
 
 
 PORTAL.endpoints["work_order_decision"] = "work_orders.decision"
