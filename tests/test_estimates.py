@@ -400,3 +400,23 @@ def test_update_total_on_a_changed_estimate_says_it_changed(portal, staff, sent,
     page = portal.post_form(f"/estimates/{sent.id}/total", stale)
     assert page.status_code == 409 and "<html" in page.get_data(as_text=True)
     assert page.get_data(as_text=True).count("This estimate changed") == 1
+
+
+def test_the_demo_has_estimates_and_a_work_order_to_try(runner, app, read):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    dana = app.test_client()
+    dana.login_portal("dana@acme-logistics.example", "demo-customer-pass")
+    listing = dana.get("/estimates").get_data(as_text=True)
+    for words in ("Waiting for your approval", "Approved", "Declined"):
+        assert words in listing, words
+    assert "Coolant flush" not in listing and "EST-0005" not in listing  # the draft
+    waiting = read(lambda: db.session.scalar(select(Estimate).where(Estimate.number ==
+                                                                    "EST-0001")))
+    page = dana.get(f"/estimates/{waiting.id}").get_data(as_text=True)
+    assert page.count('type="checkbox" name="line"') == 2
+    assert "Can you do it on Thursday?" in page and "Drop it off by 8 am" in page
+    work_order = read(lambda: db.session.scalar(select(WorkOrder)))
+    page = dana.get(f"/work-orders/{work_order.id}").get_data(as_text=True)
+    assert "Work in progress" in page and "Replace cracked air brake hose" in page
+    assert ">Approve selected</button>" in page and "look at it this afternoon" in page
+    assert "waiting for your approval" in dana.get("/").get_data(as_text=True)

@@ -98,6 +98,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('approval_round', sa.Integer(), nullable=False),
     sa.Column('approval_note', sa.Text(), nullable=False),
+    sa.Column('resume_status', sa.String(length=20), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('open', 'in_progress', 'awaiting_approval', 'completed', 'closed')", name=op.f('ck_work_order_status_known')),

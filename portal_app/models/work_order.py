@@ -90,6 +90,8 @@ class WorkOrder(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     approval_round: Mapped[int] = mapped_column(default=0)  # +1 on every "Request approval"
     approval_note: Mapped[str] = mapped_column(Text, default="")  # of the latest round
+    # The status to go back to once the customer decided (open or in progress).
+    resume_status: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

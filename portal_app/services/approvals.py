@@ -152,7 +152,7 @@ def decide_additional_work(work_order: WorkOrder, seen_round: int, choice: str,
         update(WorkOrder).where(WorkOrder.id == work_order.id,
                                 WorkOrder.status == WorkOrder.AWAITING,
                                 WorkOrder.approval_round == seen_round)
-        .values(status=WorkOrder.IN_PROGRESS, updated_at=utcnow()))
+        .values(status=work_order.resume_status or WorkOrder.IN_PROGRESS, updated_at=utcnow()))
     if moved.rowcount != 1:
         raise DecisionRefused(_decided_already(work_order))
     for line, decision in zip(pending, decided):

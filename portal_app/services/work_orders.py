@@ -149,7 +149,8 @@ def request_approval(work_order: WorkOrder, lines: list[dict], note: str,
         update(WorkOrder).where(WorkOrder.id == work_order.id,
                                 WorkOrder.approval_round == based_on_round)
         .values(approval_round=based_on_round + 1, status=WorkOrder.AWAITING,
-                approval_note=note, updated_at=utcnow()))
+                resume_status=work_order.resume_status if work_order.status == WorkOrder.AWAITING
+                else work_order.status, approval_note=note, updated_at=utcnow()))
     if moved.rowcount != 1:
         raise WorkOrderStateError("This request for approval was sent already.")
     db.session.refresh(work_order)
