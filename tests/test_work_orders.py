@@ -264,3 +264,14 @@ def test_hostile_text_is_stored_as_typed_and_escaped_everywhere(staff, portal, w
         _escaped(body, "email")
     decided_text = [m.text for m in mailbox.to(world["admin"].email) if "decided" in m.subject]
     assert HOSTILE in decided_text[0]  # the text part carries it exactly as typed
+
+
+def test_comments_on_estimates_and_work_orders_share_the_per_person_budget(portal, world, make,
+                                                                         read):
+    estimate = make.estimate(world["acme"])
+    wo = world["work_order"]
+    statuses = [portal.post_form(url, {"body": f"Message {n}"}).status_code for n, url in
+                enumerate([f"/estimates/{estimate.id}/comments",
+                           f"/work-orders/{wo.id}/comments"] * 4)]
+    assert statuses == [303] * 6 + [429, 429], statuses
+    assert read(lambda: db.session.scalar(select(func.count()).select_from(Comment))) == 6
