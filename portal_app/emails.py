@@ -22,6 +22,7 @@ SUBJECTS = {
     "document_comment": "A customer commented in the {shop} portal",
     "document_reply": "{shop} replied to your comment",
     "document_decided": "A customer decided on work in the {shop} portal",
+    "staff_invitation": "You're invited to the {shop} portal console",
 }
 
 

@@ -61,6 +61,26 @@ class Factories:
         n = next(_seq)
         return self._save(Shop(name=name or f"Shop {n}", slug=kw.pop("slug", f"shop-{n}"), **kw))
 
+    def logo(self, shop: Shop, color: tuple = (31, 95, 139)) -> Shop:
+        """Give the shop a small logo (as an upload would, re-encoded); returns the shop."""
+        import io
+
+        from PIL import Image
+
+        from portal_app.services.branding import prepare_logo
+
+        raw = io.BytesIO()
+        Image.new("RGB", (120, 40), color).save(raw, "PNG")
+        data, mime, digest = prepare_logo(raw.getvalue())
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                found = session.get(Shop, shop.id)
+                found.logo, found.logo_type, found.logo_hash = data, mime, digest
+                session.commit()
+                session.refresh(found)
+                session.expunge(found)
+        return found
+
     def staff(self, shop: Shop, role: str = "staff", email: str | None = None, **kw) -> StaffUser:
         n = next(_seq)
         return self._save(StaffUser(

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from portal_app.models.asset import Asset, unit_number_key
+from portal_app.models.audit import AuditEntry, LoginLockout
 from portal_app.models.base import Base, utcnow
 from portal_app.models.comment import Comment
 from portal_app.models.customer import Contact, Customer, Location
@@ -34,6 +35,8 @@ from portal_app.models.work_order import WORK_ORDER_LABELS, WorkOrder, WorkOrder
 __all__ = [
     "Approval",
     "Asset",
+    "AuditEntry",
+    "LoginLockout",
     "Comment",
     "ServiceRequest",
     "ServiceRequestDraft",

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, Subquery, case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal_app.clock import shop_today
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import (
@@ -17,7 +18,6 @@ from portal_app.models import (
     PaymentSettings,
     Shop,
     status_case,
-    utcnow,
 )
 
 
@@ -25,9 +25,9 @@ class InvoiceStateError(Exception):
     """The invoice is not in a state that allows the action; the message says why."""
 
 
-def today() -> date:
-    """Today's date in UTC: the day overdue is measured against."""
-    return utcnow().date()
+def today(shop: Shop | None = None) -> date:
+    """The shop's today (the request's shop when none is given): overdue is measured on it."""
+    return shop_today(shop)
 
 
 def payment_settings(shop: Shop) -> PaymentSettings:

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal_app.clock import shop_today
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import (
@@ -21,6 +22,7 @@ from portal_app.models import (
     Contact,
     ServiceRequest,
     ServiceRequestDraft,
+    Shop,
     StaffUser,
     WorkOrder,
     utcnow,
@@ -34,10 +36,9 @@ DRAFT_TEXT_CAP = 20000
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # the draft keeps overlong text (so nothing typed is lost), up to this
 
 
-def earliest_service_date() -> date:
-    """The first date that is not in the past anywhere: today on the date line's far side
-    (UTC-12), so a customer late in the evening in the Americas can still pick their today."""
-    return (utcnow() - timedelta(hours=12)).date()
+def earliest_service_date(shop=None) -> date:
+    """The first date a visit can be asked for: the shop's today (in its time zone)."""
+    return shop_today(shop)
 
 
 def find_draft(contact: Contact) -> ServiceRequestDraft | None:
@@ -156,7 +157,8 @@ def draft_problems(draft: ServiceRequestDraft) -> dict[str, str]:
         problems["asset_description"] = (
             f"Keep the unit description under {ASSET_DESCRIPTION_MAX} characters "
             f"(it has {len(draft.asset_description):,}).")
-    if draft.desired_date is not None and draft.desired_date < earliest_service_date():
+    if draft.desired_date is not None and \
+            draft.desired_date < earliest_service_date(db.session.get(Shop, draft.shop_id)):
         problems["desired_date"] = "This date is in the past. Pick today or a later date."
     if not draft.description.strip():
         problems["description"] = "Describe what needs doing."

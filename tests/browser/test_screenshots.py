@@ -2,13 +2,20 @@
 full-page PNGs under screenshots/ (git-ignored) for a person to look at.
 
 Per page the test also checks what a screenshot cannot show by itself: the right page was
-reached (its heading), nothing is wider than the screen, htmx loaded, and the console stayed
-free of errors (a Content-Security-Policy violation is a console error).
+reached (its heading), nothing is wider than the screen, htmx loaded, the console stayed
+free of errors (a Content-Security-Policy violation is a console error), axe-core finds no
+serious or critical accessibility violation, and the Nu Html Checker (vnu.jar) finds no HTML
+error in the page as the browser holds it (errors about htmx's hx-* attributes aside: they are
+not in the HTML standard). Both checkers come from npm (`make install`); vnu needs Java. Without
+them the test fails: it never skips.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,20 +26,58 @@ from tests.conftest import wait_for
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 PASSPHRASE = "lantern orbit cactus harbor"
+
+
+# axe impacts that fail the test; "minor" and "moderate" ones are left to a person's judgement.
+AXE_FAILING = ("serious", "critical")
+# htmx's attributes are not HTML: vnu says e.g. 'Attribute “hx-post” not allowed on element …'.
+VNU_HX = re.compile(r"[Aa]ttribute “hx-[^”]*”")
+
+
+def _checkers() -> tuple[str, str]:
+    """Return the paths of java and vnu.jar; fail (never skip) when a checker is missing."""
+    missing = [f"{path} (run `make install`: npm ci installs it)"
+               for path in (AXE, VNU) if not path.exists()]
+    java = shutil.which("java")
+    if not java:
+        missing.append("java (apt-get install -y default-jre-headless)")
+    if missing:
+        pytest.fail("the screenshot test's checkers are missing: " + "; ".join(missing),
+                    pytrace=False)
+    return java, str(VNU)
 
 
 class Camera:
     """Screenshot pages and note every problem, so one run reports all of them at once."""
 
-    def __init__(self, watch_class) -> None:
+    def __init__(self, watch_class, html_dir: Path) -> None:
+        self.java, self.vnu = _checkers()
         self.watch_class = watch_class
         self.watches: dict[int, object] = {}
         self.problems: list[str] = []
         self.count = 0
+        self.html_dir = html_dir
+        self.saved: dict[str, str] = {}  # file name -> "name (size)"
         SCREENSHOTS.mkdir(exist_ok=True)
+
+    def open(self, new_context, **options):
+        """A page whose every document gets axe-core before its own scripts.
+
+        axe comes as an init script (run by the browser, outside the page's
+        Content-Security-Policy), so the policy stays in force: the console watch still sees
+        every violation, which bypass_csp would hide.
+        """
+        context = new_context(**options)
+        context.add_init_script(path=str(AXE))
+        page = context.new_page()
+        self.watch(page)
+        return page
 
     def watch(self, page):
         self.watches[id(page)] = watch = self.watch_class(page)
@@ -61,9 +106,48 @@ class Camera:
         watch.expected_statuses.clear()
         self.count += 1
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
+        self._axe(page, where)
+        self.problems.extend(f"{where}: {error}" for error in watch.take())  # axe's own, if any
+        file_name = f"{name}-{size}.html"
+        (self.html_dir / file_name).write_text(page.content(), encoding="utf-8")
+        self.saved[file_name] = where
+
+    def _axe(self, page, where: str) -> None:
+        violations = page.evaluate("async () => (await axe.run()).violations")
+        for violation in violations:
+            if violation["impact"] not in AXE_FAILING:
+                continue
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+            more = f" (+{len(targets) - 3} more)" if len(targets) > 3 else ""
+            self.problems.append(
+                f"{where}: axe {violation['id']} ({violation['impact']}): {violation['help']}; "
+                f"at {', '.join(targets[:3])}{more}")
+
+    def validate_html(self) -> None:
+        """One vnu run over every saved page (its start-up is the slow part)."""
+        files = [str(self.html_dir / name) for name in sorted(self.saved)]
+        run = subprocess.run([self.java, "-jar", self.vnu, "--format", "json", "--stdout", *files],
+                             capture_output=True, text=True, timeout=300)
+        try:
+            messages = json.loads(run.stdout)["messages"]
+        except (ValueError, KeyError):
+            self.problems.append(f"vnu gave no JSON report (exit {run.returncode}): "
+                                 f"{(run.stdout + run.stderr)[:500]}")
+            return
+        for message in messages:
+            if message.get("type") not in ("error", "non-document-error"):
+                continue
+            text = message.get("message", "")
+            if VNU_HX.search(text):
+                continue
+            where = self.saved.get(Path(message.get("url", "")).name, message.get("url", "?"))
+            extract = " ".join(message.get("extract", "").split())[:120]
+            self.problems.append(f"{where}: vnu line {message.get('lastLine', '?')}: {text}"
+                                 + (f" [{extract}]" if extract else ""))
 
 
-def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbox, read):
+def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbox, read,
+                                   tmp_path):
     shop = make.shop("Harbor Diesel Service", slug="harbor-diesel")
     admin = make.staff(shop, role="admin", name="Ava Alvarez")
     acme = make.customer(shop, "Acme Logistics", account_number="C-1001")
@@ -83,12 +167,11 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
     sam_birch = make.active_contact(birch, email=sam_email, name="Sam Rivera")
     mailbox.refused.add(lee.email)  # the email log then shows a failure too
 
-    camera = Camera(watch)
+    camera = Camera(watch, tmp_path)
     staff_pages, anon_pages, sam_pages = {}, {}, {}
     for size, options in SIZES.items():
         for pages in (staff_pages, anon_pages, sam_pages):
-            pages[size] = new_context(**options).new_page()
-            camera.watch(pages[size])
+            pages[size] = camera.open(new_context, **options)
 
     # Logged out.
     for size, page in anon_pages.items():
@@ -249,6 +332,7 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
                      "Request approval for additional work")
 
     assert camera.count == 70
+    camera.validate_html()
     problems = [p for p in camera.problems  # the printable view carries no script on purpose
                 if not ("estimate-print" in p and "htmx did not load" in p)]
     assert not problems, "\n".join(problems)

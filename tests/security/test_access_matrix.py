@@ -20,19 +20,15 @@ from tests.conftest import wait_for
 from tests.factories import PASSWORD
 from tests.security.helpers import (
     A1,
-    A2,
     ADMIN_S1,
     ADMIN_S2,
     ANON,
-    B,
     DISABLED,
     HTMX,
     PRINCIPALS,
-    REMOVED,
     STAFF_S1,
     build_world,
-    issue_invitation,
-    issue_reset,
+    live_tokens,
     representative_url,
 )
 
@@ -99,6 +95,12 @@ STAFF_S1_ESTIMATE_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGI
                                ESTIMATE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
 STAFF_S1_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE, DONE, NOT_FOUND,
                       STAFF_LOGIN, STAFF_LOGIN)
+
+ADMIN_PAGE = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN, OK, OK,
+                 STAFF_LOGIN, STAFF_LOGIN)
+USERS_DONE = Redirect("/staff/users", 303)
+ADMIN_S1_USER_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                           USERS_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
 
 RULES: dict[str, dict] = {
     # portal sign-in
@@ -219,11 +221,32 @@ RULES: dict[str, dict] = {
     "staff.request_approval": STAFF_S1_OBJECT,
     "staff.work_order_status": STAFF_S1_FORM_ACTION,
     "staff.reply_work_order": STAFF_S1_FORM_ACTION,
+    "staff.contact": STAFF_S1_OBJECT,
+    # running the portal (issue 10): Administrators only, but the health page
+    "admin.settings": ADMIN_PAGE,
+    "admin.users": ADMIN_PAGE,
+    "admin.audit_log": ADMIN_PAGE,
+    "admin.preview": ADMIN_PAGE,
+    "admin.health": STAFF_SHOP_PAGE,
+    "admin.invite_staff": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                              REFUSED_FORM, REFUSED_FORM, STAFF_LOGIN, STAFF_LOGIN),
+    "admin.change_role": ADMIN_S1_USER_ACTION,
+    "admin.deactivate_staff": ADMIN_S1_USER_ACTION,
+    "admin.reactivate_staff": ADMIN_S1_USER_ACTION,
+    "admin.resend_staff_invitation": ADMIN_S1_USER_ACTION,
+    "admin.start_preview": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                               Redirect("/", 303), NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),
+    "admin.end_preview": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+                             *[Redirect("/staff/preview", 303)] * 3, STAFF_LOGIN, STAFF_LOGIN),
+    "admin.accept_staff_invitation": PUBLIC_PAGE,  # a live invitation of a Staff member of S1
+    "support.help": PUBLIC_PAGE,
+    "support.logo": PUBLIC_PAGE,  # S1's logo: public branding
 }
 
 # POST-only routes change state: run them in this order (remove and the logouts last), so
 # each one still finds what it acts on and the principal still logged in.
-POST_ORDER = {"staff.void_invoice": 1, "staff.remove_contact": 1, "staff.logout": 2,
+POST_ORDER = {"staff.void_invoice": 1, "staff.remove_contact": 1, "admin.start_preview": 1,
+              "staff.logout": 2,
               "auth.logout": 3}
 
 
@@ -271,8 +294,7 @@ def test_every_route_has_a_rule(app):
 def test_access_matrix(app, make, principal):
     """Row 1 (and 4): every route x this principal gets the expected status."""
     world = build_world(app, make)
-    tokens = {"auth.accept_invitation": issue_invitation(app, world.pending_a1),
-              "auth.reset_password": issue_reset(app, world.a1)}
+    tokens = live_tokens(app, world)
     client = world.client(principal)
     failures = []
     for rule in _rules(app):
@@ -302,7 +324,8 @@ def test_htmx_login_redirects(app, make, principal):
     right login page, never a 302 that fetch() would follow and swap into a fragment."""
     world = build_world(app, make)
     client = world.client(principal)
-    tokens = {"auth.accept_invitation": "x", "auth.reset_password": "x"}
+    tokens = {"auth.accept_invitation": "x", "auth.reset_password": "x",
+              "admin.accept_staff_invitation": "x"}
     failures = []
     for rule in _rules(app):
         expected = RULES[rule.endpoint][principal]
@@ -374,32 +397,39 @@ def test_admin_of_one_shop_gets_404_on_another_shops_data(app, make, read, mailb
     assert mailbox.messages == []
 
 
-def test_staff_gets_403_on_admin_only_actions(app, make):
-    """Row 4: a rule where Staff and Admin of S1 differ is an admin-only action: 403 for Staff
-    (the matrix then checks the real responses). There is no admin-only route yet."""
-    admin_only = [e for e, expected in RULES.items() if expected[STAFF_S1] != expected[ADMIN_S1]]
+def test_staff_gets_403_on_admin_only_actions(app, make, read):
+    """Row 4: every route where Staff and Admin of S1 differ is called as Staff, GET and POST,
+    plain and htmx: each answers 403 and changes nothing."""
+    from tests.security.test_csrf_headers import _snapshot
+
+    admin_only = sorted(e for e, expected in RULES.items()
+                        if expected[STAFF_S1] != expected[ADMIN_S1])
+    assert {"admin.settings", "admin.users", "admin.change_role", "admin.start_preview",
+            "staff.payment_settings_page"} <= set(admin_only)
+    world = build_world(app, make)
+    staff = world.client(STAFF_S1)
+    tokens = live_tokens(app, world)
+    before = _snapshot(read)
+    failures = []
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     for endpoint in admin_only:
         assert RULES[endpoint][STAFF_S1] == FORBIDDEN, endpoint
         assert RULES[endpoint][ADMIN_S2] in (NOT_FOUND, RULES[endpoint][ADMIN_S1]), endpoint
-    if not admin_only:
-        # No admin-only route exists yet: check the guard every such route will use.
-        from flask_login import login_user
-        from werkzeug.exceptions import Forbidden
-
-        from portal_app.auth_session import admin_required
-        from portal_app.extensions import db
-        from portal_app.models import StaffUser
-
-        shop = make.shop()
-        staff_id, admin_id = make.staff(shop).id, make.staff(shop, role="admin").id
-        guarded = admin_required(lambda: "settings")
-        with app.test_request_context("/staff/settings"):
-            login_user(db.session.get(StaffUser, staff_id))
-            with pytest.raises(Forbidden):
-                guarded()
-        with app.test_request_context("/staff/settings"):
-            login_user(db.session.get(StaffUser, admin_id))
-            assert guarded() == "settings"
+        rule = rules[endpoint]
+        url = representative_url(app, world, rule, tokens)
+        for headers in ({}, HTMX):
+            if "GET" in rule.methods:
+                response = staff.get(url, headers=headers)
+            else:
+                response = staff.post(url, headers=headers, data={
+                    "csrf_token": staff.csrf_token(), "role": "admin", "name": "Eve",
+                    "email": "eve@evil.example", "brand_color": "#000000",
+                    "timezone": "UTC", "stripe_account_id": "acct_evil"})
+            if response.status_code != 403:
+                failures.append(f"{sorted(rule.methods & {'GET', 'POST'})} {url} "
+                                f"{headers or ''}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert _snapshot(read) == before
 
 
 def _customer_ids(html: str) -> set[int]:

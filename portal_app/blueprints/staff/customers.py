@@ -127,6 +127,18 @@ def new_contact(customer_id: int):
                   contact=None, status=422 if request.method == "POST" else 200)
 
 
+@bp.get("/contacts/<int:contact_id>")
+def contact(contact_id: int):
+    """A contact's portal access and the history of every email sent to them (FAQ 3)."""
+    found = shop_get_or_404(Contact, contact_id, joinedload(Contact.customer),
+                            joinedload(Contact.portal_user))
+    emails = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.shop_id == g.shop.id,
+                                    OutboundEmail.contact_id == found.id)
+        .order_by(OutboundEmail.id.desc()).limit(100)).all()
+    return render("staff/contact.html", contact=found, customer=found.customer, emails=emails)
+
+
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit_contact(contact_id: int):
     """Edit a contact; a new email cancels old links and invites the new address."""
