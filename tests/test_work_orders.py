@@ -193,6 +193,9 @@ def test_foreign_estimates_and_work_orders_are_404_and_unchanged(app, make, worl
                       (f"/staff/work-orders/{wo.id}/reply", {"body": "x"})):
         assert admin.post_form(url, data).status_code == 404, url
     assert "Acme" not in admin.get("/staff/estimates").get_data(as_text=True)
+    for listing in ("/staff/estimates", "/staff/work-orders"):
+        response = admin.get(f"{listing}?customer_id={world['acme'].id}")
+        assert response.status_code == 404 and "Acme" not in response.get_data(as_text=True)
     assert read(lambda: db.session.scalar(select(func.count()).select_from(Approval))) == 0
     assert read(lambda: db.session.scalar(select(func.count()).select_from(Comment))) == 0
     assert read(lambda: db.session.get(WorkOrder, wo.id)).status == "awaiting_approval"

@@ -122,7 +122,9 @@ def decide_estimate(estimate: Estimate, seen_version: int, choice: str, ticked: 
         update(Estimate).where(Estimate.id == estimate.id, Estimate.status == Estimate.SENT,
                                Estimate.version == seen_version)
         .values(status=outcome, updated_at=utcnow()))
-    if moved.rowcount != 1:
+    if moved.rowcount != 1:  # decided or changed a moment ago: say which
+        db.session.refresh(estimate)
+        check_estimate(estimate, seen_version)
         raise DecisionRefused(_decided_already(estimate))
     approval = _approval(estimate, seen_version, decided, outcome, signature)
     comments.tell_staff(estimate, "document_decided", approval=approval,
@@ -153,7 +155,9 @@ def decide_additional_work(work_order: WorkOrder, seen_round: int, choice: str,
                                 WorkOrder.status == WorkOrder.AWAITING,
                                 WorkOrder.approval_round == seen_round)
         .values(status=work_order.resume_status or WorkOrder.IN_PROGRESS, updated_at=utcnow()))
-    if moved.rowcount != 1:
+    if moved.rowcount != 1:  # decided or changed a moment ago: say which
+        db.session.refresh(work_order)
+        check_additional_work(work_order, seen_round)
         raise DecisionRefused(_decided_already(work_order))
     for line, decision in zip(pending, decided):
         line.approval_state = (WorkOrderLine.APPROVED if decision["decision"] == "approved"

@@ -81,7 +81,8 @@ def index(audience):
     if not audience.may("see_drafts"):
         order.insert(0, case((waiting(day), 0), else_=1))
     page = paginate(query.order_by(*order), PER_PAGE)
-    filtered = db.session.get(Customer, values["customer_id"]) if values["customer_id"] else None
+    filtered = audience.get_or_404(Customer, values["customer_id"]) \
+        if values["customer_id"] else None  # another shop's customer: 404, not its name
     return render("estimates/index.html", "results", audience=audience, page=page,
                   values=values, params=params, today=day, for_customer=filtered,
                   filters=CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS)

@@ -62,7 +62,8 @@ def index(audience):
     if not audience.may("see_all_customers"):
         order.insert(0, case((WorkOrder.status == WorkOrder.AWAITING, 0), else_=1))
     page = paginate(query.order_by(*order), PER_PAGE)
-    filtered = db.session.get(Customer, values["customer_id"]) if values["customer_id"] else None
+    filtered = audience.get_or_404(Customer, values["customer_id"]) \
+        if values["customer_id"] else None  # another shop's customer: 404, not its name
     return render("work_orders/index.html", "results", audience=audience, page=page,
                   values=values, params=params, filters=FILTERS, for_customer=filtered)
 
