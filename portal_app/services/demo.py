@@ -44,7 +44,9 @@ def database_is_empty() -> bool:
 def load_demo() -> Shop:
     """Create the demo shop with staff, customers, contacts in every portal state, locations,
     assets and service requests."""
-    shop = Shop(name="Demo Fleet Services", slug="demo-fleet", brand_color="#1f5f8b")
+    shop = Shop(name="Demo Fleet Services", slug="demo-fleet", brand_color="#1f5f8b",
+                timezone="America/Chicago", support_email="service@demo-fleet.example",
+                support_phone="+1 555 0142")
     db.session.add(shop)
     db.session.flush()
     db.session.add_all([

@@ -130,7 +130,7 @@ def gather(shop: Shop, **extra) -> dict:
 
 
 def mail_delivery(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "Emails are being sent"
+    title = "Sending email"
     if not outbox.mail_configured():
         return Check("mail", title, ACTION, "No mail server is configured (MAIL_SERVER is "
                      "empty): invitations, resets and invoices stay queued and reach nobody.",
@@ -139,7 +139,7 @@ def mail_delivery(shop: Shop, facts: dict, detail: bool) -> Check:
 
 
 def stripe_account(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "Online payment (Stripe) is active"
+    title = "Online payment (Stripe)"
     faq = "Troubleshooting 6"
     settings = facts["settings"]
     if not stripe_gateway.configured():
@@ -163,7 +163,7 @@ def stripe_account(shop: Shop, facts: dict, detail: bool) -> Check:
 
 
 def invoice_notifications(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "Customers are emailed new invoices"
+    title = "Invoice emails"
     faq = "Troubleshooting 5"
     if not facts["settings"].invoice_notifications:
         return Check("invoice_emails", title, WARNING, "Invoice email notifications are off: "
@@ -174,7 +174,7 @@ def invoice_notifications(shop: Shop, facts: dict, detail: bool) -> Check:
 
 
 def invitations(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "Invitations reach people and are accepted"
+    title = "Invitations"
     faq = "Troubleshooting 1 and 3"
     if failed := facts["failed_invitations"]:
         names = _names(_failed_invitations(shop) if detail else None)
@@ -199,7 +199,7 @@ def failing_domains(shop: Shop) -> list[tuple[str, int]]:
 
 
 def delivery_domains(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "No email domain refuses our messages"
+    title = "Email domains"
     faq = "Troubleshooting 3"
     if failing := facts["failing_domains"]:
         listed = ", ".join(f"{domain} ({n} failures)" for domain, n in failing_domains(shop)) \
@@ -212,7 +212,7 @@ def delivery_domains(shop: Shop, facts: dict, detail: bool) -> Check:
 
 
 def administrators(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "More than one Administrator"
+    title = "Administrators"
     faq = "Troubleshooting 9"
     if facts["active_admins"] <= 1:
         who = _names(_active_admins(shop) if detail else None)
@@ -224,7 +224,7 @@ def administrators(shop: Shop, facts: dict, detail: bool) -> Check:
 
 
 def stuck_bank_payments(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "Bank payments clear"
+    title = "Bank payments"
     faq = "Troubleshooting 7"
     if stuck := facts["stuck_bank_payments"]:
         return Check("bank_payments", title, WARNING, f"{stuck} bank payment(s) have been "
@@ -237,7 +237,7 @@ def stuck_bank_payments(shop: Shop, facts: dict, detail: bool) -> Check:
 
 
 def contacts_without_email(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "Every contact has an email address"
+    title = "Contact email addresses"
     if missing := facts["contacts_without_email"]:
         names = _names(_contacts_without_email(shop) if detail else None)
         return Check("contact_emails", title, WARNING, f"{missing} contact(s) have no usable "
@@ -247,7 +247,7 @@ def contacts_without_email(shop: Shop, facts: dict, detail: bool) -> Check:
 
 
 def locked_out(shop: Shop, facts: dict, detail: bool) -> Check:
-    title = "Nobody is locked out of logging in"
+    title = "Login lockouts"
     faq = "Troubleshooting 1"
     if locked := facts["locked_out"]:
         names = _names(_locked_out(shop) if detail else None)

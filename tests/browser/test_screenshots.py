@@ -275,6 +275,34 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
         page.goto(f"/staff/customers/{birch.id}/assets")
         camera.shoot(page, size, "staff-09-assets", f"Assets of {birch.name}")
 
+    # Running the portal (issue 10): settings, users, health, preview, audit log, a contact.
+    for size, page in staff_pages.items():
+        page.goto("/staff/settings")
+        camera.shoot(page, size, "staff-10-settings", "Settings")
+        page.goto("/staff/users")
+        camera.shoot(page, size, "staff-11-users", "Users")
+        page.goto("/staff/health")
+        camera.shoot(page, size, "staff-12-health", "Portal health")
+        page.goto("/staff/preview")
+        camera.shoot(page, size, "staff-13-preview", "Preview as customer")
+        page.goto(f"/staff/contacts/{lee.id}")
+        camera.shoot(page, size, "staff-15-contact", "Lee Park")
+        page.goto("/staff/")
+        page.locator("header details.shop-menu > summary").click()
+        expect(page.get_by_role("link", name="Customer Portal")).to_be_visible()
+        camera.shoot(page, size, "staff-16-shop-menu", "Harbor Diesel Service")
+        page.goto("/staff/preview")
+        page.get_by_role("button", name=re.compile("Acme Logistics")).click()
+        expect(page.locator(".preview-banner")).to_be_visible()
+        camera.shoot(page, size, "portal-14-preview", "Acme Logistics")
+        page.get_by_role("button", name="End preview").click()
+        page.goto("/staff/audit-log")
+        camera.shoot(page, size, "staff-14-audit-log", "Audit log")
+    for size, page in sam_pages.items():
+        page.goto("/help")
+        camera.shoot(page, size, "portal-15-help", "Help")
+
+
     # Estimates and work orders of Birch, Sam's account now.
     waiting = make.estimate(birch, number="EST-0001", asset_id=units[1].id, lines=[
         ("Replace boom hydraulic hose (burst)", 1, 42000, False),
@@ -300,38 +328,38 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
     make.comment(work_order, "The technician found these during the inspection.", staff=admin)
     for size, page in sam_pages.items():
         page.goto("/estimates")
-        camera.shoot(page, size, "portal-14-estimates", "Estimates")
+        camera.shoot(page, size, "portal-30-estimates", "Estimates")
         page.goto(f"/estimates/{waiting.id}")
         with page.expect_response(lambda r: r.url.endswith("/total")):
             page.get_by_label("Track tension adjustment").check()
         expect(page.locator("#totals .total")).to_contain_text("$636.00")
-        camera.shoot(page, size, "portal-15-estimate-waiting", re.compile("Estimate EST-0001"))
+        camera.shoot(page, size, "portal-31-estimate-waiting", re.compile("Estimate EST-0001"))
         page.goto(f"/estimates/{decided.id}")
-        camera.shoot(page, size, "portal-16-estimate-receipt", re.compile("Estimate EST-0002"))
+        camera.shoot(page, size, "portal-32-estimate-receipt", re.compile("Estimate EST-0002"))
         page.goto(f"/estimates/{decided.id}/print")
-        camera.shoot(page, size, "portal-17-estimate-print", re.compile("Estimate EST-0002"))
+        camera.shoot(page, size, "portal-33-estimate-print", re.compile("Estimate EST-0002"))
         page.goto("/work-orders")
-        camera.shoot(page, size, "portal-18-work-orders", "Work orders")
+        camera.shoot(page, size, "portal-34-work-orders", "Work orders")
         page.goto(f"/work-orders/{work_order.id}")
-        camera.shoot(page, size, "portal-19-work-order", re.compile("Work order WO-0001"))
+        camera.shoot(page, size, "portal-35-work-order", re.compile("Work order WO-0001"))
     for size, page in staff_pages.items():
         page.goto("/staff/estimates")
-        camera.shoot(page, size, "staff-10-estimates", "Estimates")
+        camera.shoot(page, size, "staff-30-estimates", "Estimates")
         page.goto(f"/staff/estimates/{decided.id}")
-        camera.shoot(page, size, "staff-11-estimate", re.compile("Estimate EST-0002"))
+        camera.shoot(page, size, "staff-31-estimate", re.compile("Estimate EST-0002"))
         page.goto(f"/staff/estimates/new?customer_id={birch.id}")
-        camera.shoot(page, size, "staff-12-estimate-form", "New estimate")
+        camera.shoot(page, size, "staff-32-estimate-form", "New estimate")
         page.goto(f"/staff/estimates/{waiting.id}/edit")
-        camera.shoot(page, size, "staff-13-estimate-edit", "Edit EST-0001")
+        camera.shoot(page, size, "staff-33-estimate-edit", "Edit EST-0001")
         page.goto("/staff/work-orders")
-        camera.shoot(page, size, "staff-14-work-orders", "Work orders")
+        camera.shoot(page, size, "staff-34-work-orders", "Work orders")
         page.goto(f"/staff/work-orders/{work_order.id}")
-        camera.shoot(page, size, "staff-15-work-order", re.compile("Work order WO-0001"))
+        camera.shoot(page, size, "staff-35-work-order", re.compile("Work order WO-0001"))
         page.goto(f"/staff/work-orders/{work_order.id}/additional-work")
-        camera.shoot(page, size, "staff-16-request-approval",
+        camera.shoot(page, size, "staff-36-request-approval",
                      "Request approval for additional work")
 
-    assert camera.count == 70
+    assert camera.count == 88
     camera.validate_html()
     problems = [p for p in camera.problems  # the printable view carries no script on purpose
                 if not ("estimate-print" in p and "htmx did not load" in p)]
