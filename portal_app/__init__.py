@@ -79,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     from portal_app.blueprints.assets import bp as assets_bp
     from portal_app.blueprints.auth import bp as auth_bp
     from portal_app.blueprints.dashboard import bp as dashboard_bp
+    from portal_app.blueprints.estimates import bp as estimates_bp
+    from portal_app.blueprints.estimates import work_orders_bp
     from portal_app.blueprints.invoices import bp as invoices_bp
     from portal_app.blueprints.payments import bp as payments_bp
     from portal_app.blueprints.payments import webhooks as webhooks_bp
@@ -94,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(estimates_bp)
+    app.register_blueprint(work_orders_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(support_bp)
 

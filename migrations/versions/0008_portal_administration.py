@@ -2,7 +2,7 @@
 the audit log and current login lockouts
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 10:06:13.092049
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0005'
+down_revision = '0006'  # follows 0006 (estimates) on this branch
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,15 @@
 from portal_app.models.asset import Asset, unit_number_key
 from portal_app.models.audit import AuditEntry, LoginLockout
 from portal_app.models.base import Base, utcnow
+from portal_app.models.comment import Comment
 from portal_app.models.customer import Contact, Customer, Location
+from portal_app.models.estimate import (
+    ESTIMATE_LABELS,
+    Approval,
+    Estimate,
+    EstimateLine,
+    EstimateVersion,
+)
 from portal_app.models.invoice import (
     STATUS_LABELS,
     Invoice,
@@ -17,14 +25,15 @@ from portal_app.models.outbound_email import OutboundEmail
 from portal_app.models.portal_user import PortalUser
 from portal_app.models.service_request import (
     URGENCIES,
-    Comment,
     ServiceRequest,
     ServiceRequestDraft,
 )
 from portal_app.models.shop import Shop, StaffUser
 from portal_app.models.token import Token
+from portal_app.models.work_order import WORK_ORDER_LABELS, WorkOrder, WorkOrderLine
 
 __all__ = [
+    "Approval",
     "Asset",
     "AuditEntry",
     "LoginLockout",
@@ -36,6 +45,10 @@ __all__ = [
     "Base",
     "Contact",
     "Customer",
+    "Estimate",
+    "ESTIMATE_LABELS",
+    "EstimateLine",
+    "EstimateVersion",
     "Invoice",
     "InvoiceLine",
     "Location",
@@ -50,4 +63,7 @@ __all__ = [
     "Token",
     "status_case",
     "utcnow",
+    "WorkOrder",
+    "WORK_ORDER_LABELS",
+    "WorkOrderLine",
 ]

@@ -127,6 +127,8 @@ class World:
     invoice_a1: object = None  # an open invoice of customer A1 with a started Stripe checkout
     asset_a1: object = None  # a unit of customer A1 at location_a1
     request_a1: object = None  # a service request of contact a1 about asset_a1
+    estimate_a1: object = None  # a sent estimate of customer A1 (one optional line)
+    work_order_a1: object = None  # a work order of A1 with additional work awaiting approval
     colleague_s1: object = None  # a Staff member of S1 whom admin actions act on
     extra: dict = field(default_factory=dict)
 
@@ -164,6 +166,10 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.asset_a1.id
         elif name == "request_id":
             values[name] = world.request_a1.id
+        elif name == "estimate_id":
+            values[name] = world.estimate_a1.id
+        elif name == "work_order_id":
+            values[name] = world.work_order_a1.id
         elif name == "staff_id":
             values[name] = world.colleague_s1.id
         elif name == "shop_id":
@@ -214,4 +220,9 @@ def build_world(app, make) -> World:
     world.s1 = make.logo(s1)
     world.asset_a1 = make.asset(customer_a1, "T-101", world.location_a1)
     world.request_a1 = make.service_request(world.a1, world.location_a1, world.asset_a1)
+    world.estimate_a1 = make.estimate(customer_a1, lines=[("Brake job", 1, 50000, False),
+                                                          ("Wipers", 1, 4500, True)],
+                                      asset_id=world.asset_a1.id)
+    world.work_order_a1 = make.work_order(customer_a1, pending=[("Air hose", 1, 16500)],
+                                          asset_id=world.asset_a1.id)
     return world

@@ -356,7 +356,8 @@ def test_htmx_dependent_responses_vary_on_hx_request(app, make, monkeypatch):
 
 
 @pytest.mark.parametrize("url, principal", [("/staff/customers?q=acme", STAFF_S1),
-                                            ("/login", ANON)])
+                                            ("/invoices?status=unpaid", A1),
+                                            ("/estimates?status=sent", A1)])
 def test_history_restore_and_boosted_requests_get_the_full_page(app, make, url, principal):
     world = build_world(app, make)
     client = world.client(principal)

@@ -22,7 +22,7 @@ from portal_app.tenancy import shop_get_or_404, shop_select
 
 
 def _page(invite_form: InviteStaffForm | None = None, status: int = 200):
-    return render("admin/users.html", "staff_list", staff=staff_users.shop_staff(g.shop),
+    return render("admin/users.html", staff=staff_users.shop_staff(g.shop),
                   form=invite_form or InviteStaffForm(formdata=None), status=status)
 
 
@@ -126,7 +126,7 @@ def accept_staff_invitation(token: str):
         flash(f"Welcome, {joined.name}. Your password is set.", "success")
         return redirect(url_for("staff.dashboard"), 303)
     status = 422 if request.method == "POST" else 200
-    return no_referrer(render("auth/set_password.html", "password_form", form=form,
+    return no_referrer(render("auth/set_password.html", form=form,
                               heading=f"Join {member.shop.name}'s console",
                               intro=f"Choose a password for {member.email} to finish setting "
                                     f"up your {member.role_label} login.",

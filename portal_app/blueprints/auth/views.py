@@ -106,7 +106,7 @@ def login():
             "“Forgot password?” to set a new password."
         )
     status = 422 if request.method == "POST" else 200
-    return render("auth/login.html", "login_form", form=form, status=status)
+    return render("auth/login.html", form=form, status=status)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -131,7 +131,7 @@ def forgot_password():
         db.session.commit()
         return render("auth/forgot_sent.html", email=accounts.normalize_email(form.email.data))
     status = 422 if request.method == "POST" else 200
-    return render("auth/forgot.html", "forgot_form", form=form, status=status)
+    return render("auth/forgot.html", form=form, status=status)
 
 
 def _token_problem_page(kind: str, problem: str):
@@ -169,7 +169,7 @@ def accept_invitation(token: str):
         flash(f"Welcome, {contact.name}. Your password is set.", "success")
         return redirect(url_for("dashboard.index"), 303)
     status = 422 if request.method == "POST" else 200
-    return no_referrer(render("auth/set_password.html", "password_form", form=form,
+    return no_referrer(render("auth/set_password.html", form=form,
                               heading=f"Welcome to {contact.shop.name}",
                               intro=f"Choose a password for {contact.email} to finish "
                                     "setting up your portal access.",
@@ -198,7 +198,7 @@ def reset_password(token: str):
         flash("Your password was changed. You can log in now.", "success")
         return redirect(url_for("auth.login"), 303)
     status = 422 if request.method == "POST" else 200
-    return no_referrer(render("auth/set_password.html", "password_form", form=form,
+    return no_referrer(render("auth/set_password.html", form=form,
                               heading="Choose a new password",
                               intro=f"For {user.email}. This link works once, for an hour.",
                               status=status))

@@ -121,7 +121,6 @@ def email_log():
     ).all()
     return render(
         "staff/email_log.html",
-        "log_results",
         page=page,
         status_filter=status,
         domain=domain,
