@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'  # follows 0006 (estimates) on this branch
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
