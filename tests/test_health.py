@@ -50,7 +50,7 @@ def page(console) -> str:
 
 def test_a_healthy_portal_is_ok_everywhere_and_the_dashboard_does_not_nag(console):
     assert set(states(console).values()) == {"OK"}
-    assert len(states(console)) == 9
+    assert len(states(console)) == 10
     assert "Open Portal health" not in console.get("/staff/").get_data(as_text=True)
 
 
@@ -176,3 +176,25 @@ def test_staff_may_read_the_health_page(app, make, shop):
     client = app.test_client()
     client.login_staff(sam.email, PASSWORD)
     assert client.get("/staff/health").status_code == 200
+
+
+def test_estimates_and_additional_work_the_customer_owes_for_too_long(app, make, shop, console):
+    from portal_app.models import Estimate, WorkOrder
+
+    customer = make.customer(shop, "Acme")
+    estimate = make.estimate(customer, number="EST-0042")
+    work = make.work_order(customer, number="WO-0042", pending=(("Hoses", 1, 9000),))
+    assert states(console)["approvals"] == "OK"  # sent today: nothing to chase yet
+    old = utcnow() - timedelta(days=15)
+    commit(app, lambda: db.session.execute(update(Estimate).where(Estimate.id == estimate.id)
+                                           .values(updated_at=old)))
+    commit(app, lambda: db.session.execute(update(WorkOrder).where(WorkOrder.id == work.id)
+                                           .values(updated_at=old)))
+    assert states(console)["approvals"] == "Warning"
+    text = page(console)
+    assert "EST-0042" in text and "WO-0042" in text
+    commit(app, lambda: db.session.execute(update(Estimate).where(Estimate.id == estimate.id)
+                                           .values(status="approved")))
+    commit(app, lambda: db.session.execute(update(WorkOrder).where(WorkOrder.id == work.id)
+                                           .values(status="in_progress")))
+    assert states(console)["approvals"] == "OK"

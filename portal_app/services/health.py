@@ -13,15 +13,18 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from portal_app import outbox
+from portal_app.clock import shop_today
 from portal_app.extensions import db
 from portal_app.models import (
     Contact,
+    Estimate,
     LoginLockout,
     OutboundEmail,
     Payment,
     PortalUser,
     Shop,
     StaffUser,
+    WorkOrder,
     utcnow,
 )
 from portal_app.services import stripe_gateway
@@ -33,6 +36,8 @@ INVITATION_UNANSWERED = timedelta(days=7)
 BANK_PAYMENT_STUCK = timedelta(days=7)
 DOMAIN_WINDOW = timedelta(hours=24)
 DOMAIN_FAILURES = 3
+WAITING_ESTIMATE = timedelta(days=14)
+WAITING_ADDITIONAL_WORK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -114,11 +119,29 @@ def _locked_out(shop: Shop):
     ).order_by(LoginLockout.locked_until.desc())
 
 
+def _waiting_estimates(shop: Shop):
+    """Estimates sent and not decided (nor expired) for longer than WAITING_ESTIMATE."""
+    today = shop_today(shop)
+    return select(Estimate.number).where(
+        Estimate.shop_id == shop.id, Estimate.status == Estimate.SENT,
+        Estimate.updated_at < utcnow() - WAITING_ESTIMATE,
+        or_(Estimate.valid_until.is_(None), Estimate.valid_until >= today)
+    ).order_by(Estimate.updated_at)
+
+
+def _waiting_additional_work(shop: Shop):
+    return select(WorkOrder.number).where(
+        WorkOrder.shop_id == shop.id, WorkOrder.status == WorkOrder.AWAITING,
+        WorkOrder.updated_at < utcnow() - WAITING_ADDITIONAL_WORK).order_by(WorkOrder.updated_at)
+
+
 COUNTED = {"failed_invitations": _failed_invitations,
            "unanswered_invitations": _unanswered_invitations,
            "failing_domains": _failing_domains, "active_admins": _active_admins,
            "stuck_bank_payments": _stuck_bank_payments,
-           "contacts_without_email": _contacts_without_email, "locked_out": _locked_out}
+           "contacts_without_email": _contacts_without_email, "locked_out": _locked_out,
+           "waiting_estimates": _waiting_estimates,
+           "waiting_additional_work": _waiting_additional_work}
 
 
 def gather(shop: Shop, **extra) -> dict:
@@ -258,8 +281,30 @@ def locked_out(shop: Shop, facts: dict, detail: bool) -> Check:
     return Check("lockouts", title, OK, "No login is refused by the rate limit now.", faq=faq)
 
 
+def waiting_approvals(shop: Shop, facts: dict, detail: bool) -> Check:
+    title = "Approvals customers owe"
+    estimates, work = facts["waiting_estimates"], facts["waiting_additional_work"]
+    if estimates or work:
+        parts = []
+        if estimates:
+            names = _names(_waiting_estimates(shop) if detail else None)
+            parts.append(f"{estimates} estimate(s) sent over 14 days ago are still waiting for "
+                         f"the customer's decision{names}")
+        if work:
+            names = _names(_waiting_additional_work(shop) if detail else None)
+            parts.append(f"{work} work order(s) have waited over 7 days for approval of "
+                         f"additional work{names}")
+        return Check("approvals", title, WARNING, "; ".join(parts) + ".", "Check that the "
+                     "customer's contacts received the email (their page shows its delivery), "
+                     "then remind them or post a comment on the document: they approve in "
+                     "the portal with one click.")
+    return Check("approvals", title, OK, "No estimate or additional work has waited long for "
+                 "the customer.")
+
+
 CHECKS = (mail_delivery, stripe_account, invoice_notifications, invitations, delivery_domains,
-          administrators, stuck_bank_payments, contacts_without_email, locked_out)
+          administrators, stuck_bank_payments, contacts_without_email, locked_out,
+          waiting_approvals)
 
 
 def run_checks(shop: Shop, *, facts: dict | None = None, settings=None,
