@@ -103,7 +103,7 @@ def main() -> int:
 
     from portal_app import create_app
     from portal_app.extensions import db
-    from portal_app.models import Contact, Customer, OutboundEmail, Shop
+    from portal_app.models import Contact, Customer, Estimate, OutboundEmail, Shop, WorkOrder
     from portal_app.services import demo
 
     folder = tempfile.mkdtemp(prefix="portal-bench-")
@@ -129,6 +129,8 @@ def main() -> int:
         db.session.commit()
         acme_id = acme.id
         shop_slug = db.session.query(Shop.slug).scalar()
+        estimate_id = db.session.query(Estimate.id).filter_by(number="EST-0001").scalar()
+        work_order_id = db.session.query(WorkOrder.id).filter_by(number="WO-0001").scalar()
 
     client = app.test_client()
     rows = [measure(app, client, "portal /login", "/login"),
@@ -141,7 +143,15 @@ def main() -> int:
              measure(app, client, "portal assets", "/assets"),
              measure(app, client, "portal assets search frag", "/assets?q=t-1", fragment=True),
              measure(app, client, "portal request form", "/requests/new"),
-             measure(app, client, "portal requests", "/requests")]
+             measure(app, client, "portal requests", "/requests"),
+             measure(app, client, "portal estimates", "/estimates"),
+             measure(app, client, "portal estimates filter frag", "/estimates?status=sent",
+                     fragment=True),
+             measure(app, client, "portal estimate (waiting)", f"/estimates/{estimate_id}"),
+             measure(app, client, "portal estimate print", f"/estimates/{estimate_id}/print"),
+             measure(app, client, "portal work orders", "/work-orders"),
+             measure(app, client, "portal work order (approval)",
+                     f"/work-orders/{work_order_id}")]
     staff = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       staff.get("/staff/login").get_data(as_text=True)).group(1)
@@ -154,8 +164,14 @@ def main() -> int:
                 fragment=True),
         measure(app, staff, "staff customer (8 contacts)", f"/staff/customers/{acme_id}"),
         measure(app, staff, "staff email log (25 rows)", "/staff/email-log"),
-        measure(app, staff, "staff email log frag", "/staff/email-log", fragment=True),
         measure(app, staff, "staff request inbox", "/staff/requests"),
+        measure(app, staff, "staff estimates", "/staff/estimates"),
+        measure(app, staff, "staff estimates filter frag", "/staff/estimates?status=draft",
+                fragment=True),
+        measure(app, staff, "staff estimate", f"/staff/estimates/{estimate_id}"),
+        measure(app, staff, "staff estimate edit", f"/staff/estimates/{estimate_id}/edit"),
+        measure(app, staff, "staff work orders", "/staff/work-orders"),
+        measure(app, staff, "staff work order", f"/staff/work-orders/{work_order_id}"),
     ]
     print(HEADER)
     for row in rows:

@@ -6,22 +6,43 @@ disabling access bumps or cuts what the loader accepts, so a copied cookie stops
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Forbidden
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal_app.extensions import db
-from portal_app.models import Contact, PortalUser, Shop, StaffUser, utcnow
+from portal_app.models import Contact, Customer, PortalUser, Shop, StaffUser, utcnow
+
+
+CONSOLE_BLUEPRINTS = ("staff", "admin")  # pages under /staff: their login is the staff login
 
 
 def configure(login_manager: LoginManager) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_unauthorized)
+
+
+# Built once: every request of a logged-in person runs one of these (statements built per
+# request cost more in SQLAlchemy's coercions and cache keys than the queries themselves).
+_STAFF = (select(StaffUser).options(joinedload(StaffUser.shop))
+          .where(StaffUser.id == bindparam("ident")))
+_PREVIEWED = select(Customer).where(Customer.id == bindparam("customer"),
+                                    Customer.shop_id == bindparam("shop"))
+_CONTACTS = (select(Contact)
+             .join(PortalUser, PortalUser.id == Contact.portal_user_id)
+             .options(contains_eager(Contact.portal_user), joinedload(Contact.customer),
+                      joinedload(Contact.shop))
+             .where(PortalUser.id == bindparam("ident"),
+                    PortalUser.session_version == bindparam("version"),
+                    Contact.portal_disabled.is_(False), Contact.activated_at.is_not(None))
+             .order_by(Contact.id))
 
 
 def load_user(user_id: str):
@@ -32,27 +53,19 @@ def load_user(user_id: str):
     except ValueError:
         return None
     if kind == "staff":
-        user = db.session.scalar(
-            select(StaffUser).options(joinedload(StaffUser.shop)).where(StaffUser.id == ident)
-        )
+        user = db.session.scalar(_STAFF, {"ident": ident})
         if user is None or user.session_version != version or not user.active:
             return None
         g.shop = user.shop
+        preview = session.get("preview_customer_id")
+        if preview and user.is_admin:
+            g.preview_customer = db.session.scalar(_PREVIEWED, {"customer": preview,
+                                                                "shop": user.shop_id})
         return user
     if kind == "portal":
-        user = db.session.get(PortalUser, ident)
-        if user is None or user.session_version != version:
-            return None
-        contacts = db.session.scalars(
-            select(Contact)
-            .options(joinedload(Contact.customer), joinedload(Contact.shop))
-            .where(
-                Contact.portal_user_id == user.id,
-                Contact.portal_disabled.is_(False),
-                Contact.activated_at.is_not(None),
-            )
-            .order_by(Contact.id)
-        ).all()
+        # The login and the contacts it may act through, in one query; none means the
+        # session's version is stale or access was removed everywhere.
+        contacts = db.session.scalars(_CONTACTS, {"ident": ident, "version": version}).all()
         # A contact whose access was cut after this session began stays out of it for good,
         # also once it is enabled again; the person's other accounts are not affected.
         since = session.get("since", 0.0)
@@ -65,12 +78,12 @@ def load_user(user_id: str):
         g.contact = chosen
         g.customer = chosen.customer
         g.shop = chosen.shop
-        return user
+        return chosen.portal_user
     return None
 
 
 def _unauthorized():
-    target = "staff.login" if request.blueprint == "staff" else "auth.login"
+    target = "staff.login" if request.blueprint in CONSOLE_BLUEPRINTS else "auth.login"
     location = url_for(target, next=request.full_path.rstrip("?")) if request.method == "GET" \
         else url_for(target)
     if request.headers.get("HX-Request") == "true":
@@ -103,11 +116,41 @@ def is_staff_user() -> bool:
     return current_user.is_authenticated and getattr(current_user, "kind", None) == "staff"
 
 
+class PreviewIsReadOnly(Forbidden):
+    description = ("This is a preview of the customer's portal: nothing can be changed here. "
+                   "End the preview to go back to the console.")
+
+
+@dataclass(frozen=True)
+class PreviewContact:
+    """Stands in for g.contact while an Administrator previews a customer's portal: it is no
+    row (id None), so nothing the portal would look up for a person matches it."""
+
+    shop_id: int
+    customer_id: int
+    id: None = None
+    name: str = "Preview"
+    email: str = ""
+
+
+def previewing() -> bool:
+    """An Administrator is looking at a customer's portal, read-only (Preview as customer)."""
+    return is_staff_user() and g.get("preview_customer") is not None
+
+
 def require_portal_login():
-    """before_request guard for portal blueprints: a customer contact must be logged in."""
-    if not is_portal_user():
-        return _unauthorized()
-    return None
+    """before_request guard for portal blueprints: a customer contact must be logged in, or an
+    Administrator previewing a customer (then every action is refused)."""
+    if is_portal_user():
+        return None
+    if previewing():
+        if request.method not in ("GET", "HEAD"):
+            raise PreviewIsReadOnly()
+        customer = g.preview_customer
+        g.customer, g.portal_contacts = customer, []
+        g.contact = PreviewContact(shop_id=customer.shop_id, customer_id=customer.id)
+        return None
+    return _unauthorized()
 
 
 def require_staff_login():

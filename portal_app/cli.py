@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal_app import outbox
 from portal_app.extensions import db
 from portal_app.models import Shop, StaffUser
-from portal_app.services import demo
+from portal_app.services import demo, staff_users
 from portal_app.services.accounts import normalize_email
 from portal_app.services.passwords import hash_password, password_problem
 
@@ -66,12 +66,10 @@ def outbox_run(loop: bool, interval: float) -> None:
 @click.argument("email")
 def restore_admin(email: str) -> None:
     """Give a staff user the Administrator role back (support's fix for FAQ entry 9)."""
-    user = db.session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))
+    user = staff_users.restore_admin(email)
     if user is None:
         raise click.ClickException(f"No staff user with email {email}.")
-    user.role = "admin"
-    user.active = True
-    db.session.commit()
+    db.session.commit()  # with its audit log entry
     click.echo(f"{user.email} is an Administrator of {user.shop.name} again.")
 
 

@@ -64,7 +64,6 @@ def defaults(instance_path: str) -> dict[str, object]:
         SESSION_COOKIE_SECURE=None,
         TRUSTED_HOSTS=None,
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(instance_path, "portal.sqlite3"),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         PERMANENT_SESSION_LIFETIME=timedelta(days=14),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -91,6 +90,11 @@ def finalize(config: dict, instance_path: str | None = None) -> None:
     """Derive dependent settings and refuse to run production without its secrets."""
     if config.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(str(config["DATABASE_URL"]))
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+        # A server connection can die between requests (a restart): test it before use. A
+        # SQLite file cannot, so its requests skip that round trip.
+        sqlite = str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {} if sqlite else {"pool_pre_ping": True}
     env = config.get("PORTAL_ENV", "production")
     if not config.get("SECRET_KEY"):
         if env == "development" and instance_path:

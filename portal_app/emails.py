@@ -17,6 +17,12 @@ SUBJECTS = {
     "request_submitted": "New service request in the {shop} portal",
     "request_comment": "A customer commented on a service request",
     "request_update": "Your service request with {shop} was updated",
+    "estimate_sent": "An estimate from {shop} is waiting for your approval",
+    "additional_work": "{shop} asks you to approve additional work",
+    "document_comment": "A customer commented in the {shop} portal",
+    "document_reply": "{shop} replied to your comment",
+    "document_decided": "A customer decided on work in the {shop} portal",
+    "staff_invitation": "You're invited to the {shop} portal console",
 }
 
 

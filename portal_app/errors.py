@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from portal_app.auth_session import PreviewIsReadOnly
 from portal_app.extensions import db
 
 MESSAGES = {
@@ -16,6 +17,7 @@ MESSAGES = {
     403: ("You don't have access to this", "Ask an administrator of your shop if you need it."),
     404: ("We couldn't find that page", "It may have moved, or the link may be incomplete."),
     405: ("That action isn't available here", "Please use the buttons on the page."),
+    413: ("That upload is too large", "Please choose a smaller file and try again."),
     429: ("Too many attempts", "Please wait a minute and try again."),
     500: ("Something went wrong on our side", "Please try again in a moment."),
     503: ("The portal is briefly unavailable", "Please try again in a minute."),
@@ -44,7 +46,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         response = error.get_response()
-        body, code, *headers = _page(error.code or 500)
+        detail = error.description if isinstance(error, PreviewIsReadOnly) else None
+        body, code, *headers = _page(error.code or 500, detail)
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"
         for extra in headers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request, session
@@ -28,15 +29,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def set_headers(response):
         headers = response.headers
-        style_src = "'self'"
-        if "csp_nonce" in g:
-            style_src += f" 'nonce-{g.csp_nonce}'"
-        headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'self'; "
-            f"style-src {style_src}; img-src 'self' data:; font-src 'none'; "
-            f"object-src 'none'; base-uri 'none'; form-action {_form_action(app)}; "
-            "frame-ancestors 'none'"
-        )
+        nonce = f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else ""
+        headers["Content-Security-Policy"] = _csp(app.config.get("STRIPE_API_BASE") or "") \
+            .format(nonce=nonce)
         headers["X-Content-Type-Options"] = "nosniff"
         headers.setdefault("Referrer-Policy", "same-origin")
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
@@ -60,16 +55,19 @@ def init_app(app: Flask) -> None:
 STRIPE_ORIGINS = "https://checkout.stripe.com https://connect.stripe.com"
 
 
-def _form_action(app: Flask) -> str:
-    """Forms post to us; the pay and onboarding buttons are answered with a redirect to Stripe,
-    which Chromium checks against form-action too. STRIPE_API_BASE (a local fake Stripe in
-    tests and trials) serves its checkout pages from its own origin."""
-    sources = f"'self' {STRIPE_ORIGINS}"
-    base = app.config.get("STRIPE_API_BASE")
-    if base:
-        parts = urlsplit(base)
-        sources += f" {parts.scheme}://{parts.netloc}"
-    return sources
+@lru_cache(maxsize=8)
+def _csp(stripe_api_base: str) -> str:
+    """The policy, with {nonce} for the request's style nonce. Forms post to us; the pay and
+    onboarding buttons are answered with a redirect to Stripe, which Chromium checks against
+    form-action too. STRIPE_API_BASE (a local fake Stripe in tests and trials) serves its
+    checkout pages from its own origin."""
+    form_action = f"'self' {STRIPE_ORIGINS}"
+    if stripe_api_base:
+        parts = urlsplit(stripe_api_base)
+        form_action += f" {parts.scheme}://{parts.netloc}"
+    return ("default-src 'self'; script-src 'self'; style-src 'self'{nonce}; "
+            "img-src 'self' data:; font-src 'none'; object-src 'none'; base-uri 'none'; "
+            f"form-action {form_action}; frame-ancestors 'none'")
 
 
 def _buffer_file(response) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flask import Flask, g, make_response, redirect, render_template, request
+from jinja2 import pass_context
+from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 
-from flask import Flask, g, make_response, redirect, render_template, request
-from jinja2_fragments.flask import render_block
+from portal_app.clock import local
 
 
 def wants_fragment() -> bool:
@@ -29,14 +31,22 @@ def render(template: str, block: str | None = None, *, status: int = 200, **cont
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-def day(value: date | datetime | None) -> str:
-    """Format a date as people read it: 24 Nov 2026."""
-    return value.strftime("%-d %b %Y") if value else ""
+@pass_context
+def day(context, value: date | datetime | None) -> str:
+    """Format a date as people read it: 24 Nov 2026 (a timestamp on the shop's calendar)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value, context.get("shop"))
+    return value.strftime("%-d %b %Y")
 
 
-def moment(value: datetime | None) -> str:
-    """Format a timestamp to the minute, in UTC: 24 Nov 2026 16:05 UTC."""
-    return value.strftime("%-d %b %Y %H:%M UTC") if value else ""
+@pass_context
+def moment(context, value: datetime | None) -> str:
+    """Format a timestamp to the minute on the shop's clock: 24 Nov 2026 11:05 EST."""
+    if not value:
+        return ""
+    return local(value, context.get("shop")).strftime("%-d %b %Y %H:%M %Z")
 
 
 def linkify(text: str | None) -> Markup:
@@ -46,11 +56,13 @@ def linkify(text: str | None) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    from portal_app.models import STATUS_LABELS
+    from portal_app.models import ESTIMATE_LABELS, STATUS_LABELS, WORK_ORDER_LABELS
     from portal_app.services.invoices import money
 
     app.add_template_filter(money)
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
+    app.add_template_global(ESTIMATE_LABELS, "ESTIMATE_LABELS")
+    app.add_template_global(WORK_ORDER_LABELS, "WORK_ORDER_LABELS")
     app.add_template_filter(day)
     app.add_template_filter(moment)
     app.add_template_filter(linkify)

@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal_app.extensions import db
 from portal_app.models import (
+    Approval,
     Asset,
+    Comment,
     Contact,
     Customer,
+    Estimate,
+    EstimateLine,
+    EstimateVersion,
     Invoice,
     InvoiceLine,
     Location,
@@ -25,6 +30,8 @@ from portal_app.models import (
     ServiceRequest,
     Shop,
     StaffUser,
+    WorkOrder,
+    WorkOrderLine,
     unit_number_key,
     utcnow,
 )
@@ -54,6 +61,26 @@ class Factories:
     def shop(self, name: str | None = None, **kw) -> Shop:
         n = next(_seq)
         return self._save(Shop(name=name or f"Shop {n}", slug=kw.pop("slug", f"shop-{n}"), **kw))
+
+    def logo(self, shop: Shop, color: tuple = (31, 95, 139)) -> Shop:
+        """Give the shop a small logo (as an upload would, re-encoded); returns the shop."""
+        import io
+
+        from PIL import Image
+
+        from portal_app.services.branding import prepare_logo
+
+        raw = io.BytesIO()
+        Image.new("RGB", (120, 40), color).save(raw, "PNG")
+        data, mime, digest = prepare_logo(raw.getvalue())
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                found = session.get(Shop, shop.id)
+                found.logo, found.logo_type, found.logo_hash = data, mime, digest
+                session.commit()
+                session.refresh(found)
+                session.expunge(found)
+        return found
 
     def staff(self, shop: Shop, role: str = "staff", email: str | None = None, **kw) -> StaffUser:
         n = next(_seq)
@@ -161,3 +188,84 @@ class Factories:
             shop_id=contact.shop_id, customer_id=contact.customer_id, contact_id=contact.id,
             location_id=location.id if location else None, asset_id=asset.id if asset else None,
             description=kw.pop("description", "Brakes squeal when cold."), **kw))
+
+    def estimate(self, customer: Customer, lines=(("Brake job", 1, 50000, False),),
+                 status: str = "sent", number: str | None = None, valid_in_days: int = 30,
+                 **kw) -> Estimate:
+        """An estimate with lines (description, quantity, unit price in cents, optional). A sent
+        one is at version 1 with its snapshot, as "Send to customer" leaves it."""
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                estimate = Estimate(
+                    shop_id=customer.shop_id, customer_id=customer.id,
+                    number=number or f"EST-{next(_seq):04d}", status=status,
+                    version=0 if status == "draft" else 1, notes=kw.pop("notes", ""),
+                    valid_until=utcnow().date() + timedelta(days=valid_in_days), **kw)
+                estimate.lines = [EstimateLine(position=i, description=d, quantity=q,
+                                               unit_price_cents=c, optional=o)
+                                  for i, (d, q, c, o) in enumerate(lines)]
+                session.add(estimate)
+                session.flush()
+                if status != "draft":
+                    session.add(EstimateVersion(
+                        estimate_id=estimate.id, version=1, valid_until=estimate.valid_until,
+                        notes=estimate.notes, changes=[],
+                        lines=[line.snapshot() for line in estimate.lines]))
+                session.commit()
+                session.refresh(estimate)
+                estimate.lines  # loaded, so the detached object keeps them
+        return estimate
+
+    def work_order(self, customer: Customer, lines=(("Inspection", 1, 18500),), pending=(),
+                   number: str | None = None, **kw) -> WorkOrder:
+        """A work order with approved lines, and `pending` lines of additional work awaiting
+        the customer's approval (round 1) when given."""
+        rows = [WorkOrderLine(position=i, description=d, quantity=q, unit_price_cents=c)
+                for i, (d, q, c) in enumerate(lines)]
+        rows += [WorkOrderLine(position=len(rows) + i, description=d, quantity=q,
+                               unit_price_cents=c, approval_state="pending", approval_round=1)
+                 for i, (d, q, c) in enumerate(pending)]
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                work_order = WorkOrder(
+                    shop_id=customer.shop_id, customer_id=customer.id,
+                    number=number or f"WO-{next(_seq):04d}",
+                    status="awaiting_approval" if pending else kw.pop("status", "in_progress"),
+                    approval_round=1 if pending else 0, lines=rows, **kw)
+                session.add(work_order)
+                session.commit()
+                work_order.lines
+        return work_order
+
+    def approval(self, estimate: Estimate, contact: Contact, decision: str = "approved",
+                 **kw) -> Approval:
+        """A decision on the estimate's version 1 (and the estimate moved to that status); a
+        partial approval declines the optional lines."""
+        with self.app.app_context():
+            with Session(db.engine, expire_on_commit=False) as session:
+                row = session.get(Estimate, estimate.id)
+                row.status = decision
+                declined = {"declined": lambda line: True, "approved": lambda line: False,
+                            "partially_approved": lambda line: line.optional}[decision]
+                lines = [{**line.snapshot(), "decision": "declined" if declined(line)
+                          else "approved"} for line in row.lines]
+                approval = Approval(
+                    shop_id=row.shop_id, estimate_id=row.id, version=row.version,
+                    contact_id=contact.id, decision=decision,
+                    signed_name=kw.pop("signed_name", contact.name), lines=lines,
+                    total_approved_cents=sum(l["quantity"] * l["unit_price_cents"]
+                                             for l in lines if l["decision"] == "approved"),
+                    **kw)
+                session.add(approval)
+                session.commit()
+        return approval
+
+    def comment(self, document, body: str = "A comment", staff: StaffUser | None = None,
+                contact: Contact | None = None) -> Comment:
+        """A comment on a service request, estimate or work order, by staff or a contact."""
+        column = {"Estimate": "estimate_id", "WorkOrder": "work_order_id",
+                  "ServiceRequest": "service_request_id"}[type(document).__name__]
+        return self._save(Comment(shop_id=document.shop_id, body=body,
+                                  author_staff_id=staff.id if staff else None,
+                                  author_contact_id=contact.id if contact else None,
+                                  **{column: document.id}))

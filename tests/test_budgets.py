@@ -53,7 +53,34 @@ def _fill(app, make, rows: int):
     for n in range(rows):
         make.service_request(contact, depot if n % 2 else yard, assets[n],
                              status=("submitted", "scheduled")[n % 2])
+    _fill_estimates(make, admin, first, contact, assets, rows)
     return shop, admin, first, contact
+
+
+ESTIMATE_LINES = [("Front brake pads and rotors", 1, 68000, False),
+                  ("Brake fluid flush", 1, 12500, False), ("Wiper blades", 2, 2250, True),
+                  ("Cabin air filter", 1, 3900, True)]
+
+
+def _fill_estimates(make, admin, customer, contact, assets, rows: int) -> None:
+    """`rows` estimates in every status and `rows` work orders (some awaiting approval) of the
+    customer; the first estimate and work order (the ones measured) carry `rows` comments."""
+    for n in range(rows):
+        status = ("sent", "approved", "declined", "draft", "sent")[n % 5]
+        estimate = make.estimate(customer, lines=ESTIMATE_LINES, number=f"EST-{n:04d}",
+                                 status="sent" if status in ("approved", "declined") else status,
+                                 asset_id=assets[n].id, valid_in_days=-3 if n % 7 == 6 else 30)
+        if status in ("approved", "declined"):
+            make.approval(estimate, contact, decision=status, po_number="PO-1")
+        pending = [("Air brake hose", 1, 16500), ("Marker lights", 4, 2400)] if n % 3 == 0 \
+            else []
+        work_order = make.work_order(customer, lines=[("DOT inspection", 1, 18500),
+                                                      ("Shop supplies", 1, 1250)],
+                                     pending=pending, number=f"WO-{n:04d}", asset_id=assets[n].id)
+        if n == 0:
+            for k in range(rows):
+                make.comment(estimate, f"Comment {k} on the estimate", contact=contact)
+                make.comment(work_order, f"Reply {k} on the work order", staff=admin)
 
 
 def _first_ids(app, customer):
@@ -71,9 +98,27 @@ def _first_ids(app, customer):
     return asset, request
 
 
+def _first_documents(app, customer):
+    """The ids of the customer's first estimate (sent, with comments) and work order (awaiting
+    approval, with comments)."""
+    from sqlalchemy import select
+
+    from portal_app.extensions import db
+    from portal_app.models import Estimate, WorkOrder
+
+    with app.app_context():
+        estimate = db.session.scalar(select(Estimate.id).where(
+            Estimate.customer_id == customer.id).order_by(Estimate.id))
+        work_order = db.session.scalar(select(WorkOrder.id).where(
+            WorkOrder.customer_id == customer.id).order_by(WorkOrder.id))
+        db.session.remove()
+    return estimate, work_order
+
+
 def _measure_all(app, make, rows: int):
     shop, admin, first, contact = _fill(app, make, rows)
     asset_id, request_id = _first_ids(app, first)
+    estimate_id, work_order_id = _first_documents(app, first)
     anonymous = app.test_client()
     portal = app.test_client()
     portal.login_portal(contact.email, PASSWORD)
@@ -90,14 +135,10 @@ def _measure_all(app, make, rows: int):
                              "/staff/customers?q=customer", fragment=True)),
         ("page", measure(app, staff, "staff customer page", f"/staff/customers/{first.id}")),
         ("list", measure(app, staff, f"staff email log ({rows} rows)", "/staff/email-log")),
-        ("fragment", measure(app, staff, "staff email log frag", "/staff/email-log",
-                             fragment=True)),
         ("list", measure(app, portal, f"portal invoices ({rows} rows)", "/invoices")),
         ("fragment", measure(app, portal, "portal invoices filter frag",
                              "/invoices?status=unpaid", fragment=True)),
         ("page", measure(app, portal, "portal invoice page", f"/invoices/{_first_invoice(app)}")),
-        ("fragment", measure(app, portal, "portal invoice payment panel frag",
-                             f"/invoices/{_first_invoice(app)}", fragment=True)),
         ("page", measure(app, portal, "portal invoice print",
                          f"/invoices/{_first_invoice(app)}/print")),
         ("list", measure(app, staff, f"staff invoices ({rows} rows)", "/staff/invoices")),
@@ -120,6 +161,34 @@ def _measure_all(app, make, rows: int):
                          f"/staff/customers/{first.id}/assets")),
         ("fragment", measure(app, staff, "staff assets search frag",
                              f"/staff/customers/{first.id}/assets?q=t-0", fragment=True)),
+        ("list", measure(app, portal, f"portal estimates ({rows} rows)", "/estimates")),
+        ("fragment", measure(app, portal, "portal estimates filter frag",
+                             "/estimates?status=sent", fragment=True)),
+        ("page", measure(app, portal, "portal estimate page", f"/estimates/{estimate_id}")),
+        ("page", measure(app, portal, "portal estimate print",
+                         f"/estimates/{estimate_id}/print")),
+        ("list", measure(app, portal, f"portal work orders ({rows} rows)", "/work-orders")),
+        ("fragment", measure(app, portal, "portal work orders filter frag",
+                             "/work-orders?status=awaiting_approval", fragment=True)),
+        ("page", measure(app, portal, "portal work order page",
+                         f"/work-orders/{work_order_id}")),
+        ("page", measure(app, portal, "portal work order print",
+                         f"/work-orders/{work_order_id}/print")),
+        ("list", measure(app, staff, f"staff estimates ({rows} rows)", "/staff/estimates")),
+        ("fragment", measure(app, staff, "staff estimates filter frag",
+                             "/staff/estimates?status=sent", fragment=True)),
+        ("page", measure(app, staff, "staff estimate page", f"/staff/estimates/{estimate_id}")),
+        ("page", measure(app, staff, "staff estimate form", "/staff/estimates/new")),
+        ("page", measure(app, staff, "staff estimate edit",
+                         f"/staff/estimates/{estimate_id}/edit")),
+        ("list", measure(app, staff, f"staff work orders ({rows} rows)", "/staff/work-orders")),
+        ("fragment", measure(app, staff, "staff work orders filter frag",
+                             "/staff/work-orders?status=in_progress", fragment=True)),
+        ("page", measure(app, staff, "staff work order page",
+                         f"/staff/work-orders/{work_order_id}")),
+        ("page", measure(app, staff, "staff additional work form",
+                         f"/staff/work-orders/{work_order_id}/additional-work")),
+        ("page", measure(app, staff, "staff asset page", f"/staff/assets/{asset_id}")),
     ]
 
 
@@ -234,5 +303,23 @@ def test_request_form_fragments_are_small(app, make, read):
          {"body": "Any news?"})
     post(staff, "staff reply thread frag", f"/staff/requests/{request_id}/reply",
          {"body": "Tomorrow morning."})
+    estimate_id, work_order_id = _first_documents(app, first)
+    page = portal.get(f"/estimates/{estimate_id}").get_data(as_text=True)
+    optional = re.findall(r'name="line" value="(\d+)"', page)
+    assert len(optional) == 2
+    post(portal, "estimate totals frag", f"/estimates/{estimate_id}/total",
+         {"version": "1", "line": optional[0]})
+    post(portal, "estimate comment thread frag (26)", f"/estimates/{estimate_id}/comments",
+         {"body": "Thursday?"})
+    post(staff, "estimate reply thread frag (27)", f"/staff/estimates/{estimate_id}/reply",
+         {"body": "Thursday works."})
+    page = portal.get(f"/work-orders/{work_order_id}").get_data(as_text=True)
+    pending = re.findall(r'name="line" value="(\d+)"', page)
+    post(portal, "work order totals frag", f"/work-orders/{work_order_id}/total",
+         {"version": "1", "line": pending[0]})
+    post(portal, "work order comment thread frag", f"/work-orders/{work_order_id}/comments",
+         {"body": "Keys at the gate."})
+    post(staff, "work order reply thread frag", f"/staff/work-orders/{work_order_id}/reply",
+         {"body": "Got them."})
     with REPORT.open("a") as report:
         report.write("\n".join(answers) + "\n")

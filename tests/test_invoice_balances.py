@@ -451,7 +451,7 @@ def _second_app(app):
 
 
 def test_the_migration_fills_in_every_existing_invoice(app):
-    """0007 on a database with invoices of every state (made before balances were stored):
+    """0009 on a database with invoices of every state (made before balances were stored):
     every invoice gets the figures the one writer would give it; downgrading keeps the rows."""
     from flask_migrate import downgrade, upgrade
 
@@ -468,7 +468,7 @@ def test_the_migration_fills_in_every_existing_invoice(app):
         ("void", [(1, 1000)], [(1000, 0, "canceled")]),
     ]
     with other.app_context():
-        upgrade(revision="0005")
+        upgrade(revision="0008")
         with db.engine.begin() as c:
             c.execute(text("INSERT INTO shop (id, name, slug, brand_color, created_at) "
                            "VALUES (1, 'S', 's', '#1f5f8b', :now)"), {"now": now})
@@ -490,7 +490,7 @@ def test_the_migration_fills_in_every_existing_invoice(app):
                                    "updated_at) VALUES (1, :n, :a, :r, 'check', :s, false, "
                                    ":now, :now)"),
                               {"n": n, "a": amount, "r": refunded, "s": status, "now": now})
-        upgrade(revision="0007")
+        upgrade(revision="0009")
         stored = [tuple(row) for row in db.session.execute(text(
             "SELECT number, status, total_cents, paid_cents, processing_cents, "
             "amount_due_cents FROM invoice ORDER BY id"))]
@@ -499,7 +499,7 @@ def test_the_migration_fills_in_every_existing_invoice(app):
             "SELECT status, invoices, amount_due_cents FROM shop_invoice_total "
             "ORDER BY status")).all()
         db.session.remove()
-        downgrade(revision="0005")
+        downgrade(revision="0008")
         with db.engine.begin() as c:
             kept = c.execute(text("SELECT count(*) FROM invoice")).scalar()
         db.engine.dispose()

@@ -37,6 +37,48 @@ def test_schema_has_the_tenant_indexes(app):
     assert ("customer_id", "unit_number_key") in unique
 
 
+def test_estimates_and_work_orders_are_indexed_for_their_lists_and_unique_where_it_matters(app):
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        inspector = inspect(db.engine)
+        indexed = {table: {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
+                   for table in ("estimate", "work_order", "comment", "estimate_line",
+                                 "work_order_line")}
+        unique = {table: {tuple(u["column_names"])
+                          for u in inspector.get_unique_constraints(table)}
+                  for table in ("estimate", "work_order", "approval", "estimate_version",
+                                "comment")}
+    for table in ("estimate", "work_order"):
+        assert {("shop_id", "status"), ("customer_id", "status"), ("asset_id",)} <= \
+            indexed[table], table
+        assert ("shop_id", "number") in unique[table], table
+    assert {("estimate_id",), ("work_order_id",)} <= indexed["comment"]
+    assert ("estimate_id",) in indexed["estimate_line"]
+    assert ("work_order_id",) in indexed["work_order_line"]
+    # one decision per version, one work order per estimate and per request, one row per form
+    assert {("estimate_id", "version"), ("work_order_id", "version")} <= unique["approval"]
+    assert {("estimate_id",), ("service_request_id",)} <= unique["work_order"]
+    assert ("estimate_id", "version") in unique["estimate_version"]
+    assert ("shop_id", "submission_key") in unique["comment"]
+    assert ("shop_id", "submission_key") in unique["estimate"]
+
+
+def test_a_comment_belongs_to_exactly_one_document(app, make):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from portal_app.models import Comment
+
+    shop = make.shop()
+    with app.app_context():
+        db.session.add(Comment(shop_id=shop.id, body="orphan"))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.remove()
+
+
 def test_every_search_and_status_filter_has_its_index(app):
     """Prefix search (portal_app/search.py) and the stored invoice status are index ranges."""
     from sqlalchemy import inspect

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal_app.extensions import db
-from portal_app.models import Comment, ServiceRequest, ServiceRequestDraft, utcnow
+from portal_app.models import Comment, ServiceRequest, ServiceRequestDraft, WorkOrder, utcnow
 from tests.conftest import wait_for
 from tests.factories import PASSWORD
 
@@ -288,7 +288,15 @@ def test_thread_customer_comment_and_staff_actions_email_the_other_side(
     assert staff.post_form(f"{detail}/schedule",
                            {"scheduled_for": day.isoformat()}).status_code == 303
     assert staff.post_form(f"{detail}/reply", {"body": "See you then"}).status_code == 303
-    assert staff.post_form(f"{detail}/convert", {"reference": "WO-5521"}).status_code == 303
+    response = staff.post_form(f"{detail}/convert", {"existing": ""})
+    work_order = read(lambda: db.session.scalar(select(WorkOrder)))
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/staff/work-orders/{work_order.id}"
+    assert (work_order.number, work_order.service_request_id, work_order.asset_id) == \
+        ("WO-0001", item.id, world["t101"].id)
+    again = staff.post_form(f"{detail}/convert", {"existing": ""})  # a second tab
+    assert again.status_code == 303 and again.headers["Location"] == response.headers["Location"]
+    assert read(lambda: db.session.scalar(select(func.count()).select_from(WorkOrder))) == 1
     assert staff.post_form(f"{detail}/close", {"note": ""}).status_code == 422
     assert staff.post_form(f"{detail}/close", {"note": "Done, invoice follows"}).status_code \
         == 303
@@ -296,12 +304,13 @@ def test_thread_customer_comment_and_staff_actions_email_the_other_side(
                                       and mailbox.to("dana@acme.example"))]
     assert len(texts) == 4
     assert any("scheduled for" in t for t in texts) and any("See you then" in t for t in texts)
-    assert any("WO-5521" in t for t in texts) and any("Done, invoice follows" in t for t in texts)
+    assert any("WO-0001" in t for t in texts) and any("Done, invoice follows" in t for t in texts)
     page = portal.get(url).get_data(as_text=True)
-    assert "Closed" in page and "See you then" in page and "WO-5521" in page
+    assert "Closed" in page and "See you then" in page
+    assert f'<a href="/work-orders/{work_order.id}">WO-0001</a>' in page
     final = read(lambda: db.session.get(ServiceRequest, item.id))
     assert (final.status, final.scheduled_for, final.work_order_reference) == \
-        ("closed", day, "WO-5521")
+        ("closed", day, None)
 
 
 def test_staff_of_another_shop_get_404(world, make, app, read):
@@ -315,7 +324,7 @@ def test_staff_of_another_shop_get_404(world, make, app, read):
                 f"/staff/customers/{world['acme'].id}/assets"):
         assert client.get(url).status_code == 404, url
     for action, data in (("schedule", {"scheduled_for": "2099-01-01"}),
-                         ("convert", {"reference": "X"}), ("close", {"note": "x"}),
+                         ("convert", {"existing": ""}), ("close", {"note": "x"}),
                          ("reply", {"body": "x"})):
         assert client.post_form(f"/staff/requests/{item.id}/{action}", data).status_code == 404
     assert read(lambda: db.session.get(ServiceRequest, item.id)).status == "submitted"
@@ -459,3 +468,17 @@ def test_comments_have_a_per_person_rate_limit(app, portal, world, make, read, m
     staff.login_staff("sam@harbor.example", PASSWORD)
     assert staff.post_form(f"/staff/requests/{first.id}/reply", {"body": "On it"}).status_code \
         == 303
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "99999999999999999999", "2147483648", "-1", "1e3"])
+@pytest.mark.parametrize("url", [DRAFT, "/requests/new"])
+def test_an_odd_posted_id_gets_the_fields_message(portal, world, read, odd, url):
+    """Unicode digits and out-of-range ids in a posted field: the field's message, never a 500
+    (isdigit() says yes to "²", int() does not)."""
+    response = portal.post_form(url, _full(world, location_id=odd, asset=odd,
+                                           description="Kept text"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422, (url, odd, response.status_code)
+    assert "Choose one of your locations." in body and "Choose one of your assets" in body
+    assert "Kept text" in body
+    assert read(lambda: db.session.scalar(select(func.count()).select_from(ServiceRequest))) == 0

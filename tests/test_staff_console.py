@@ -265,3 +265,27 @@ def test_tokens_table_never_holds_the_raw_link(staff_client, make, shop, mailbox
     assert raw not in stored and len(stored) == 64
     sent = read(lambda: db.session.scalar(select(OutboundEmail)))
     assert sent.status == "sent" and sent.body_text is None  # delivered bodies are cleared
+
+
+def test_a_contacts_page_shows_its_email_history_delivered_or_failed(staff_client, make, shop,
+                                                                    mailbox, read):
+    """FAQ troubleshooting 3: invitations, resets and invoices to one person, and why not."""
+    customer = make.customer(shop, "Acme")
+    good = make.active_contact(customer, email="dana@acme.example", is_billing=True)
+    bad = make.contact(customer, email="bounce@acme.example")
+    mailbox.refused.add("bounce@acme.example")
+    staff_client.post_form(f"/staff/contacts/{good.id}/password-reset")
+    staff_client.post_form(f"/staff/contacts/{bad.id}/invite")
+    wait_for(lambda: read(lambda: db.session.scalar(select(OutboundEmail.status).where(
+        OutboundEmail.recipient == "bounce@acme.example"))) == "failed")
+    wait_for(lambda: mailbox.to("dana@acme.example"))
+    history = staff_client.get(f"/staff/contacts/{good.id}").get_data(as_text=True).split(
+        'id="email-history"')[1]
+    assert "portal password" in history and "Delivered" in history
+    assert "bounce@acme.example" not in history
+    page = staff_client.get(f"/staff/contacts/{bad.id}").get_data(as_text=True)
+    assert "Failed" in page and "Refused by the recipient&#39;s mail server" in page
+    assert f'href="/staff/contacts/{bad.id}"' in staff_client.get(
+        f"/staff/customers/{customer.id}").get_data(as_text=True)
+    other = make.contact(make.customer(make.shop("Elsewhere")))
+    assert staff_client.get(f"/staff/contacts/{other.id}").status_code == 404

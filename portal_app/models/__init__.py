@@ -1,8 +1,17 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from portal_app.models.asset import Asset, unit_number_key
+from portal_app.models.audit import AuditEntry, LoginLockout
 from portal_app.models.base import Base, utcnow
+from portal_app.models.comment import Comment
 from portal_app.models.customer import Contact, Customer, Location
+from portal_app.models.estimate import (
+    ESTIMATE_LABELS,
+    Approval,
+    Estimate,
+    EstimateLine,
+    EstimateVersion,
+)
 from portal_app.models.invoice import (
     NO_DUE_DATE,
     STATUS_LABELS,
@@ -18,15 +27,18 @@ from portal_app.models.outbound_email import OutboundEmail
 from portal_app.models.portal_user import PortalUser
 from portal_app.models.service_request import (
     URGENCIES,
-    Comment,
     ServiceRequest,
     ServiceRequestDraft,
 )
 from portal_app.models.shop import Shop, StaffUser
 from portal_app.models.token import Token
+from portal_app.models.work_order import WORK_ORDER_LABELS, WorkOrder, WorkOrderLine
 
 __all__ = [
+    "Approval",
     "Asset",
+    "AuditEntry",
+    "LoginLockout",
     "Comment",
     "ServiceRequest",
     "ServiceRequestDraft",
@@ -36,6 +48,10 @@ __all__ = [
     "Contact",
     "Customer",
     "CustomerInvoiceTotal",
+    "Estimate",
+    "ESTIMATE_LABELS",
+    "EstimateLine",
+    "EstimateVersion",
     "Invoice",
     "NO_DUE_DATE",
     "InvoiceLine",
@@ -51,4 +67,7 @@ __all__ = [
     "StripeEvent",
     "Token",
     "utcnow",
+    "WorkOrder",
+    "WORK_ORDER_LABELS",
+    "WorkOrderLine",
 ]

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_app.models.base import Base, SearchKey, keeps_key, search_key, utcnow
-from portal_app.models.customer import Location
+from portal_app.models.customer import Customer, Location
 
 
 def unit_number_key(unit_number: str) -> str:
@@ -37,6 +37,7 @@ class Asset(Base):
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    customer: Mapped[Customer] = relationship()
     location: Mapped[Location | None] = relationship()
 
     __table_args__ = (

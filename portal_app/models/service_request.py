@@ -1,9 +1,10 @@
-"""Service requests, the server-side draft of the request form, and comment threads."""
+"""Service requests and the server-side draft of the request form."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal_app.models.asset import Asset
 from portal_app.models.base import Base, utcnow
 from portal_app.models.customer import Contact, Customer, Location
-from portal_app.models.shop import StaffUser
+
+if TYPE_CHECKING:
+    from portal_app.models.work_order import WorkOrder
+
 
 def new_draft_token() -> str:
     return secrets.token_urlsafe(24)
@@ -45,7 +49,7 @@ class ServiceRequest(Base):
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=SUBMITTED)
     scheduled_for: Mapped[date | None]
-    work_order_reference: Mapped[str | None] = mapped_column(String(60))
+    work_order_reference: Mapped[str | None] = mapped_column(String(60))  # before work orders
     # The token of the draft it was submitted from: a draft becomes one request, however many
     # times (or tabs) it is submitted.
     draft_token: Mapped[str | None] = mapped_column(String(43), unique=True)
@@ -56,6 +60,8 @@ class ServiceRequest(Base):
     contact: Mapped[Contact | None] = relationship()
     location: Mapped[Location | None] = relationship()
     asset: Mapped[Asset | None] = relationship()
+    work_order: Mapped[WorkOrder | None] = relationship(back_populates="service_request",
+                                                        uselist=False)
 
     __table_args__ = (
         CheckConstraint("status IN ('submitted', 'scheduled', 'converted', 'closed')",
@@ -102,36 +108,3 @@ class ServiceRequestDraft(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("contact_id", "customer_id"),)
-
-
-class Comment(Base):
-    """One message of a thread. It belongs to a service request today; estimates and work orders
-    get their own nullable column when they arrive. The author is a contact or a staff member."""
-
-    __tablename__ = "comment"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
-    service_request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("service_request.id", ondelete="CASCADE"), index=True)
-    author_contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contact.id", ondelete="SET NULL"))
-    author_staff_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_user.id", ondelete="SET NULL"))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    author_contact: Mapped[Contact | None] = relationship()
-    author_staff: Mapped[StaffUser | None] = relationship()
-
-    @property
-    def author_name(self) -> str:
-        if self.author_staff is not None:
-            return self.author_staff.name
-        if self.author_contact is not None:
-            return self.author_contact.name
-        return "Former contact"
-
-    @property
-    def by_staff(self) -> bool:
-        return self.author_staff_id is not None

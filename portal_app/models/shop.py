@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_app.models.base import Base, utcnow
 
 DEFAULT_BRAND_COLOR = "#1f5f8b"
+DEFAULT_TIMEZONE = "America/New_York"
 
 
 class Shop(Base):
@@ -19,6 +20,15 @@ class Shop(Base):
     name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     brand_color: Mapped[str] = mapped_column(String(7), default=DEFAULT_BRAND_COLOR)
+    # Every date and time the portal shows is in this zone, and "today" (due dates, overdue,
+    # the earliest service date) is the shop's today.
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    support_email: Mapped[str | None] = mapped_column(String(254))
+    support_phone: Mapped[str | None] = mapped_column(String(40))
+    # A small PNG or JPEG, re-encoded on upload; its hash names the URL it is served at.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(20))
+    logo_hash: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     staff: Mapped[list[StaffUser]] = relationship(back_populates="shop")
@@ -39,8 +49,9 @@ class StaffUser(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(10), default="staff")
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None until invited ones accept
     active: Mapped[bool] = mapped_column(default=True)
+    invited_at: Mapped[datetime | None]
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -65,6 +76,13 @@ class StaffUser(Base):
     @property
     def role_label(self) -> str:
         return self.ROLE_LABELS[self.role]
+
+    @property
+    def state(self) -> str:
+        """invited (no password yet), active or deactivated."""
+        if not self.active:
+            return "deactivated"
+        return "invited" if self.password_hash is None else "active"
 
     def get_id(self) -> str:
         return f"staff:{self.id}:{self.session_version}"

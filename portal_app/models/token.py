@@ -17,6 +17,7 @@ class Token(Base):
 
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"
+    STAFF_INVITATION = "staff_invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -28,6 +29,9 @@ class Token(Base):
     portal_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("portal_user.id", ondelete="CASCADE"), index=True
     )
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
@@ -38,5 +42,6 @@ class Token(Base):
     portal_user: Mapped[PortalUser | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint("kind IN ('invitation', 'password_reset')", name="kind_known"),
+        CheckConstraint("kind IN ('invitation', 'password_reset', 'staff_invitation')",
+                        name="kind_known"),
     )

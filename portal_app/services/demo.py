@@ -20,10 +20,12 @@ from portal_app.models import (
     PortalUser,
     ServiceRequest,
     Shop,
+    WorkOrder,
     StaffUser,
     unit_number_key,
     utcnow,
 )
+from portal_app.services import approvals, comments, estimates, work_orders
 from portal_app.services.accounts import invite_contact
 from portal_app.services.invoice_balances import recompute
 from portal_app.services.passwords import hash_password
@@ -43,7 +45,9 @@ def database_is_empty() -> bool:
 def load_demo() -> Shop:
     """Create the demo shop with staff, customers, contacts in every portal state, locations,
     assets and service requests."""
-    shop = Shop(name="Demo Fleet Services", slug="demo-fleet", brand_color="#1f5f8b")
+    shop = Shop(name="Demo Fleet Services", slug="demo-fleet", brand_color="#1f5f8b",
+                timezone="America/Chicago", support_email="service@demo-fleet.example",
+                support_phone="+1 555 0142")
     db.session.add(shop)
     db.session.flush()
     db.session.add_all([
@@ -92,6 +96,7 @@ def load_demo() -> Shop:
     db.session.flush()
     invite_contact(ben)
     load_demo_invoices(shop, acme)
+    load_demo_estimates(shop, acme, dana)
     return shop
 
 
@@ -170,3 +175,64 @@ def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,
                            author_staff_id=admin.id,
                            body="We can do the inspection at the North yard on the date shown. "
                                 "Please leave the keys at the gate office."))
+
+
+def _estimate(shop: Shop, acme: Customer, unit: str, lines: list, notes: str, admin: StaffUser,
+              send: bool = True):
+    asset = db.session.scalar(select(Asset).where(Asset.customer_id == acme.id,
+                                                  Asset.unit_number == unit))
+    estimate = estimates.create_draft(shop.id, {
+        "customer_id": acme.id, "asset_id": asset.id, "location_id": asset.location_id,
+        "valid_until": estimates.default_valid_until(), "notes": notes}, [
+        {"description": d, "quantity": q, "unit_price_cents": c, "optional": o}
+        for d, q, c, o in lines], None)
+    if send:
+        estimates.send(estimate, admin)
+    return estimate
+
+
+def load_demo_estimates(shop: Shop, acme: Customer, dana: Contact) -> None:
+    """Acme's estimates (one waiting with two optional lines, one approved, one declined, one
+    more waiting to try a change while Dana has it open, a draft) and a work order in progress
+    with additional work awaiting approval, with comments from both sides."""
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.shop_id == shop.id,
+                                                      StaffUser.role == "admin"))
+    signature = approvals.Signature(contact=dana, signed_name="Dana Ortiz", po_number="PO-7731",
+                                    reason=None, ip_address="127.0.0.1", user_agent="demo")
+    waiting = _estimate(shop, acme, "T-101", [
+        ("Replace front brake pads and rotors", 1, 68000, False),
+        ("Brake fluid flush", 1, 12500, False),
+        ("Wiper blades (pair)", 1, 4500, True),
+        ("Cabin air filter", 1, 3900, True)],
+        "Pads are at 2 mm. The optional lines are worth doing while the truck is in.", admin)
+    comments.post(waiting, dana, "Can you do it on Thursday? The truck is free that day.")
+    comments.post(waiting, admin, "Thursday works. Drop it off by 8 am at the Main depot.")
+    approved = _estimate(shop, acme, "T-102", [
+        ("Replace alternator", 1, 54000, False), ("Serpentine belt", 1, 8900, True)],
+        "", admin)
+    approvals.decide_estimate(approved, 1, "approve_all", set(), signature)
+    declined = _estimate(shop, acme, "F-7", [("Rebuild mast hydraulics", 1, 240000, False)],
+                         "", admin)
+    approvals.decide_estimate(declined, 1, "decline", set(), approvals.Signature(
+        contact=dana, signed_name="Dana Ortiz", po_number=None, ip_address="127.0.0.1",
+        user_agent="demo", reason="Too expensive for this forklift; we are replacing it."))
+    _estimate(shop, acme, "T-201", [("Replace headlight assembly (left)", 1, 31000, False),
+                                    ("Headlight aim and check", 1, 4500, False)], "", admin)
+    _estimate(shop, acme, "T-102", [("Coolant flush (draft)", 1, 21000, False)], "", admin,
+              send=False)
+    request = db.session.scalar(select(ServiceRequest).where(
+        ServiceRequest.customer_id == acme.id, ServiceRequest.status == ServiceRequest.SCHEDULED))
+    work_order = work_orders.for_request(request, admin, None)
+    work_order.status = WorkOrder.IN_PROGRESS
+    work_orders.update_lines(work_order, "Annual DOT inspection at the North yard.", [
+        {"description": "DOT annual inspection", "quantity": 1, "unit_price_cents": 18500}])
+    work_orders.request_approval(work_order, [
+        {"description": "Replace cracked air brake hose", "quantity": 1,
+         "unit_price_cents": 16500},
+        {"description": "Replace marker lights (set of 4)", "quantity": 1,
+         "unit_price_cents": 9600}],
+        "The inspection found a cracked air hose (the unit fails DOT without it) and two "
+        "marker lights out.", 0)
+    comments.post(work_order, admin, "The hose is the urgent one: the unit can't pass without "
+                                     "it. The lights can wait if you prefer.")
+    comments.post(work_order, dana, "Thanks, I'll look at it this afternoon.")

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal_app.clock import shop_today
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import (
@@ -18,7 +19,6 @@ from portal_app.models import (
     Payment,
     PaymentSettings,
     Shop,
-    utcnow,
 )
 from portal_app.services.invoice_balances import open_totals, recompute
 
@@ -27,9 +27,9 @@ class InvoiceStateError(Exception):
     """The invoice is not in a state that allows the action; the message says why."""
 
 
-def today() -> date:
-    """Today's date in UTC: the day overdue is measured against."""
-    return utcnow().date()
+def today(shop: Shop | None = None) -> date:
+    """The shop's today (the request's shop when none is given): overdue is measured on it."""
+    return shop_today(shop)
 
 
 def payment_settings(shop: Shop) -> PaymentSettings:

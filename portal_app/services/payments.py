@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
-from portal_app.models import Contact, Invoice, Payment, PaymentSettings, utcnow
+from portal_app.models import Contact, Invoice, Payment, utcnow
 from portal_app.services import stripe_gateway
 from portal_app.services.invoice_balances import recompute, recompute_for_payments
 from portal_app.services.invoices import money, payment_settings, today

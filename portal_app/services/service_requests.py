@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal_app.clock import shop_today
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import (
@@ -21,9 +22,12 @@ from portal_app.models import (
     Contact,
     ServiceRequest,
     ServiceRequestDraft,
+    Shop,
     StaffUser,
+    WorkOrder,
     utcnow,
 )
+from portal_app.services import comments
 
 DESCRIPTION_MAX = 2000
 ASSET_DESCRIPTION_MAX = 200
@@ -32,10 +36,9 @@ DRAFT_TEXT_CAP = 20000
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # the draft keeps overlong text (so nothing typed is lost), up to this
 
 
-def earliest_service_date() -> date:
-    """The first date that is not in the past anywhere: today on the date line's far side
-    (UTC-12), so a customer late in the evening in the Americas can still pick their today."""
-    return (utcnow() - timedelta(hours=12)).date()
+def earliest_service_date(shop=None) -> date:
+    """The first date a visit can be asked for: the shop's today (in its time zone)."""
+    return shop_today(shop)
 
 
 def find_draft(contact: Contact) -> ServiceRequestDraft | None:
@@ -154,7 +157,8 @@ def draft_problems(draft: ServiceRequestDraft) -> dict[str, str]:
         problems["asset_description"] = (
             f"Keep the unit description under {ASSET_DESCRIPTION_MAX} characters "
             f"(it has {len(draft.asset_description):,}).")
-    if draft.desired_date is not None and draft.desired_date < earliest_service_date():
+    if draft.desired_date is not None and \
+            draft.desired_date < earliest_service_date(db.session.get(Shop, draft.shop_id)):
         problems["desired_date"] = "This date is in the past. Pick today or a later date."
     if not draft.description.strip():
         problems["description"] = "Describe what needs doing."
@@ -236,28 +240,45 @@ def _tell_customer(request: ServiceRequest, what: str, comment: Comment | None =
                 link=portal_link("requests.detail", request_id=request.id))
 
 
-def add_customer_comment(request: ServiceRequest, contact: Contact, body: str) -> Comment:
-    """Post a customer's comment on their request and tell the shop's staff."""
-    comment = Comment(shop_id=request.shop_id, service_request_id=request.id,
-                      author_contact_id=contact.id, body=body)
-    db.session.add(comment)
-    db.session.flush()
-    _tell_staff(request, "request_comment", comment)
+def add_customer_comment(request: ServiceRequest, contact: Contact, body: str,
+                         submission_key: str | None = None) -> Comment | None:
+    """Post a customer's comment on their request and tell the shop's staff (None: this form
+    was posted already)."""
+    comment = _comment(request, body, submission_key, author_contact_id=contact.id)
+    if comment is not None:
+        _tell_staff(request, "request_comment", comment)
     return comment
 
 
-def _staff_comment(request: ServiceRequest, staff: StaffUser, body: str, what: str) -> Comment:
-    comment = Comment(shop_id=request.shop_id, service_request_id=request.id,
-                      author_staff_id=staff.id, body=body)
+def _comment(request: ServiceRequest, body: str, submission_key: str | None, **author
+             ) -> Comment | None:
+    """Add a comment once per submitted form; must be the transaction's first write."""
+    if comments.already_posted(request.shop_id, submission_key):
+        return None
+    comment = Comment(shop_id=request.shop_id, service_request_id=request.id, body=body,
+                      submission_key=submission_key or None, **author)
     db.session.add(comment)
-    db.session.flush()
-    _tell_customer(request, what, comment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return None
     return comment
 
 
-def reply(request: ServiceRequest, staff: StaffUser, body: str) -> Comment:
+def _staff_comment(request: ServiceRequest, staff: StaffUser, body: str, what: str,
+                   submission_key: str | None = None) -> Comment | None:
+    comment = _comment(request, body, submission_key, author_staff_id=staff.id)
+    if comment is not None:
+        _tell_customer(db.session.get(ServiceRequest, request.id), what, comment)
+    return comment
+
+
+def reply(request: ServiceRequest, staff: StaffUser, body: str,
+          submission_key: str | None = None) -> Comment | None:
     """Post a staff reply and tell the customer."""
-    return _staff_comment(request, staff, body, f"{staff.name} replied to your request.")
+    return _staff_comment(request, staff, body, f"{staff.name} replied to your request.",
+                          submission_key)
 
 
 def schedule(request: ServiceRequest, staff: StaffUser, on: date) -> None:
@@ -267,12 +288,18 @@ def schedule(request: ServiceRequest, staff: StaffUser, on: date) -> None:
     _tell_customer(request, f"Your request is scheduled for {on.strftime('%-d %b %Y')}.")
 
 
-def mark_converted(request: ServiceRequest, staff: StaffUser, reference: str) -> None:
-    """Record that a work order was opened for the request (by its reference) and tell the
-    customer. When work orders exist, this links to one instead."""
-    request.status, request.work_order_reference = ServiceRequest.CONVERTED, reference
-    db.session.flush()
-    _tell_customer(request, f"A work order ({reference}) was opened for your request.")
+def mark_converted(request: ServiceRequest, staff: StaffUser, existing_number: str | None
+                   ) -> WorkOrder:
+    """Open a work order for the request, or link the customer's work order numbered
+    `existing_number`, and tell the customer (once: a second click finds it converted)."""
+    from portal_app.services import work_orders
+
+    was_converted = request.status == ServiceRequest.CONVERTED and request.work_order
+    work_order = work_orders.for_request(request, staff, existing_number)
+    if not was_converted:
+        request = db.session.get(ServiceRequest, work_order.service_request_id)
+        _tell_customer(request, f"Work order {work_order.number} was opened for your request.")
+    return work_order
 
 
 def close(request: ServiceRequest, staff: StaffUser, note: str) -> Comment:

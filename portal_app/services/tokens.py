@@ -26,9 +26,11 @@ def issue_token(
     shop_id: int | None = None,
     contact_id: int | None = None,
     portal_user_id: int | None = None,
+    staff_user_id: int | None = None,
 ) -> str:
     """Create a token, cancelling older live ones of the same kind and owner; return it raw."""
-    revoke_tokens(kind=kind, contact_id=contact_id, portal_user_id=portal_user_id)
+    revoke_tokens(kind=kind, contact_id=contact_id, portal_user_id=portal_user_id,
+                  staff_user_id=staff_user_id)
     raw = secrets.token_urlsafe(32)
     db.session.add(
         Token(
@@ -38,6 +40,7 @@ def issue_token(
             shop_id=shop_id,
             contact_id=contact_id,
             portal_user_id=portal_user_id,
+            staff_user_id=staff_user_id,
             expires_at=utcnow() + ttl,
         )
     )
@@ -46,14 +49,18 @@ def issue_token(
 
 
 def revoke_tokens(
-    *, kind: str | None = None, contact_id: int | None = None, portal_user_id: int | None = None
+    *, kind: str | None = None, contact_id: int | None = None,
+    portal_user_id: int | None = None, staff_user_id: int | None = None,
 ) -> None:
-    """Cancel every unused token of a contact and/or a portal user (optionally of one kind)."""
+    """Cancel every unused token of a contact, a portal user and/or a staff member (optionally
+    of one kind)."""
     owners = []
     if contact_id is not None:
         owners.append(Token.contact_id == contact_id)
     if portal_user_id is not None:
         owners.append(Token.portal_user_id == portal_user_id)
+    if staff_user_id is not None:
+        owners.append(Token.staff_user_id == staff_user_id)
     if not owners:
         return
     stmt = (

@@ -110,7 +110,7 @@ def test_account_not_active_hides_payment_and_explains(world, make, new_context,
     expect(customer.get_by_role("button", name=re.compile("^Pay"))).to_have_count(0)
 
 
-def test_screenshots_of_invoice_pages(world, make, new_context, watch, fake_stripe):
+def test_screenshots_of_invoice_pages(world, make, new_context, watch, fake_stripe, tmp_path):
     shop, admin, acme, dana = world
     fake_stripe.add_account(ACCOUNT)
     make.payment_settings(shop, stripe_account_id=ACCOUNT, bank_transfer_enabled=True)
@@ -125,10 +125,9 @@ def test_screenshots_of_invoice_pages(world, make, new_context, watch, fake_stri
     make.payment(ach, 10000, method="ach", status="processing")
     draft = make.invoice(acme, number="INV-0106", state="draft")
 
-    camera = Camera(watch)
+    camera = Camera(watch, tmp_path)
     for size, options in (("desktop", DESKTOP), ("phone", PHONE)):
-        portal = new_context(**options).new_page()
-        camera.watch(portal)
+        portal = camera.open(new_context, **options)
         login_portal(portal, dana.email)
         portal.goto("/")
         camera.shoot(portal, size, "portal-20-dashboard-invoices", re.compile("Hello"))
@@ -139,8 +138,7 @@ def test_screenshots_of_invoice_pages(world, make, new_context, watch, fake_stri
         portal.goto(f"/invoices/{open_invoice.id}/print")
         camera.shoot(portal, size, "portal-23-invoice-print", re.compile("Invoice INV-0101"))
 
-        staff = new_context(**options).new_page()
-        camera.watch(staff)
+        staff = camera.open(new_context, **options)
         login_staff(staff, admin.email)
         staff.goto("/staff/invoices")
         camera.shoot(staff, size, "staff-20-invoices", "Invoices")
@@ -150,6 +148,7 @@ def test_screenshots_of_invoice_pages(world, make, new_context, watch, fake_stri
         camera.shoot(staff, size, "staff-22-invoice-edit", "Edit draft INV-0106")
         staff.goto("/staff/settings/payments")
         camera.shoot(staff, size, "staff-23-payment-settings", "Payment settings")
+    camera.validate_html()
     problems = [p for p in camera.problems if "htmx did not load" not in p or "print" not in p]
     assert not problems, "\n".join(problems)
     assert wait_for(lambda: camera.count == 16)

@@ -2,13 +2,20 @@
 full-page PNGs under screenshots/ (git-ignored) for a person to look at.
 
 Per page the test also checks what a screenshot cannot show by itself: the right page was
-reached (its heading), nothing is wider than the screen, htmx loaded, and the console stayed
-free of errors (a Content-Security-Policy violation is a console error).
+reached (its heading), nothing is wider than the screen, htmx loaded, the console stayed
+free of errors (a Content-Security-Policy violation is a console error), axe-core finds no
+serious or critical accessibility violation, and the Nu Html Checker (vnu.jar) finds no HTML
+error in the page as the browser holds it (errors about htmx's hx-* attributes aside: they are
+not in the HTML standard). Both checkers come from npm (`make install`); vnu needs Java. Without
+them the test fails: it never skips.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,20 +26,58 @@ from tests.conftest import wait_for
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 PASSPHRASE = "lantern orbit cactus harbor"
+
+
+# axe impacts that fail the test; "minor" and "moderate" ones are left to a person's judgement.
+AXE_FAILING = ("serious", "critical")
+# htmx's attributes are not HTML: vnu says e.g. 'Attribute “hx-post” not allowed on element …'.
+VNU_HX = re.compile(r"[Aa]ttribute “hx-[^”]*”")
+
+
+def _checkers() -> tuple[str, str]:
+    """Return the paths of java and vnu.jar; fail (never skip) when a checker is missing."""
+    missing = [f"{path} (run `make install`: npm ci installs it)"
+               for path in (AXE, VNU) if not path.exists()]
+    java = shutil.which("java")
+    if not java:
+        missing.append("java (apt-get install -y default-jre-headless)")
+    if missing:
+        pytest.fail("the screenshot test's checkers are missing: " + "; ".join(missing),
+                    pytrace=False)
+    return java, str(VNU)
 
 
 class Camera:
     """Screenshot pages and note every problem, so one run reports all of them at once."""
 
-    def __init__(self, watch_class) -> None:
+    def __init__(self, watch_class, html_dir: Path) -> None:
+        self.java, self.vnu = _checkers()
         self.watch_class = watch_class
         self.watches: dict[int, object] = {}
         self.problems: list[str] = []
         self.count = 0
+        self.html_dir = html_dir
+        self.saved: dict[str, str] = {}  # file name -> "name (size)"
         SCREENSHOTS.mkdir(exist_ok=True)
+
+    def open(self, new_context, **options):
+        """A page whose every document gets axe-core before its own scripts.
+
+        axe comes as an init script (run by the browser, outside the page's
+        Content-Security-Policy), so the policy stays in force: the console watch still sees
+        every violation, which bypass_csp would hide.
+        """
+        context = new_context(**options)
+        context.add_init_script(path=str(AXE))
+        page = context.new_page()
+        self.watch(page)
+        return page
 
     def watch(self, page):
         self.watches[id(page)] = watch = self.watch_class(page)
@@ -61,9 +106,48 @@ class Camera:
         watch.expected_statuses.clear()
         self.count += 1
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
+        self._axe(page, where)
+        self.problems.extend(f"{where}: {error}" for error in watch.take())  # axe's own, if any
+        file_name = f"{name}-{size}.html"
+        (self.html_dir / file_name).write_text(page.content(), encoding="utf-8")
+        self.saved[file_name] = where
+
+    def _axe(self, page, where: str) -> None:
+        violations = page.evaluate("async () => (await axe.run()).violations")
+        for violation in violations:
+            if violation["impact"] not in AXE_FAILING:
+                continue
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+            more = f" (+{len(targets) - 3} more)" if len(targets) > 3 else ""
+            self.problems.append(
+                f"{where}: axe {violation['id']} ({violation['impact']}): {violation['help']}; "
+                f"at {', '.join(targets[:3])}{more}")
+
+    def validate_html(self) -> None:
+        """One vnu run over every saved page (its start-up is the slow part)."""
+        files = [str(self.html_dir / name) for name in sorted(self.saved)]
+        run = subprocess.run([self.java, "-jar", self.vnu, "--format", "json", "--stdout", *files],
+                             capture_output=True, text=True, timeout=300)
+        try:
+            messages = json.loads(run.stdout)["messages"]
+        except (ValueError, KeyError):
+            self.problems.append(f"vnu gave no JSON report (exit {run.returncode}): "
+                                 f"{(run.stdout + run.stderr)[:500]}")
+            return
+        for message in messages:
+            if message.get("type") not in ("error", "non-document-error"):
+                continue
+            text = message.get("message", "")
+            if VNU_HX.search(text):
+                continue
+            where = self.saved.get(Path(message.get("url", "")).name, message.get("url", "?"))
+            extract = " ".join(message.get("extract", "").split())[:120]
+            self.problems.append(f"{where}: vnu line {message.get('lastLine', '?')}: {text}"
+                                 + (f" [{extract}]" if extract else ""))
 
 
-def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbox, read):
+def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbox, read,
+                                   tmp_path):
     shop = make.shop("Harbor Diesel Service", slug="harbor-diesel")
     admin = make.staff(shop, role="admin", name="Ava Alvarez")
     acme = make.customer(shop, "Acme Logistics", account_number="C-1001")
@@ -83,12 +167,11 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
     sam_birch = make.active_contact(birch, email=sam_email, name="Sam Rivera")
     mailbox.refused.add(lee.email)  # the email log then shows a failure too
 
-    camera = Camera(watch)
+    camera = Camera(watch, tmp_path)
     staff_pages, anon_pages, sam_pages = {}, {}, {}
     for size, options in SIZES.items():
         for pages in (staff_pages, anon_pages, sam_pages):
-            pages[size] = new_context(**options).new_page()
-            camera.watch(pages[size])
+            pages[size] = camera.open(new_context, **options)
 
     # Logged out.
     for size, page in anon_pages.items():
@@ -192,8 +275,95 @@ def test_screenshots_of_every_page(new_context, watch, live_server, make, mailbo
         page.goto(f"/staff/customers/{birch.id}/assets")
         camera.shoot(page, size, "staff-09-assets", f"Assets of {birch.name}")
 
-    assert camera.count == 44
-    assert not camera.problems, "\n".join(camera.problems)
+    # Running the portal (issue 10): settings, users, health, preview, audit log, a contact.
+    for size, page in staff_pages.items():
+        page.goto("/staff/settings")
+        camera.shoot(page, size, "staff-10-settings", "Settings")
+        page.goto("/staff/users")
+        camera.shoot(page, size, "staff-11-users", "Users")
+        page.goto("/staff/health")
+        camera.shoot(page, size, "staff-12-health", "Portal health")
+        page.goto("/staff/preview")
+        camera.shoot(page, size, "staff-13-preview", "Preview as customer")
+        page.goto(f"/staff/contacts/{lee.id}")
+        camera.shoot(page, size, "staff-15-contact", "Lee Park")
+        page.goto("/staff/")
+        page.locator("header details.shop-menu > summary").click()
+        expect(page.get_by_role("link", name="Customer Portal")).to_be_visible()
+        camera.shoot(page, size, "staff-16-shop-menu", "Harbor Diesel Service")
+        page.goto("/staff/preview")
+        page.get_by_role("button", name=re.compile("Acme Logistics")).click()
+        expect(page.locator(".preview-banner")).to_be_visible()
+        camera.shoot(page, size, "portal-14-preview", "Acme Logistics")
+        page.get_by_role("button", name="End preview").click()
+        page.goto("/staff/audit-log")
+        camera.shoot(page, size, "staff-14-audit-log", "Audit log")
+    for size, page in sam_pages.items():
+        page.goto("/help")
+        camera.shoot(page, size, "portal-15-help", "Help")
+
+
+    # Estimates and work orders of Birch, Sam's account now.
+    waiting = make.estimate(birch, number="EST-0001", asset_id=units[1].id, lines=[
+        ("Replace boom hydraulic hose (burst)", 1, 42000, False),
+        ("Hydraulic oil top-up, 20 l", 1, 9600, False),
+        ("Replace the other boom hoses while open", 3, 18500, True),
+        ("Track tension adjustment", 1, 12000, True)],
+        notes="The burst hose is the one on the left of the boom; the others are worn too.")
+    make.comment(waiting, "Can you do it on site at the quarry?", contact=sam_birch)
+    make.comment(waiting, "Yes: our service truck can be there on Thursday morning.",
+                 staff=admin)
+    decided = make.estimate(birch, number="EST-0002", asset_id=units[2].id, lines=[
+        ("250-hour service", 1, 38500, False), ("Cab air filter", 1, 4900, True),
+        ("Grease all pins", 1, 6000, True)])
+    make.approval(decided, sam_birch, decision="partially_approved", po_number="PO-88412",
+                  signed_name="Sam Rivera", ip_address="203.0.113.7",
+                  user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)")
+    work_order = make.work_order(birch, number="WO-0001", asset_id=units[3].id,
+                                 description="Annual inspection of EX-03 at the head office.",
+                                 lines=[("Annual inspection", 1, 28500),
+                                        ("Shop supplies", 1, 1850)],
+                                 pending=[("Replace cracked bucket tooth", 2, 11500),
+                                          ("Replace worn cutting edge", 1, 36000)])
+    make.comment(work_order, "The technician found these during the inspection.", staff=admin)
+    for size, page in sam_pages.items():
+        page.goto("/estimates")
+        camera.shoot(page, size, "portal-30-estimates", "Estimates")
+        page.goto(f"/estimates/{waiting.id}")
+        with page.expect_response(lambda r: r.url.endswith("/total")):
+            page.get_by_label("Track tension adjustment").check()
+        expect(page.locator("#totals .total")).to_contain_text("$636.00")
+        camera.shoot(page, size, "portal-31-estimate-waiting", re.compile("Estimate EST-0001"))
+        page.goto(f"/estimates/{decided.id}")
+        camera.shoot(page, size, "portal-32-estimate-receipt", re.compile("Estimate EST-0002"))
+        page.goto(f"/estimates/{decided.id}/print")
+        camera.shoot(page, size, "portal-33-estimate-print", re.compile("Estimate EST-0002"))
+        page.goto("/work-orders")
+        camera.shoot(page, size, "portal-34-work-orders", "Work orders")
+        page.goto(f"/work-orders/{work_order.id}")
+        camera.shoot(page, size, "portal-35-work-order", re.compile("Work order WO-0001"))
+    for size, page in staff_pages.items():
+        page.goto("/staff/estimates")
+        camera.shoot(page, size, "staff-30-estimates", "Estimates")
+        page.goto(f"/staff/estimates/{decided.id}")
+        camera.shoot(page, size, "staff-31-estimate", re.compile("Estimate EST-0002"))
+        page.goto(f"/staff/estimates/new?customer_id={birch.id}")
+        camera.shoot(page, size, "staff-32-estimate-form", "New estimate")
+        page.goto(f"/staff/estimates/{waiting.id}/edit")
+        camera.shoot(page, size, "staff-33-estimate-edit", "Edit EST-0001")
+        page.goto("/staff/work-orders")
+        camera.shoot(page, size, "staff-34-work-orders", "Work orders")
+        page.goto(f"/staff/work-orders/{work_order.id}")
+        camera.shoot(page, size, "staff-35-work-order", re.compile("Work order WO-0001"))
+        page.goto(f"/staff/work-orders/{work_order.id}/additional-work")
+        camera.shoot(page, size, "staff-36-request-approval",
+                     "Request approval for additional work")
+
+    assert camera.count == 88
+    camera.validate_html()
+    problems = [p for p in camera.problems  # the printable view carries no script on purpose
+                if not ("estimate-print" in p and "htmx did not load" in p)]
+    assert not problems, "\n".join(problems)
 
 
 def _failed_count() -> int:

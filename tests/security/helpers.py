@@ -57,11 +57,25 @@ def issue_invitation(app, contact: Contact) -> str:
         shop_id=contact.shop_id, contact_id=contact.id))
 
 
+def issue_staff_invitation(app, member) -> str:
+    """A live staff invitation for a staff member (as if just invited); return it raw."""
+    return commit(app, lambda: tokens.issue_token(
+        Token.STAFF_INVITATION, email=member.email, ttl=app.config["INVITATION_TTL"],
+        shop_id=member.shop_id, staff_user_id=member.id))
+
+
 def issue_reset(app, contact: Contact) -> str:
     """Create a live password-reset token for an active contact's login; return it raw."""
     return commit(app, lambda: tokens.issue_token(
         Token.PASSWORD_RESET, email=contact.email, ttl=app.config["RESET_TTL"],
         shop_id=contact.shop_id, portal_user_id=contact.portal_user_id))
+
+
+def live_tokens(app, world: World) -> dict:
+    """Raw live one-time links of S1, by the endpoint that opens them (for representative_url)."""
+    return {"auth.accept_invitation": issue_invitation(app, world.pending_a1),
+            "auth.reset_password": issue_reset(app, world.a1),
+            "admin.accept_staff_invitation": issue_staff_invitation(app, world.colleague_s1)}
 
 
 def csrf_from(response) -> str:
@@ -113,6 +127,9 @@ class World:
     invoice_a1: object = None  # an open invoice of customer A1 with a started Stripe checkout
     asset_a1: object = None  # a unit of customer A1 at location_a1
     request_a1: object = None  # a service request of contact a1 about asset_a1
+    estimate_a1: object = None  # a sent estimate of customer A1 (one optional line)
+    work_order_a1: object = None  # a work order of A1 with additional work awaiting approval
+    colleague_s1: object = None  # a Staff member of S1 whom admin actions act on
     extra: dict = field(default_factory=dict)
 
     def client(self, principal: str):
@@ -149,6 +166,16 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.asset_a1.id
         elif name == "request_id":
             values[name] = world.request_a1.id
+        elif name == "estimate_id":
+            values[name] = world.estimate_a1.id
+        elif name == "work_order_id":
+            values[name] = world.work_order_a1.id
+        elif name == "staff_id":
+            values[name] = world.colleague_s1.id
+        elif name == "shop_id":
+            values[name] = world.s1.id
+        elif name == "logo_hash":
+            values[name] = world.s1.logo_hash
         elif name == "token":
             values[name] = tokens[rule.endpoint]
         else:
@@ -189,6 +216,13 @@ def build_world(app, make) -> World:
         s2_location=make.location(customer_b, "South yard"),
         invoice_a1=invoice_a1,
     )
+    world.colleague_s1 = make.staff(s1, role="staff", email="colleague@harbor.example")
+    world.s1 = make.logo(s1)
     world.asset_a1 = make.asset(customer_a1, "T-101", world.location_a1)
     world.request_a1 = make.service_request(world.a1, world.location_a1, world.asset_a1)
+    world.estimate_a1 = make.estimate(customer_a1, lines=[("Brake job", 1, 50000, False),
+                                                          ("Wipers", 1, 4500, True)],
+                                      asset_id=world.asset_a1.id)
+    world.work_order_a1 = make.work_order(customer_a1, pending=[("Air hose", 1, 16500)],
+                                          asset_id=world.asset_a1.id)
     return world

@@ -20,19 +20,15 @@ from tests.conftest import wait_for
 from tests.factories import PASSWORD
 from tests.security.helpers import (
     A1,
-    A2,
     ADMIN_S1,
     ADMIN_S2,
     ANON,
-    B,
     DISABLED,
     HTMX,
     PRINCIPALS,
-    REMOVED,
     STAFF_S1,
     build_world,
-    issue_invitation,
-    issue_reset,
+    live_tokens,
     representative_url,
 )
 
@@ -43,9 +39,13 @@ class Redirect:
 
     path: str
     status: int = 302
+    prefix: bool = False  # the path of a row made by the request: any id after it
 
     def __str__(self) -> str:
-        return f"{self.status} -> {self.path}"
+        return f"{self.status} -> {self.path}{'…' if self.prefix else ''}"
+
+    def matches(self, path: str) -> bool:
+        return path.startswith(self.path) if self.prefix else path == self.path
 
 
 OK = 200
@@ -61,6 +61,8 @@ DONE = Redirect("/staff/customers/{customer_id}", 303)  # a staff contact action
 INVOICE_DONE = Redirect("/staff/invoices/{invoice_id}", 303)  # a staff invoice action (PRG)
 BAD_REQUEST = 400
 SETTINGS_DONE = Redirect("/staff/settings/payments", 303)
+ESTIMATE_DONE = Redirect("/staff/estimates/{estimate_id}", 303)  # refused: already sent, not
+# approved yet (the flash says why); back on the estimate
 REFUSED_FORM = 422  # a POST without its fields: the form comes back with its errors
 
 
@@ -86,8 +88,19 @@ STAFF_S1_ASSET_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, 
                             STAFF_ASSET_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
 STAFF_S1_FORM_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, REFUSED_FORM,
                            REFUSED_FORM, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
+PORTAL_A1_FORM_ACTION = row(LOGIN, REFUSED_FORM, NOT_FOUND, NOT_FOUND, LOGIN, LOGIN, LOGIN,
+                            LOGIN, LOGIN)
+PORTAL_A1_POST_PAGE = row(LOGIN, OK, NOT_FOUND, NOT_FOUND, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
+STAFF_S1_ESTIMATE_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, ESTIMATE_DONE,
+                               ESTIMATE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
 STAFF_S1_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, DONE, DONE, NOT_FOUND,
                       STAFF_LOGIN, STAFF_LOGIN)
+
+ADMIN_PAGE = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN, OK, OK,
+                 STAFF_LOGIN, STAFF_LOGIN)
+USERS_DONE = Redirect("/staff/users", 303)
+ADMIN_S1_USER_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                           USERS_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
 
 RULES: dict[str, dict] = {
     # portal sign-in
@@ -175,14 +188,66 @@ RULES: dict[str, dict] = {
     "staff.requests_inbox": STAFF_SHOP_PAGE,
     "staff.request_detail": STAFF_S1_OBJECT,
     "staff.schedule_request": STAFF_S1_FORM_ACTION,
-    "staff.convert_request": STAFF_S1_FORM_ACTION,
+    "staff.convert_request": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+                                 *[Redirect("/staff/work-orders/", 303, prefix=True)] * 2,
+                                 NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),  # opens a work order
     "staff.close_request": STAFF_S1_FORM_ACTION,
     "staff.reply_request": STAFF_S1_FORM_ACTION,
+    # estimates and work orders (portal); the POSTs carry no fields: the forms come back
+    "estimates.index": PORTAL_PAGE,
+    "estimates.detail": PORTAL_A1_OBJECT,
+    "estimates.print_view": PORTAL_A1_OBJECT,
+    "estimates.total": PORTAL_A1_POST_PAGE,  # "Update total" without JavaScript: the page
+    "estimates.decision": PORTAL_A1_FORM_ACTION,  # no version, no name: 422
+    "estimates.comment": PORTAL_A1_FORM_ACTION,
+    "work_orders.index": PORTAL_PAGE,
+    "work_orders.detail": PORTAL_A1_OBJECT,
+    "work_orders.print_view": PORTAL_A1_OBJECT,
+    "work_orders.total": PORTAL_A1_POST_PAGE,
+    "work_orders.decision": PORTAL_A1_FORM_ACTION,
+    "work_orders.comment": PORTAL_A1_FORM_ACTION,
+    # estimates and work orders (console): Staff and Administrators alike
+    "staff.estimates": STAFF_SHOP_PAGE,
+    "staff.new_estimate": STAFF_SHOP_PAGE,
+    "staff.estimate": STAFF_S1_OBJECT,
+    "staff.edit_estimate": STAFF_S1_OBJECT,  # a sent estimate: editing makes a new version
+    "staff.print_estimate": STAFF_S1_OBJECT,
+    "staff.send_estimate": STAFF_S1_ESTIMATE_ACTION,  # sent already: refused, back to it
+    "staff.convert_estimate": STAFF_S1_ESTIMATE_ACTION,  # not approved yet: refused
+    "staff.reply_estimate": STAFF_S1_FORM_ACTION,
+    "staff.work_orders": STAFF_SHOP_PAGE,
+    "staff.work_order": STAFF_S1_OBJECT,
+    "staff.edit_work_order": STAFF_S1_OBJECT,
+    "staff.print_work_order": STAFF_S1_OBJECT,
+    "staff.request_approval": STAFF_S1_OBJECT,
+    "staff.work_order_status": STAFF_S1_FORM_ACTION,
+    "staff.reply_work_order": STAFF_S1_FORM_ACTION,
+    "staff.contact": STAFF_S1_OBJECT,
+    # running the portal (issue 10): Administrators only, but the health page
+    "admin.settings": ADMIN_PAGE,
+    "admin.users": ADMIN_PAGE,
+    "admin.audit_log": ADMIN_PAGE,
+    "admin.preview": ADMIN_PAGE,
+    "admin.health": STAFF_SHOP_PAGE,
+    "admin.invite_staff": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                              REFUSED_FORM, REFUSED_FORM, STAFF_LOGIN, STAFF_LOGIN),
+    "admin.change_role": ADMIN_S1_USER_ACTION,
+    "admin.deactivate_staff": ADMIN_S1_USER_ACTION,
+    "admin.reactivate_staff": ADMIN_S1_USER_ACTION,
+    "admin.resend_staff_invitation": ADMIN_S1_USER_ACTION,
+    "admin.start_preview": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                               Redirect("/", 303), NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),
+    "admin.end_preview": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+                             *[Redirect("/staff/preview", 303)] * 3, STAFF_LOGIN, STAFF_LOGIN),
+    "admin.accept_staff_invitation": PUBLIC_PAGE,  # a live invitation of a Staff member of S1
+    "support.help": PUBLIC_PAGE,
+    "support.logo": PUBLIC_PAGE,  # S1's logo: public branding
 }
 
 # POST-only routes change state: run them in this order (remove and the logouts last), so
 # each one still finds what it acts on and the principal still logged in.
-POST_ORDER = {"staff.void_invoice": 1, "staff.remove_contact": 1, "staff.logout": 2,
+POST_ORDER = {"staff.void_invoice": 1, "staff.remove_contact": 1, "admin.start_preview": 1,
+              "staff.logout": 2,
               "auth.logout": 3}
 
 
@@ -198,18 +263,20 @@ def _check(response, expected, world, *, htmx: bool = False) -> str | None:
     if isinstance(expected, int):
         return None if status == expected else f"got {status} {location}, want {expected}"
     path = expected.path.format(customer_id=world.customer_a1.id, asset_id=world.asset_a1.id,
-                                invoice_id=world.invoice_a1.id)
+                                invoice_id=world.invoice_a1.id,
+                                estimate_id=world.estimate_a1.id)
     if htmx and expected.status == 302 and path in ("/login", "/staff/login"):
         # Access is refused either way; that htmx gets 401 + HX-Redirect rather than a 302
         # (which fetch() would follow into a fragment) is test_htmx_login_redirects' job.
         target = urlsplit(response.headers.get("HX-Redirect", "")).path
         if status == 401 and target == path:
             return None
+    expected = Redirect(path, expected.status, expected.prefix)
     if htmx and expected.status == 303 and status == 204:
         # see_other(): htmx gets 204 + HX-Redirect where a plain form gets 303.
-        if urlsplit(response.headers.get("HX-Redirect", "")).path == path:
+        if expected.matches(urlsplit(response.headers.get("HX-Redirect", "")).path):
             return None
-    if status == expected.status and urlsplit(location).path == path:
+    if status == expected.status and expected.matches(urlsplit(location).path):
         return None
     return f"got {status} {location!r}, want {expected}"
 
@@ -228,8 +295,7 @@ def test_every_route_has_a_rule(app):
 def test_access_matrix(app, make, principal):
     """Row 1 (and 4): every route x this principal gets the expected status."""
     world = build_world(app, make)
-    tokens = {"auth.accept_invitation": issue_invitation(app, world.pending_a1),
-              "auth.reset_password": issue_reset(app, world.a1)}
+    tokens = live_tokens(app, world)
     client = world.client(principal)
     failures = []
     for rule in _rules(app):
@@ -259,7 +325,8 @@ def test_htmx_login_redirects(app, make, principal):
     right login page, never a 302 that fetch() would follow and swap into a fragment."""
     world = build_world(app, make)
     client = world.client(principal)
-    tokens = {"auth.accept_invitation": "x", "auth.reset_password": "x"}
+    tokens = {"auth.accept_invitation": "x", "auth.reset_password": "x",
+              "admin.accept_staff_invitation": "x"}
     failures = []
     for rule in _rules(app):
         expected = RULES[rule.endpoint][principal]
@@ -331,32 +398,39 @@ def test_admin_of_one_shop_gets_404_on_another_shops_data(app, make, read, mailb
     assert mailbox.messages == []
 
 
-def test_staff_gets_403_on_admin_only_actions(app, make):
-    """Row 4: a rule where Staff and Admin of S1 differ is an admin-only action: 403 for Staff
-    (the matrix then checks the real responses). There is no admin-only route yet."""
-    admin_only = [e for e, expected in RULES.items() if expected[STAFF_S1] != expected[ADMIN_S1]]
+def test_staff_gets_403_on_admin_only_actions(app, make, read):
+    """Row 4: every route where Staff and Admin of S1 differ is called as Staff, GET and POST,
+    plain and htmx: each answers 403 and changes nothing."""
+    from tests.security.test_csrf_headers import _snapshot
+
+    admin_only = sorted(e for e, expected in RULES.items()
+                        if expected[STAFF_S1] != expected[ADMIN_S1])
+    assert {"admin.settings", "admin.users", "admin.change_role", "admin.start_preview",
+            "staff.payment_settings_page"} <= set(admin_only)
+    world = build_world(app, make)
+    staff = world.client(STAFF_S1)
+    tokens = live_tokens(app, world)
+    before = _snapshot(read)
+    failures = []
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     for endpoint in admin_only:
         assert RULES[endpoint][STAFF_S1] == FORBIDDEN, endpoint
         assert RULES[endpoint][ADMIN_S2] in (NOT_FOUND, RULES[endpoint][ADMIN_S1]), endpoint
-    if not admin_only:
-        # No admin-only route exists yet: check the guard every such route will use.
-        from flask_login import login_user
-        from werkzeug.exceptions import Forbidden
-
-        from portal_app.auth_session import admin_required
-        from portal_app.extensions import db
-        from portal_app.models import StaffUser
-
-        shop = make.shop()
-        staff_id, admin_id = make.staff(shop).id, make.staff(shop, role="admin").id
-        guarded = admin_required(lambda: "settings")
-        with app.test_request_context("/staff/settings"):
-            login_user(db.session.get(StaffUser, staff_id))
-            with pytest.raises(Forbidden):
-                guarded()
-        with app.test_request_context("/staff/settings"):
-            login_user(db.session.get(StaffUser, admin_id))
-            assert guarded() == "settings"
+        rule = rules[endpoint]
+        url = representative_url(app, world, rule, tokens)
+        for headers in ({}, HTMX):
+            if "GET" in rule.methods:
+                response = staff.get(url, headers=headers)
+            else:
+                response = staff.post(url, headers=headers, data={
+                    "csrf_token": staff.csrf_token(), "role": "admin", "name": "Eve",
+                    "email": "eve@evil.example", "brand_color": "#000000",
+                    "timezone": "UTC", "stripe_account_id": "acct_evil"})
+            if response.status_code != 403:
+                failures.append(f"{sorted(rule.methods & {'GET', 'POST'})} {url} "
+                                f"{headers or ''}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert _snapshot(read) == before
 
 
 def _customer_ids(html: str) -> set[int]:

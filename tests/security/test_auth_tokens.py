@@ -17,7 +17,7 @@ from portal_app.extensions import db
 from portal_app.models import Contact, OutboundEmail, PortalUser, Token
 from tests.conftest import wait_for
 from tests.factories import PASSWORD
-from tests.security.helpers import BASE_URL, csrf_from, link_in, strip_volatile
+from tests.security.helpers import csrf_from, link_in, strip_volatile
 
 NEW_PASSWORD = "tractor wheel harbor lamp"
 OTHER_PASSWORD = "copper kettle meadow sparrow"

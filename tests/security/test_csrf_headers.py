@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal_app.extensions import db
 from portal_app.models import (
     Asset,
+    AuditEntry,
     Comment,
     Contact,
     Customer,
@@ -18,18 +19,21 @@ from portal_app.models import (
     PortalUser,
     ServiceRequest,
     ServiceRequestDraft,
+    Shop,
+    StaffUser,
     Token,
 )
 from tests.factories import PASSWORD
 from tests.security.helpers import (
     A1,
+    ADMIN_S1,
     ANON,
     HTMX,
     STAFF_S1,
     build_world,
     csrf_from,
     issue_invitation,
-    issue_reset,
+    live_tokens,
     representative_url,
 )
 
@@ -57,6 +61,11 @@ def _snapshot(read) -> dict:
             "archived": db.session.scalar(select(func.count()).select_from(Asset)
                                           .where(Asset.archived.is_(True))),
             "statuses": sorted(db.session.scalars(select(ServiceRequest.status)).all()),
+            "staff": sorted((m.email, m.role, m.active, m.session_version) for m in
+                            db.session.scalars(select(StaffUser)).all()),
+            "shops": sorted((shop.name, shop.brand_color, shop.timezone, shop.logo_hash or "")
+                            for shop in db.session.scalars(select(Shop)).all()),
+            "audit": count(AuditEntry),
         }
     return read(take)
 
@@ -67,6 +76,8 @@ def _post_rules(app):
 
 
 def _principal_for(endpoint: str) -> str:
+    if endpoint.startswith("admin.") and endpoint != "admin.accept_staff_invitation":
+        return ADMIN_S1
     if endpoint.startswith("staff.") and endpoint != "staff.login":
         return STAFF_S1
     if endpoint in ("auth.logout", "auth.accounts") or endpoint.startswith(("assets.",
@@ -82,9 +93,8 @@ def _principal_for(endpoint: str) -> str:
 def test_every_mutating_route_refuses_a_missing_or_bad_csrf_token(app, make, read, mailbox,
                                                                    variant):
     world = build_world(app, make)
-    tokens = {"auth.accept_invitation": issue_invitation(app, world.pending_a1),
-              "auth.reset_password": issue_reset(app, world.a1)}
-    clients = {p: world.client(p) for p in (ANON, A1, STAFF_S1)}
+    tokens = live_tokens(app, world)
+    clients = {p: world.client(p) for p in (ANON, A1, STAFF_S1, ADMIN_S1)}
     foreign_token = csrf_from(app.test_client().get("/login"))  # valid, but another session's
     before = _snapshot(read)
     rules = _post_rules(app)
@@ -122,7 +132,7 @@ def test_every_mutating_route_refuses_a_missing_or_bad_csrf_token(app, make, rea
 def test_get_on_post_only_routes_is_405_and_changes_nothing(app, make, read):
     world = build_world(app, make)
     tokens = {}
-    clients = {p: world.client(p) for p in (ANON, A1, STAFF_S1)}
+    clients = {p: world.client(p) for p in (ANON, A1, STAFF_S1, ADMIN_S1)}
     before = _snapshot(read)
     post_only = [r for r in _post_rules(app) if "GET" not in r.methods]
     assert {r.endpoint for r in post_only} >= {"auth.logout", "staff.logout",
@@ -346,7 +356,8 @@ def test_htmx_dependent_responses_vary_on_hx_request(app, make, monkeypatch):
 
 
 @pytest.mark.parametrize("url, principal", [("/staff/customers?q=acme", STAFF_S1),
-                                            ("/login", ANON)])
+                                            ("/invoices?status=unpaid", A1),
+                                            ("/estimates?status=sent", A1)])
 def test_history_restore_and_boosted_requests_get_the_full_page(app, make, url, principal):
     world = build_world(app, make)
     client = world.client(principal)

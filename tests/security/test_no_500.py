@@ -11,8 +11,8 @@ import pytest
 
 from portal_app.ids import IdConverter
 
-from tests.security.helpers import A1, ADMIN_S1, ANON, build_world, issue_invitation, \
-    issue_reset, representative_url
+from tests.security.helpers import A1, ADMIN_S1, ANON, build_world, live_tokens, \
+    representative_url
 from tests.security.test_access_matrix import _rules
 
 ODD_IDS = ("2147483648", "9223372036854775808", "99999999999999999999", "0", "٣", "²", "1e3")
@@ -52,8 +52,7 @@ def _problems(client, rule, url: str) -> list[str]:
 @pytest.mark.parametrize("principal", [ANON, A1, ADMIN_S1])
 def test_every_route_with_impossible_ids_and_pages_is_never_a_500(app, make, principal):
     world = build_world(app, make)
-    tokens = {"auth.accept_invitation": issue_invitation(app, world.pending_a1),
-              "auth.reset_password": issue_reset(app, world.a1)}
+    tokens = live_tokens(app, world)
     client = world.client(principal)
     problems = []
     for rule in _rules(app):

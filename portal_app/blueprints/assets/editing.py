@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from flask import flash, request
-from sqlalchemy import select
+from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from portal_app import search
-
 from portal_app.blueprints.assets.forms import AssetForm, AssetSearchForm, location_choices
 from portal_app.extensions import db
-from portal_app.models import Asset, Customer, Invoice, Location, ServiceRequest
+from portal_app.models import (
+    Asset,
+    Customer,
+    Estimate,
+    Invoice,
+    Location,
+    ServiceRequest,
+    WorkOrder,
+)
 from portal_app.pagination import paginate
 from portal_app.services import assets
 
@@ -83,7 +90,7 @@ def save_asset_form(form: AssetForm, customer: Customer, asset: Asset | None) ->
 
 
 def service_history(asset: Asset) -> list[ServiceRequest]:
-    """The requests that name the asset, newest first (work orders and invoices join later)."""
+    """The requests that name the asset, newest first."""
     return db.session.scalars(select(ServiceRequest).options(
         joinedload(ServiceRequest.location)).where(
         ServiceRequest.shop_id == asset.shop_id, ServiceRequest.customer_id == asset.customer_id,
@@ -99,6 +106,26 @@ def invoice_history(asset: Asset, *, include_drafts: bool) -> list[Invoice]:
     if not include_drafts:
         query = query.where(Invoice.state != "draft")
     return db.session.scalars(query.order_by(Invoice.id.desc()).limit(50)).all()
+
+
+def document_history(audience, asset: Asset) -> tuple[list, list]:
+    """The estimates and work orders that name the asset, newest first, in one query:
+    (estimates, work orders) as rows of kind, id, number, status, valid_until, total_cents."""
+    estimates = audience.select(Estimate).where(Estimate.asset_id == asset.id) \
+        .with_only_columns(literal("estimate").label("kind"), Estimate.id, Estimate.number,
+                           Estimate.status, Estimate.valid_until,
+                           Estimate.required_cents.expression.label("total_cents"),
+                           Estimate.created_at)
+    work_orders = audience.select(WorkOrder).where(WorkOrder.asset_id == asset.id) \
+        .with_only_columns(literal("work_order").label("kind"), WorkOrder.id, WorkOrder.number,
+                           WorkOrder.status, null().label("valid_until"),
+                           WorkOrder.approved_cents.expression.label("total_cents"),
+                           WorkOrder.created_at)
+    both = union_all(estimates, work_orders).subquery()
+    rows = db.session.execute(select(both).order_by(both.c.created_at.desc(), both.c.id.desc())
+                              .limit(100)).all()
+    return ([row for row in rows if row.kind == "estimate"],
+            [row for row in rows if row.kind == "work_order"])
 
 
 def set_archived(asset: Asset, archived: bool) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,6 +27,7 @@ from portal_app.http_headers import no_referrer
 from portal_app.models import Shop, Token
 from portal_app.rendering import render
 from portal_app.services import accounts, tokens
+from portal_app.services.health import record_lockout
 from portal_app.services.passwords import password_problem
 
 
@@ -45,6 +48,13 @@ def _login_account_limit() -> str:
 
 def _login_ip_limit() -> str:
     return current_app.config.get("LOGIN_IP_RATE_LIMIT", "30 per minute; 200 per hour")
+
+
+def _note_lockout(limit) -> None:
+    """A login limit for an account was reached: the health page lists who is locked out."""
+    kind = "staff" if request.blueprint == "staff" else "portal"
+    until = datetime.fromtimestamp(limit.reset_at, timezone.utc)
+    record_lockout(kind, request.form.get("email", ""), until)
 
 
 def _reset_limit() -> str:
@@ -72,9 +82,9 @@ def _after_login_target(default: str) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_login_limit, key_func=submitted_email_and_ip, methods=["POST"],
-               deduct_when=_failed)
+               deduct_when=_failed, on_breach=_note_lockout)
 @limiter.limit(_login_account_limit, key_func=submitted_email, methods=["POST"],
-               deduct_when=_failed)
+               deduct_when=_failed, on_breach=_note_lockout)
 def login():
     """Log a customer contact in with email and password."""
     home = url_for("dashboard.index")
@@ -96,7 +106,7 @@ def login():
             "“Forgot password?” to set a new password."
         )
     status = 422 if request.method == "POST" else 200
-    return render("auth/login.html", "login_form", form=form, status=status)
+    return render("auth/login.html", form=form, status=status)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -121,7 +131,7 @@ def forgot_password():
         db.session.commit()
         return render("auth/forgot_sent.html", email=accounts.normalize_email(form.email.data))
     status = 422 if request.method == "POST" else 200
-    return render("auth/forgot.html", "forgot_form", form=form, status=status)
+    return render("auth/forgot.html", form=form, status=status)
 
 
 def _token_problem_page(kind: str, problem: str):
@@ -159,7 +169,7 @@ def accept_invitation(token: str):
         flash(f"Welcome, {contact.name}. Your password is set.", "success")
         return redirect(url_for("dashboard.index"), 303)
     status = 422 if request.method == "POST" else 200
-    return no_referrer(render("auth/set_password.html", "password_form", form=form,
+    return no_referrer(render("auth/set_password.html", form=form,
                               heading=f"Welcome to {contact.shop.name}",
                               intro=f"Choose a password for {contact.email} to finish "
                                     "setting up your portal access.",
@@ -188,7 +198,7 @@ def reset_password(token: str):
         flash("Your password was changed. You can log in now.", "success")
         return redirect(url_for("auth.login"), 303)
     status = 422 if request.method == "POST" else 200
-    return no_referrer(render("auth/set_password.html", "password_form", form=form,
+    return no_referrer(render("auth/set_password.html", form=form,
                               heading="Choose a new password",
                               intro=f"For {user.email}. This link works once, for an hour.",
                               status=status))

@@ -70,7 +70,7 @@ def detail(invoice_id: int):
     """One invoice: lines, payments, amount due and how to pay it."""
     invoice = portal_invoice_or_404(invoice_id, selectinload(Invoice.lines),
                                     selectinload(Invoice.payments))
-    return render("invoices/detail.html", "payment_panel", **_detail_context(invoice))
+    return render("invoices/detail.html", **_detail_context(invoice))
 
 
 @bp.get("/<int:invoice_id>/print")

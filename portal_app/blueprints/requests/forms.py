@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal_app.form_filters import single_line, strip
 from portal_app.services.service_requests import COMMENT_MAX, earliest_service_date
+from portal_app.submissions import SubmissionKeyField
 
 
 class CommentForm(FlaskForm):
     body = TextAreaField("Message", filters=[strip], validators=[
         DataRequired("Write a message first."),
         Length(max=COMMENT_MAX, message=f"Keep the message under {COMMENT_MAX:,} characters.")])
+    submission_key = SubmissionKeyField()
 
 
 def not_in_the_past(form, field):
@@ -31,9 +33,8 @@ class ScheduleForm(FlaskForm):
 
 
 class ConvertForm(FlaskForm):
-    reference = StringField("Work order reference", filters=[strip], validators=[
-        DataRequired("Enter the work order's number or reference."), Length(max=60),
-        single_line])
+    existing = StringField("Existing work order", filters=[strip], validators=[
+        Optional(), Length(max=20), single_line])
 
 
 class CloseForm(FlaskForm):

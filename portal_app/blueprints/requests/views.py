@@ -18,14 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal_app.audience import PORTAL
 from portal_app.blueprints.assets.editing import customer_locations
 from portal_app.blueprints.requests import bp
 from portal_app.blueprints.requests.forms import CommentForm
 from portal_app.extensions import comment_limit, db
 from portal_app.ids import parse_id
-from portal_app.models import URGENCIES, Asset, Comment, Location, ServiceRequest
+from portal_app.models import URGENCIES, Asset, Location, ServiceRequest
 from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
+from portal_app.services import comments
 from portal_app.services import service_requests as service
 from portal_app.tenancy import customer_get_or_404, customer_select
 
@@ -117,7 +119,7 @@ def index():
         customer_select(ServiceRequest)
         .options(joinedload(ServiceRequest.location), joinedload(ServiceRequest.asset))
         .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()), 25)
-    return render("requests/index.html", page=page)
+    return render("requests/index.html", page=page, audience=PORTAL)
 
 
 def _already_sent(done: ServiceRequest):
@@ -201,39 +203,36 @@ def save_draft():
     return make_response("", 204)
 
 
-def _thread(service_request: ServiceRequest) -> list[Comment]:
-    return db.session.scalars(
-        select(Comment)
-        .options(joinedload(Comment.author_contact), joinedload(Comment.author_staff))
-        .where(Comment.shop_id == service_request.shop_id,
-               Comment.service_request_id == service_request.id)
-        .order_by(Comment.created_at, Comment.id)).all()
+def _load(request_id: int) -> ServiceRequest:
+    return customer_get_or_404(ServiceRequest, request_id, joinedload(ServiceRequest.location),
+                               joinedload(ServiceRequest.asset),
+                               joinedload(ServiceRequest.work_order))
 
 
 @bp.get("/requests/<int:request_id>")
 def detail(request_id: int):
     """Show a request's status, details and the thread with the shop."""
-    found = customer_get_or_404(ServiceRequest, request_id, joinedload(ServiceRequest.location),
-                                joinedload(ServiceRequest.asset))
-    return render("requests/detail.html", "thread", item=found, comments=_thread(found),
-                  form=CommentForm(formdata=None))
+    found = _load(request_id)
+    return render("requests/detail.html", item=found, comments=comments.thread(found),
+                  form=CommentForm(formdata=None), audience=PORTAL)
 
 
 @bp.post("/requests/<int:request_id>/comments")
 @comment_limit
 def comment(request_id: int):
     """Post a comment on the request; the shop's staff are emailed."""
-    found = customer_get_or_404(ServiceRequest, request_id, joinedload(ServiceRequest.location),
-                                joinedload(ServiceRequest.asset))
+    found = _load(request_id)
     form = CommentForm()
     if form.validate_on_submit():
-        service.add_customer_comment(found, g.contact, form.body.data)
+        service.add_customer_comment(found, g.contact, form.body.data,
+                                     form.submission_key.data)
         db.session.commit()
         if not request.htmx:
             flash("Comment sent.", "success")
-            return see_other(url_for("requests.detail", request_id=found.id))
+            return see_other(url_for("requests.detail", request_id=request_id))
+        found = _load(request_id)
         form = CommentForm(formdata=None)
-        return render("requests/detail.html", "thread", item=found, comments=_thread(found),
-                      form=form)
-    return render("requests/detail.html", "thread", item=found, comments=_thread(found),
-                  form=form, status=422)
+        return render("requests/detail.html", "thread", item=found,
+                      comments=comments.thread(found), form=form, audience=PORTAL)
+    return render("requests/detail.html", "thread", item=found, comments=comments.thread(found),
+                  form=form, audience=PORTAL, status=422)

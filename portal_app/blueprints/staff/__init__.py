@@ -18,7 +18,6 @@ def staff_only():
 
 
 from portal_app.blueprints.staff import (  # noqa: E402,F401
-    assets,
     customers,
     invoices,
     requests,

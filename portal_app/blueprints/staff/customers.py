@@ -59,7 +59,7 @@ def new_customer():
         db.session.commit()
         flash(f"Customer “{customer.name}” created. Add its contacts and locations.", "success")
         return see_other(url_for("staff.customer", customer_id=customer.id))
-    return render("staff/customer_form.html", "customer_form", form=form, customer=None,
+    return render("staff/customer_form.html", form=form, customer=None,
                   status=422 if request.method == "POST" else 200)
 
 
@@ -84,7 +84,7 @@ def _contacts_panel_context(customer: Customer) -> dict:
 def customer(customer_id: int):
     """Show a customer with its contacts' portal access and its locations."""
     found = shop_get_or_404(Customer, customer_id, selectinload(Customer.locations))
-    return render("staff/customer.html", "contacts_panel", **_contacts_panel_context(found))
+    return render("staff/customer.html", **_contacts_panel_context(found))
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -98,7 +98,7 @@ def edit_customer(customer_id: int):
         db.session.commit()
         flash("Customer saved.", "success")
         return see_other(url_for("staff.customer", customer_id=found.id))
-    return render("staff/customer_form.html", "customer_form", form=form, customer=found,
+    return render("staff/customer_form.html", form=form, customer=found,
                   status=422 if request.method == "POST" else 200)
 
 
@@ -122,8 +122,20 @@ def new_contact(customer_id: int):
             flash(f"{contact.name} added." + (" Invitation sent." if form.send_invitation.data
                                               else ""), "success")
             return see_other(url_for("staff.customer", customer_id=found.id))
-    return render("staff/contact_form.html", "contact_form", form=form, customer=found,
+    return render("staff/contact_form.html", form=form, customer=found,
                   contact=None, status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/contacts/<int:contact_id>")
+def contact(contact_id: int):
+    """A contact's portal access and the history of every email sent to them (FAQ 3)."""
+    found = shop_get_or_404(Contact, contact_id, joinedload(Contact.customer),
+                            joinedload(Contact.portal_user))
+    emails = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.shop_id == g.shop.id,
+                                    OutboundEmail.contact_id == found.id)
+        .order_by(OutboundEmail.id.desc()).limit(100)).all()
+    return render("staff/contact.html", contact=found, customer=found.customer, emails=emails)
 
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
@@ -144,7 +156,7 @@ def edit_contact(contact_id: int):
             flash("Contact saved." + (f" Old links were cancelled and a new invitation went to "
                                       f"{contact.email}." if reinvited else ""), "success")
             return see_other(url_for("staff.customer", customer_id=contact.customer_id))
-    return render("staff/contact_form.html", "contact_form", form=form, contact=contact,
+    return render("staff/contact_form.html", form=form, contact=contact,
                   customer=contact.customer, status=422 if request.method == "POST" else 200)
 
 
@@ -239,7 +251,7 @@ def new_location(customer_id: int):
         db.session.commit()
         flash(f"Location “{form.name.data}” added.", "success")
         return see_other(url_for("staff.customer", customer_id=found.id))
-    return render("staff/location_form.html", "location_form", form=form, customer=found,
+    return render("staff/location_form.html", form=form, customer=found,
                   location=None, status=422 if request.method == "POST" else 200)
 
 
@@ -254,5 +266,5 @@ def edit_location(location_id: int):
         db.session.commit()
         flash("Location saved.", "success")
         return see_other(url_for("staff.customer", customer_id=location.customer_id))
-    return render("staff/location_form.html", "location_form", form=form, location=location,
+    return render("staff/location_form.html", form=form, location=location,
                   customer=location.customer, status=422 if request.method == "POST" else 200)

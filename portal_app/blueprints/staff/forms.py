@@ -155,6 +155,3 @@ class PaymentSettingsForm(FlaskForm):
         Optional(), Length(max=64), Regexp(r"^acct_[A-Za-z0-9]+$",
                                            message="A Stripe account id looks like acct_1AbC…")])
     bank_transfer_enabled = BooleanField("Offer bank transfer (ACH) as well as card")
-    invoice_notifications = BooleanField("Email billing contacts when an invoice is issued")
-    pay_instead_text = TextAreaField("How to pay when online payment is unavailable",
-                                     filters=[strip], validators=[Optional(), Length(max=1000)])

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from flask import flash, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal_app.audience import CONSOLE
 from portal_app.blueprints.requests.forms import CloseForm, CommentForm, ConvertForm, ScheduleForm
 from portal_app.blueprints.staff import bp
 from portal_app.extensions import comment_limit, db
-from portal_app.models import Comment, ServiceRequest
+from portal_app.models import ServiceRequest
 from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
+from portal_app.services import comments
 from portal_app.services import service_requests as service
+from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.tenancy import shop_get_or_404, shop_select
 
 VIEWS = {"open": (ServiceRequest.SUBMITTED, ServiceRequest.SCHEDULED),
@@ -34,27 +36,25 @@ def requests_inbox():
                  joinedload(ServiceRequest.customer))
         .where(ServiceRequest.status.in_(VIEWS[view]))
         .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()), 25)
-    return render("staff/requests.html", "inbox", page=page, view=view, views=list(VIEWS))
+    return render("staff/requests.html", page=page, view=view, views=list(VIEWS))
 
 
 def _load(request_id: int) -> ServiceRequest:
     return shop_get_or_404(ServiceRequest, request_id, joinedload(ServiceRequest.location),
                            joinedload(ServiceRequest.asset),
-                           joinedload(ServiceRequest.contact), joinedload(ServiceRequest.customer))
+                           joinedload(ServiceRequest.contact), joinedload(ServiceRequest.customer),
+                           joinedload(ServiceRequest.work_order))
 
 
-def _page(item: ServiceRequest, status: int = 200, **forms):
-    comments = db.session.scalars(
-        select(Comment)
-        .options(joinedload(Comment.author_contact), joinedload(Comment.author_staff))
-        .where(Comment.shop_id == item.shop_id, Comment.service_request_id == item.id)
-        .order_by(Comment.created_at, Comment.id)).all()
+def _page(item: ServiceRequest, status: int = 200, block: str | None = None, **forms):
+    """The request's page; `block` is the part an htmx post swaps (the thread)."""
     context = {"schedule_form": ScheduleForm(formdata=None, scheduled_for=item.scheduled_for),
                "convert_form": ConvertForm(formdata=None),
                "close_form": CloseForm(formdata=None), "form": CommentForm(formdata=None)}
     context.update(forms)
-    return render("staff/request.html", "thread", status=status, item=item, comments=comments,
-                  customer=item.customer, **context)
+    return render("staff/request.html", block, status=status, item=item,
+                  comments=comments.thread(item), customer=item.customer, audience=CONSOLE,
+                  **context)
 
 
 @bp.get("/requests/<int:request_id>")
@@ -85,11 +85,22 @@ def schedule_request(request_id: int):
 
 @bp.post("/requests/<int:request_id>/convert")
 def convert_request(request_id: int):
-    """Mark the request converted to a work order, by the work order's reference."""
-    return _act(request_id, ConvertForm, "convert_form",
-                lambda item, form: service.mark_converted(item, current_user,
-                                                          form.reference.data),
-                "Request marked converted; the customer was emailed.")
+    """Open a work order for the request (or link one of the customer's) and mark it
+    converted; a second click finds the work order made by the first."""
+    item = _load(request_id)
+    form = ConvertForm()
+    if not form.validate_on_submit():
+        return _page(item, 422, convert_form=form)
+    try:
+        work_order = service.mark_converted(item, current_user, form.existing.data or None)
+    except WorkOrderStateError as problem:
+        db.session.rollback()
+        form.existing.errors.append(str(problem))
+        return _page(_load(request_id), 422, convert_form=form)
+    db.session.commit()
+    flash(f"Request converted to work order {work_order.number}; the customer was emailed.",
+          "success")
+    return see_other(CONSOLE.url("work_order", work_order_id=work_order.id))
 
 
 @bp.post("/requests/<int:request_id>/close")
@@ -107,10 +118,10 @@ def reply_request(request_id: int):
     item = _load(request_id)
     form = CommentForm()
     if form.validate_on_submit():
-        service.reply(item, current_user, form.body.data)
+        service.reply(item, current_user, form.body.data, form.submission_key.data)
         db.session.commit()
         if not request.htmx:
             flash("Reply sent; the customer was emailed.", "success")
-            return see_other(url_for("staff.request_detail", request_id=item.id))
-        return _page(item)
-    return _page(item, 422, form=form)
+            return see_other(url_for("staff.request_detail", request_id=request_id))
+        return _page(_load(request_id), block="thread")
+    return _page(item, 422, block="thread", form=form)

@@ -1,4 +1,5 @@
-"""Portal settings for Administrators: the shop's Stripe connection and invoice emails."""
+"""Payment settings for Administrators (/staff/settings/payments): the shop's Stripe connection
+and bank transfer. The rest of the portal's settings are in blueprints/admin/settings.py."""
 
 from __future__ import annotations
 
@@ -42,8 +43,6 @@ def payment_settings_page():
     former = settings.stripe_account_id
     changed = account != former
     settings.bank_transfer_enabled = form.bank_transfer_enabled.data
-    settings.invoice_notifications = form.invoice_notifications.data
-    settings.pay_instead_text = form.pay_instead_text.data or None
     settings.stripe_account_id = account
     message = "Settings saved."
     if changed:

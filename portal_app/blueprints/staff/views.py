@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -15,14 +14,15 @@ from portal_app.blueprints.auth.views import (
     _login_account_limit,
     _login_ip_limit,
     _login_limit,
+    _note_lockout,
 )
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import StaffLoginForm
 from portal_app.extensions import db, limiter, submitted_email, submitted_email_and_ip
-from portal_app.models import Contact, Customer, OutboundEmail, Payment, utcnow
+from portal_app.models import Contact, Customer, OutboundEmail
 from portal_app.pagination import paginate
 from portal_app.rendering import render
-from portal_app.services import accounts, stripe_gateway
+from portal_app.services import accounts, health, stripe_gateway
 from portal_app.services.invoices import open_summary, payment_settings
 from portal_app.tenancy import shop_select
 
@@ -30,9 +30,9 @@ from portal_app.tenancy import shop_select
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_login_limit, key_func=submitted_email_and_ip, methods=["POST"],
-               deduct_when=_failed)
+               deduct_when=_failed, on_breach=_note_lockout)
 @limiter.limit(_login_account_limit, key_func=submitted_email, methods=["POST"],
-               deduct_when=_failed)
+               deduct_when=_failed, on_breach=_note_lockout)
 def login():
     """Log a staff member in to the console."""
     home = url_for("staff.dashboard")
@@ -66,35 +66,36 @@ def logout():
 @bp.get("/")
 def dashboard():
     """Show the shop's portal at a glance."""
-    contacts = db.session.execute(
-        select(
-            func.count(Contact.id),
-            func.count(Contact.activated_at),
-            func.count(Contact.invited_at),
-        ).where(Contact.shop_id == g.shop.id, Contact.portal_disabled.is_(False))
-    ).one()
-    customers, failed_emails, stuck = db.session.execute(select(
-        select(func.count()).select_from(shop_select(Customer).subquery()).scalar_subquery(),
-        select(func.count()).where(OutboundEmail.shop_id == g.shop.id,
-                                   OutboundEmail.status == OutboundEmail.FAILED)
-        .scalar_subquery(),
-        select(func.count()).where(  # ACH payments in flight for over a week: worth a look
-            Payment.shop_id == g.shop.id, Payment.status == "processing",
-            Payment.updated_at < utcnow() - timedelta(days=7)).scalar_subquery(),
-    )).one()
+    live = (Contact.shop_id == g.shop.id, Contact.portal_disabled.is_(False))
+    counted = lambda query: select(func.count()).select_from(query.subquery())  # noqa: E731
+    # One query for the numbers and every health check's facts.
+    facts = health.gather(
+        g.shop,
+        customers=counted(shop_select(Customer)),
+        contacts_total=counted(select(Contact.id).where(*live)),
+        contacts_active=counted(select(Contact.id).where(*live,
+                                                         Contact.activated_at.is_not(None))),
+        contacts_invited=counted(select(Contact.id).where(*live, Contact.invited_at.is_not(None),
+                                                          Contact.activated_at.is_(None))),
+        failed_emails=counted(select(OutboundEmail.id).where(
+            OutboundEmail.shop_id == g.shop.id, OutboundEmail.status == OutboundEmail.FAILED)))
     settings = payment_settings(g.shop)
+    problems = [c for c in health.run_checks(g.shop, facts=facts, settings=settings,
+                                             detail=False) if c.state != health.OK]
     return render(
         "staff/dashboard.html",
         invoices=open_summary(g.shop.id),
-        stuck_payments=stuck,
+        stuck_payments=facts["stuck_bank_payments"],
         stripe_state=settings.stripe_state if stripe_gateway.configured() else None,
         stripe_label=stripe_gateway.STATE_LABELS[settings.stripe_state],
-        customers=customers,
-        contacts_total=contacts[0],
-        contacts_active=contacts[1],
-        contacts_invited=contacts[2] - contacts[1],
-        failed_emails=failed_emails,
+        customers=facts["customers"],
+        contacts_total=facts["contacts_total"],
+        contacts_active=facts["contacts_active"],
+        contacts_invited=facts["contacts_invited"],
+        failed_emails=facts["failed_emails"],
         mail_configured=outbox.mail_configured(),
+        health_problems=problems,
+        failing_domains=health.failing_domains(g.shop),
     )
 
 
@@ -120,7 +121,6 @@ def email_log():
     ).all()
     return render(
         "staff/email_log.html",
-        "log_results",
         page=page,
         status_filter=status,
         domain=domain,

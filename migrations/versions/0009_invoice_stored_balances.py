@@ -1,8 +1,8 @@
 """invoices store their balances and status; open-invoice totals; normalized search keys;
 indexes for every status filter and search
 
-Revision ID: 0007
-Revises: 0005
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 10:12:00.000000
 
 The invoice gets total_cents, paid_cents, processing_cents, amount_due_cents and status, written
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0005'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

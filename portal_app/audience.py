@@ -1,0 +1,117 @@
+"""One way to show a document to two audiences: customers in the portal, staff in the console.
+
+An Audience knows its query scope (the logged-in customer of the shop, or the whole shop), the
+endpoint behind each page name, the layout its pages extend, who is acting, and what it may do.
+A document's views are written once, take the audience as their first argument, and are
+registered on both sides with `Pages.route`; templates extend `audience.layout` and build links
+with `audience.url(page, ...)`, so no view or template is written once per side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial, update_wrapper
+
+from flask import Blueprint, abort, g, url_for
+from flask_login import current_user
+from sqlalchemy import Select
+
+from portal_app.extensions import db
+from portal_app.tenancy import customer_select, shop_select
+
+
+@dataclass(eq=False)
+class Audience:
+    name: str
+    layout: str
+    actions: frozenset[str]
+    endpoints: dict[str, str] = field(default_factory=dict)
+
+    def may(self, action: str) -> bool:
+        """True when this audience may take the action (its buttons show, its views work)."""
+        return action in self.actions
+
+    def offers(self, name: str) -> bool:
+        """True when this audience has the page called `name`."""
+        return name in self.endpoints
+
+    def url(self, name: str, **values) -> str:
+        """The URL of a page for this audience. The portal's pages never name a customer: its
+        scope is the logged-in one, so a customer_id is dropped there."""
+        if self.name == "portal":
+            values.pop("customer_id", None)
+        return url_for(self.endpoints[name], **values)
+
+    def select(self, model) -> Select:
+        """SELECT the model's rows this audience may see: the shop's, and in the portal only the
+        current customer's and not what the model hides from customers (drafts)."""
+        if self.name == "console":
+            return shop_select(model)
+        query = customer_select(model)
+        hidden = getattr(model, "hidden_from_customers", None)
+        return query.where(~hidden()) if hidden is not None else query
+
+    def get_or_404(self, model, ident: int, *options):
+        """Load one row this audience may see, or answer 404 (a foreign id, never 403)."""
+        found = db.session.scalar(self.select(model).where(model.id == ident).options(*options))
+        if found is None:
+            abort(404)
+        return found
+
+    def customer(self, customer_id: int | None = None):
+        """The customer a page is about: the logged-in one, or the shop's customer by id."""
+        from portal_app.models import Customer
+
+        if self.name == "portal":
+            return g.customer
+        return self.get_or_404(Customer, customer_id)
+
+    def author(self):
+        """Who acts: the portal contact, or the staff member."""
+        return g.contact if self.name == "portal" else current_user._get_current_object()
+
+    def trail(self, customer) -> list[tuple[str, str]]:
+        """Breadcrumbs leading to a customer's pages: none in the portal (it is always the
+        customer's own), the customer's page in the console."""
+        if self.name == "portal":
+            return []
+        return [(customer.name, url_for("staff.customer", customer_id=customer.id))]
+
+    def of(self, customer) -> str:
+        """" of <customer>" in the console, where a heading must say whose list it is."""
+        return "" if self.name == "portal" else f" of {customer.name}"
+
+
+PORTAL = Audience("portal", "layouts/portal.html", frozenset({"approve", "comment"}))
+CONSOLE = Audience("console", "layouts/staff.html", frozenset({
+    "see_drafts", "see_all_customers", "edit", "reply", "send", "convert", "change_status",
+    "request_approval"}))
+
+# Pages not (yet) written on the audience, so shared templates can still link to them.
+PORTAL.endpoints.update(invoice="invoices.detail", request="requests.detail")
+CONSOLE.endpoints.update(invoice="staff.invoice", request="staff.request_detail",
+                         new_invoice="staff.new_invoice", customer="staff.customer")
+
+
+class Pages:
+    """Registers each view of a document once, for the portal and for the console."""
+
+    def __init__(self, portal: Blueprint, console: Blueprint) -> None:
+        self.sides = ((PORTAL, portal), (CONSOLE, console))
+
+    def route(self, page: str, *, portal: tuple[str, str] | None = None,
+              console: tuple[str, str] | None = None, methods=("GET",)):
+        """Register the decorated view(audience, **url_values) as `page`: portal and console
+        are (rule, endpoint) on that side, or None where the audience has no such page."""
+
+        def register(view):
+            for (audience, blueprint), where in zip(self.sides, (portal, console)):
+                if where is None:
+                    continue
+                rule, endpoint = where
+                bound = update_wrapper(partial(view, audience), view)
+                blueprint.add_url_rule(rule, endpoint, bound, methods=list(methods))
+                audience.endpoints[page] = f"{blueprint.name}.{endpoint}"
+            return view
+
+        return register

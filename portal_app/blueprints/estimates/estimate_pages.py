@@ -1,0 +1,175 @@
+"""Estimate pages, written once for both audiences: the list, the estimate's page with its
+receipt and thread, the printable view and posting a comment. The portal adds the decision:
+the total that follows the ticked optional lines, and Approve all / Approve selected / Decline
+tied to the version the customer saw."""
+
+from __future__ import annotations
+
+from flask import flash, request
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal_app.audience import PORTAL, Pages
+from portal_app.blueprints.estimates import bp
+from portal_app.blueprints.estimates import deciding
+from portal_app.blueprints.estimates.forms import CommentForm, DecisionForm, ReplyForm
+from portal_app.blueprints.staff import bp as console
+from portal_app.extensions import comment_limit, db
+from portal_app.ids import id_arg
+from portal_app.models import Approval, Customer, Estimate
+from portal_app.pagination import paginate
+from portal_app.rendering import render, see_other
+from portal_app.services import approvals, comments
+from portal_app.services.invoices import today
+
+pages = Pages(portal=bp, console=console)
+ESTIMATE = "/estimates/<int:estimate_id>"
+PORTAL_FILTERS = ("sent", "approved", "partially_approved", "declined", "expired", "converted")
+CONSOLE_FILTERS = ("draft",) + PORTAL_FILTERS
+PER_PAGE = 25
+
+
+def waiting(day):
+    """SQL: sent and not past its valid-until date (what the customer still has to decide)."""
+    return and_(Estimate.status == Estimate.SENT,
+                or_(Estimate.valid_until.is_(None), Estimate.valid_until >= day))
+
+
+def with_status(query, status: str, day):
+    if status == Estimate.SENT:
+        return query.where(waiting(day))
+    if status == Estimate.EXPIRED:
+        return query.where(Estimate.status == Estimate.SENT, Estimate.valid_until < day)
+    return query.where(Estimate.status == status)
+
+
+def list_filters(audience) -> tuple[dict, dict]:
+    """The list's filters from the query string, cleaned: (values, params for links)."""
+    allowed = CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS
+    status = request.args.get("status", "")
+    values = {"status": status if status in allowed else "",
+              "q": request.args.get("q", "").strip()[:100],
+              "customer_id": id_arg(request.args, "customer_id"),
+              "asset_id": id_arg(request.args, "asset_id")}
+    if not audience.may("see_all_customers"):
+        values["customer_id"] = None
+    params = {key: value for key, value in values.items() if value}
+    return values, params
+
+
+@pages.route("estimates", portal=("/estimates", "index"), console=("/estimates", "estimates"))
+def index(audience):
+    """The estimates: in the portal what waits for approval first; in the console the newest
+    first, filtered by status, customer and number."""
+    day = today()
+    values, params = list_filters(audience)
+    query = audience.select(Estimate).options(joinedload(Estimate.customer))
+    if values["status"]:
+        query = with_status(query, values["status"], day)
+    if values["customer_id"]:
+        query = query.where(Estimate.customer_id == values["customer_id"])
+    if values["asset_id"]:
+        query = query.where(Estimate.asset_id == values["asset_id"])
+    if values["q"]:
+        pattern = f"%{values['q'].lower()}%"
+        match = Estimate.number.ilike(pattern)
+        if audience.may("see_all_customers"):
+            match = or_(match, Estimate.customer_id.in_(select(Customer.id).where(
+                Customer.shop_id == Estimate.shop_id, Customer.name.ilike(pattern))))
+        query = query.where(match)
+    order = [Estimate.id.desc()]
+    if not audience.may("see_drafts"):
+        order.insert(0, case((waiting(day), 0), else_=1))
+    page = paginate(query.order_by(*order), PER_PAGE)
+    filtered = audience.get_or_404(Customer, values["customer_id"]) \
+        if values["customer_id"] else None  # another shop's customer: 404, not its name
+    return render("estimates/index.html", "results", audience=audience, page=page,
+                  values=values, params=params, today=day, for_customer=filtered,
+                  filters=CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS)
+
+
+def load(audience, estimate_id: int) -> Estimate:
+    """The estimate with everything its page shows, in four queries."""
+    return audience.get_or_404(
+        Estimate, estimate_id, joinedload(Estimate.customer), joinedload(Estimate.location),
+        joinedload(Estimate.asset), joinedload(Estimate.current), joinedload(Estimate.work_order),
+        selectinload(Estimate.lines), selectinload(Estimate.approvals).joinedload(Approval.contact))
+
+
+def comment_form(audience, formdata=None):
+    form_class = ReplyForm if audience.may("reply") else CommentForm
+    return form_class() if formdata else form_class(formdata=None)
+
+
+def page_context(audience, estimate: Estimate, *, decision_form=None, ticked=None,
+                 refusal=None, form=None) -> dict:
+    """Everything the estimate's page shows to this audience."""
+    day = today()
+    state = estimate.status_on(day)
+    ticked = ticked if ticked is not None else set()
+    return {"audience": audience, "estimate": estimate, "customer": estimate.customer,
+            "state": state, "today": day, "ticked": ticked, "refusal": refusal,
+            "deciding": audience.may("approve") and state == Estimate.SENT,
+            "decision_form": decision_form or DecisionForm(formdata=None,
+                                                           version=estimate.version),
+            "totals": approvals.totals(estimate.lines, ticked),
+            "comments": comments.thread(estimate), "form": form or comment_form(audience)}
+
+
+@pages.route("estimate", portal=(ESTIMATE, "detail"), console=(ESTIMATE, "estimate"))
+def detail(audience, estimate_id: int):
+    """An estimate: its lines, what changed in this version, the decision and the thread."""
+    return render("estimates/detail.html", **page_context(audience, load(audience, estimate_id)))
+
+
+@pages.route("estimate_print", portal=(ESTIMATE + "/print", "print_view"),
+             console=(ESTIMATE + "/print", "print_estimate"))
+def print_view(audience, estimate_id: int):
+    """The estimate on paper: no navigation, a print stylesheet."""
+    estimate = load(audience, estimate_id)
+    return render("documents/print.html", audience=audience, document=estimate,
+                  title=f"Estimate {estimate.number}", lines=estimate.lines,
+                  approval=estimate.decision, state=estimate.status_on(today()),
+                  labels="estimate", back=audience.url("estimate", estimate_id=estimate.id))
+
+
+@pages.route("estimate_comment", portal=(ESTIMATE + "/comments", "comment"),
+             console=(ESTIMATE + "/reply", "reply_estimate"), methods=("POST",))
+@comment_limit
+def comment(audience, estimate_id: int):
+    """Post a comment (customer) or a reply (staff); the other side is emailed. htmx gets the
+    thread back; a plain form comes back to the page."""
+    estimate = load(audience, estimate_id)
+    form = comment_form(audience, request.form)
+    if not form.validate_on_submit():
+        return render("estimates/detail.html", "thread", status=422,
+                      **page_context(audience, estimate, form=form))
+    comments.post(estimate, audience.author(), form.body.data, form.submission_key.data)
+    db.session.commit()
+    if not request.htmx:
+        flash("Reply sent; the customer was emailed." if audience.may("reply") else
+              "Comment sent.", "success")
+        return see_other(audience.url("estimate", estimate_id=estimate_id) + "#thread")
+    return render("estimates/detail.html", "thread",
+                  **page_context(audience, load(audience, estimate_id)))
+
+
+@bp.post(ESTIMATE + "/total")
+def total(estimate_id: int):
+    """The total of the required lines and the ticked optional ones: htmx gets the totals
+    block; "Update total" with JavaScript off gets the page with the ticks and typing kept."""
+    return deciding.total(PORTAL, "estimate", load(PORTAL, estimate_id), page_context,
+                          "estimates/detail.html")
+
+
+PORTAL.endpoints["estimate_total"] = "estimates.total"
+
+
+@bp.post(ESTIMATE + "/decision")
+def decision(estimate_id: int):
+    """Approve all, approve selected or decline the version the customer saw."""
+    return deciding.decide(PORTAL, "estimate", lambda: load(PORTAL, estimate_id), page_context,
+                           "estimates/detail.html")
+
+
+PORTAL.endpoints["estimate_decision"] = "estimates.decision"

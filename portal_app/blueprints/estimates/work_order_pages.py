@@ -1,0 +1,153 @@
+"""Work order pages, written once for both audiences: the list, the work order's page (status,
+lines, additional work awaiting approval, receipts, thread), the printable view and comments.
+The portal adds the decision on additional work, the same way as on estimates."""
+
+from __future__ import annotations
+
+from flask import flash, request
+from sqlalchemy import case, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal_app.audience import PORTAL, Pages
+from portal_app.blueprints.estimates import work_orders_bp as bp
+from portal_app.blueprints.estimates import deciding
+from portal_app.blueprints.estimates.estimate_pages import comment_form
+from portal_app.blueprints.estimates.forms import (
+    AdditionalWorkForm,
+    DecisionForm,
+    WorkOrderStatusForm,
+)
+from portal_app.blueprints.staff import bp as console
+from portal_app.extensions import comment_limit, db
+from portal_app.ids import id_arg
+from portal_app.models import Approval, Customer, WorkOrder
+from portal_app.pagination import paginate
+from portal_app.rendering import render, see_other
+from portal_app.services import approvals, comments
+from portal_app.services.invoices import today
+
+pages = Pages(portal=bp, console=console)
+WORK_ORDER = "/work-orders/<int:work_order_id>"
+FILTERS = ("open", "in_progress", "awaiting_approval", "completed", "closed")
+PER_PAGE = 25
+
+
+@pages.route("work_orders", portal=("/work-orders", "index"),
+             console=("/work-orders", "work_orders"))
+def index(audience):
+    """The work orders: in the portal what waits for approval first; in the console the newest
+    first, filtered by status, customer and number."""
+    status = request.args.get("status", "")
+    values = {"status": status if status in FILTERS else "",
+              "q": request.args.get("q", "").strip()[:100],
+              "customer_id": id_arg(request.args, "customer_id")
+              if audience.may("see_all_customers") else None,
+              "asset_id": id_arg(request.args, "asset_id")}
+    params = {key: value for key, value in values.items() if value}
+    query = audience.select(WorkOrder).options(joinedload(WorkOrder.customer))
+    if values["status"]:
+        query = query.where(WorkOrder.status == values["status"])
+    if values["customer_id"]:
+        query = query.where(WorkOrder.customer_id == values["customer_id"])
+    if values["asset_id"]:
+        query = query.where(WorkOrder.asset_id == values["asset_id"])
+    if values["q"]:
+        pattern = f"%{values['q'].lower()}%"
+        match = WorkOrder.number.ilike(pattern)
+        if audience.may("see_all_customers"):
+            match = or_(match, WorkOrder.customer_id.in_(select(Customer.id).where(
+                Customer.shop_id == WorkOrder.shop_id, Customer.name.ilike(pattern))))
+        query = query.where(match)
+    order = [WorkOrder.id.desc()]
+    if not audience.may("see_all_customers"):
+        order.insert(0, case((WorkOrder.status == WorkOrder.AWAITING, 0), else_=1))
+    page = paginate(query.order_by(*order), PER_PAGE)
+    filtered = audience.get_or_404(Customer, values["customer_id"]) \
+        if values["customer_id"] else None  # another shop's customer: 404, not its name
+    return render("work_orders/index.html", "results", audience=audience, page=page,
+                  values=values, params=params, filters=FILTERS, for_customer=filtered)
+
+
+def load(audience, work_order_id: int) -> WorkOrder:
+    """The work order with everything its page shows, in three queries."""
+    return audience.get_or_404(
+        WorkOrder, work_order_id, joinedload(WorkOrder.customer), joinedload(WorkOrder.location),
+        joinedload(WorkOrder.asset), joinedload(WorkOrder.estimate),
+        joinedload(WorkOrder.service_request), selectinload(WorkOrder.lines),
+        selectinload(WorkOrder.approvals).joinedload(Approval.contact))
+
+
+def page_context(audience, work_order: WorkOrder, *, decision_form=None, ticked=None,
+                 refusal=None, form=None, status_form=None) -> dict:
+    """Everything the work order's page shows to this audience."""
+    ticked = ticked if ticked is not None else set()
+    pending = work_order.pending_lines
+    return {"audience": audience, "work_order": work_order, "customer": work_order.customer,
+            "today": today(), "pending": pending, "ticked": ticked, "refusal": refusal,
+            "deciding": audience.may("approve") and work_order.status == WorkOrder.AWAITING
+            and bool(pending),
+            "decision_form": decision_form or DecisionForm(
+                formdata=None, version=work_order.approval_round),
+            "totals": approvals.totals(pending, ticked),
+            "status_form": status_form or WorkOrderStatusForm(formdata=None,
+                                                              status=work_order.status),
+            "additional_form": AdditionalWorkForm(formdata=None),
+            "comments": comments.thread(work_order), "form": form or comment_form(audience)}
+
+
+@pages.route("work_order", portal=(WORK_ORDER, "detail"), console=(WORK_ORDER, "work_order"))
+def detail(audience, work_order_id: int):
+    """A work order: status, lines, additional work awaiting approval and the thread."""
+    return render("work_orders/detail.html",
+                  **page_context(audience, load(audience, work_order_id)))
+
+
+@pages.route("work_order_print", portal=(WORK_ORDER + "/print", "print_view"),
+             console=(WORK_ORDER + "/print", "print_work_order"))
+def print_view(audience, work_order_id: int):
+    """The work order on paper."""
+    work_order = load(audience, work_order_id)
+    return render("documents/print.html", audience=audience, document=work_order,
+                  title=f"Work order {work_order.number}", lines=work_order.lines,
+                  approval=None, state=work_order.status, labels="work_order",
+                  back=audience.url("work_order", work_order_id=work_order.id))
+
+
+@pages.route("work_order_comment", portal=(WORK_ORDER + "/comments", "comment"),
+             console=(WORK_ORDER + "/reply", "reply_work_order"), methods=("POST",))
+@comment_limit
+def comment(audience, work_order_id: int):
+    """Post a comment (customer) or a reply (staff); the other side is emailed."""
+    work_order = load(audience, work_order_id)
+    form = comment_form(audience, request.form)
+    if not form.validate_on_submit():
+        return render("work_orders/detail.html", "thread", status=422,
+                      **page_context(audience, work_order, form=form))
+    comments.post(work_order, audience.author(), form.body.data, form.submission_key.data)
+    db.session.commit()
+    if not request.htmx:
+        flash("Reply sent; the customer was emailed." if audience.may("reply") else
+              "Comment sent.", "success")
+        return see_other(audience.url("work_order", work_order_id=work_order_id) + "#thread")
+    return render("work_orders/detail.html", "thread",
+                  **page_context(audience, load(audience, work_order_id)))
+
+
+@bp.post(WORK_ORDER + "/total")
+def total(work_order_id: int):
+    """The total of the ticked additional work (htmx: the totals block; else the page)."""
+    return deciding.total(PORTAL, "work_order", load(PORTAL, work_order_id), page_context,
+                          "work_orders/detail.html")
+
+
+PORTAL.endpoints["work_order_total"] = "work_orders.total"
+
+
+@bp.post(WORK_ORDER + "/decision")
+def decision(work_order_id: int):
+    """Approve all, approve selected or decline the additional work."""
+    return deciding.decide(PORTAL, "work_order", lambda: load(PORTAL, work_order_id),
+                           page_context, "work_orders/detail.html")
+
+
+PORTAL.endpoints["work_order_decision"] = "work_orders.decision"

@@ -1,0 +1,218 @@
+"""Estimates, their lines, a snapshot of every version sent to the customer, and approvals.
+
+Money is integer cents. Only the lifecycle is stored (draft, sent, approved, partially
+approved, declined, converted); "expired" follows from the valid-until date, like an invoice's
+overdue, so nothing has to run at midnight.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, foreign, mapped_column, relationship
+
+from portal_app.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from portal_app.models.asset import Asset
+    from portal_app.models.customer import Contact, Customer, Location
+    from portal_app.models.work_order import WorkOrder
+
+
+# Status labels as each audience reads them (customers are asked; staff wait).
+ESTIMATE_LABELS = {
+    "portal": {"sent": "Waiting for your approval", "approved": "Approved",
+               "partially_approved": "Partially approved", "declined": "Declined",
+               "expired": "Expired", "converted": "Work order created"},
+    "console": {"draft": "Draft", "sent": "Waiting for approval", "approved": "Approved",
+                "partially_approved": "Partially approved", "declined": "Declined",
+                "expired": "Expired", "converted": "Converted"},
+}
+
+
+class EstimateLine(Base):
+    __tablename__ = "estimate_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estimate_id: Mapped[int] = mapped_column(
+        ForeignKey("estimate.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(default=1)
+    unit_price_cents: Mapped[int]
+    optional: Mapped[bool] = mapped_column(default=False)
+
+    estimate: Mapped[Estimate] = relationship(back_populates="lines")
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),
+                      CheckConstraint("unit_price_cents >= 0", name="price_not_negative"))
+
+    @property
+    def amount_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+    def snapshot(self) -> dict:
+        """The line as a version keeps it."""
+        return {"line_id": self.id, "description": self.description, "quantity": self.quantity,
+                "unit_price_cents": self.unit_price_cents, "optional": self.optional}
+
+
+class EstimateVersion(Base):
+    """What the customer was sent as version N: lines, valid-until and note, frozen."""
+
+    __tablename__ = "estimate_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estimate_id: Mapped[int] = mapped_column(ForeignKey("estimate.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    lines: Mapped[list] = mapped_column(JSON)
+    valid_until: Mapped[date | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[list] = mapped_column(JSON, default=list)  # from the previous version
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("estimate_id", "version"),)
+
+
+class Estimate(Base):
+    __tablename__ = "estimate"
+
+    DRAFT, SENT, APPROVED, PARTIAL, DECLINED, CONVERTED = (
+        "draft", "sent", "approved", "partially_approved", "declined", "converted")
+    EXPIRED = "expired"  # derived: sent and past its valid-until date
+    EDITABLE = (DRAFT, SENT, DECLINED)  # a declined estimate may be revised and sent again
+    CONVERTIBLE = (APPROVED, PARTIAL)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(20))
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("location.id", ondelete="SET NULL"))
+    asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("asset.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    version: Mapped[int] = mapped_column(default=0)  # 0 until sent; +1 on every sent change
+    valid_until: Mapped[date | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    submission_key: Mapped[str | None] = mapped_column(String(64))  # one draft per form
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    location: Mapped[Location | None] = relationship()
+    asset: Mapped[Asset | None] = relationship()
+    lines: Mapped[list[EstimateLine]] = relationship(
+        back_populates="estimate", order_by="EstimateLine.position, EstimateLine.id",
+        cascade="all, delete-orphan")
+    current: Mapped[EstimateVersion | None] = relationship(
+        primaryjoin=lambda: and_(foreign(EstimateVersion.estimate_id) == Estimate.id,
+                                 EstimateVersion.version == Estimate.version),
+        viewonly=True, uselist=False)
+    approvals: Mapped[list[Approval]] = relationship(
+        order_by="Approval.version", viewonly=True,
+        primaryjoin="foreign(Approval.estimate_id) == Estimate.id")
+    work_order: Mapped[WorkOrder | None] = relationship(
+        viewonly=True, uselist=False,
+        primaryjoin="foreign(WorkOrder.estimate_id) == Estimate.id")
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "number"),
+        UniqueConstraint("shop_id", "submission_key"),
+        Index("ix_estimate_shop_id_status", "shop_id", "status"),
+        Index("ix_estimate_customer_id_status", "customer_id", "status"),
+        CheckConstraint("status IN ('draft', 'sent', 'approved', 'partially_approved', "
+                        "'declined', 'converted')", name="status_known"),
+        CheckConstraint("version >= 0", name="version_not_negative"),
+    )
+
+    required_cents: Mapped[int] = column_property(
+        select(func.coalesce(func.sum(EstimateLine.quantity * EstimateLine.unit_price_cents), 0))
+        .where(EstimateLine.estimate_id == id, EstimateLine.optional.is_(False))
+        .correlate_except(EstimateLine).scalar_subquery(), deferred=False)
+    optional_cents: Mapped[int] = column_property(
+        select(func.coalesce(func.sum(EstimateLine.quantity * EstimateLine.unit_price_cents), 0))
+        .where(EstimateLine.estimate_id == id, EstimateLine.optional.is_(True))
+        .correlate_except(EstimateLine).scalar_subquery(), deferred=False)
+
+    @classmethod
+    def hidden_from_customers(cls):
+        """Drafts are the shop's until sent."""
+        return cls.status == cls.DRAFT
+
+    def status_on(self, today: date) -> str:
+        """The stored status, or "expired" for a sent estimate past its valid-until date."""
+        if self.status == self.SENT and self.valid_until is not None and \
+                self.valid_until < today:
+            return self.EXPIRED
+        return self.status
+
+    @property
+    def total_cents(self) -> int:
+        """The total of the required lines (optional ones are the customer's choice)."""
+        return self.required_cents
+
+    @property
+    def decision(self) -> Approval | None:
+        """The approval of the version now shown, if the customer decided it."""
+        return next((a for a in self.approvals if a.version == self.version), None)
+
+
+class Approval(Base):
+    """A customer's decision on one version of an estimate, or on one round of additional work
+    of a work order: who, when, from where, the typed name, and each line's decision. The
+    unique constraints make a second decision of the same version impossible."""
+
+    __tablename__ = "approval"
+
+    APPROVED, PARTIAL, DECLINED = "approved", "partially_approved", "declined"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    estimate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("estimate.id", ondelete="CASCADE"))
+    work_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_order.id", ondelete="CASCADE"))
+    version: Mapped[int]  # the estimate's version, or the work order's approval round
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="SET NULL"))
+    decision: Mapped[str] = mapped_column(String(20))
+    signed_name: Mapped[str] = mapped_column(String(120))
+    po_number: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
+    lines: Mapped[list] = mapped_column(JSON)  # the version's lines, each with its decision
+    total_approved_cents: Mapped[int] = mapped_column(default=0)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contact: Mapped[Contact | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("estimate_id", "version"),
+        UniqueConstraint("work_order_id", "version"),
+        CheckConstraint("decision IN ('approved', 'partially_approved', 'declined')",
+                        name="decision_known"),
+        CheckConstraint("(CASE WHEN estimate_id IS NULL THEN 0 ELSE 1 END) + "
+                        "(CASE WHEN work_order_id IS NULL THEN 0 ELSE 1 END) = 1",
+                        name="one_document"),
+    )
+
+    @property
+    def approved_lines(self) -> list[dict]:
+        return [line for line in self.lines if line["decision"] == "approved"]

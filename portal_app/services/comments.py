@@ -1,0 +1,104 @@
+"""Comment threads of estimates and work orders: post once per submitted form, and email the
+other side (staff on a customer's comment, the customer's contacts on a staff reply)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from portal_app.emails import portal_link, queue_email
+from portal_app.extensions import db
+from portal_app.models import Comment, Contact, Estimate, StaffUser, WorkOrder
+
+COMMENT_MAX = 2000
+
+
+def parent_column(document) -> str:
+    """The Comment column that names this kind of document."""
+    return {"Estimate": "estimate_id", "WorkOrder": "work_order_id",
+            "ServiceRequest": "service_request_id"}[type(document).__name__]
+
+
+def thread(document) -> list[Comment]:
+    """The document's comments, oldest first, with their authors (one query)."""
+    column = getattr(Comment, parent_column(document))
+    return db.session.scalars(
+        select(Comment)
+        .options(joinedload(Comment.author_contact), joinedload(Comment.author_staff))
+        .where(Comment.shop_id == document.shop_id, column == document.id)
+        .order_by(Comment.created_at, Comment.id)).all()
+
+
+def already_posted(shop_id: int, submission_key: str | None) -> bool:
+    if not submission_key:
+        return False
+    return db.session.scalar(select(Comment.id).where(
+        Comment.shop_id == shop_id, Comment.submission_key == submission_key)) is not None
+
+
+def post(document, author, body: str, submission_key: str | None = None) -> Comment | None:
+    """Add a comment by a contact or a staff member and tell the other side; None when this
+    submission was posted already (a double click). Must be the transaction's first write:
+    a lost race rolls the transaction back."""
+    if already_posted(document.shop_id, submission_key):
+        return None
+    by_staff = isinstance(author, StaffUser)
+    comment = Comment(shop_id=document.shop_id, body=body, submission_key=submission_key or None,
+                      author_staff_id=author.id if by_staff else None,
+                      author_contact_id=None if by_staff else author.id,
+                      **{parent_column(document): document.id})
+    db.session.add(comment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # the same form, posted twice at once: the other one won
+        return None
+    if by_staff:
+        tell_customer(document, "document_reply", comment=comment)
+    else:
+        tell_staff(document, "document_comment", comment=comment)
+    return comment
+
+
+def _kind_and_page(document) -> tuple[str, str, str]:
+    if isinstance(document, Estimate):
+        return "estimate", "estimates.detail", "staff.estimate"
+    if isinstance(document, WorkOrder):
+        return "work order", "work_orders.detail", "staff.work_order"
+    raise TypeError(document)
+
+
+def tell_staff(document, kind: str, **context) -> None:
+    """Email every active staff member of the shop about the document."""
+    noun, _, console_page = _kind_and_page(document)
+    link = portal_link(console_page, **{_id_name(document): document.id})
+    staff = db.session.scalars(select(StaffUser).where(
+        StaffUser.shop_id == document.shop_id, StaffUser.active.is_(True)).order_by(StaffUser.id))
+    for member in staff:
+        queue_email(kind, recipient=member.email, shop=member.shop, staff_member=member,
+                    document=document, noun=noun, customer=document.customer, link=link,
+                    **context)
+
+
+def customer_contacts(document) -> list[Contact]:
+    """The contacts of the document's customer who get its emails (not the disabled ones)."""
+    return db.session.scalars(select(Contact).where(
+        Contact.shop_id == document.shop_id, Contact.customer_id == document.customer_id,
+        Contact.portal_disabled.is_(False)).order_by(Contact.id)).all()
+
+
+def tell_customer(document, kind: str, **context) -> int:
+    """Email the customer's contacts about the document; return how many were emailed."""
+    noun, portal_page, _ = _kind_and_page(document)
+    link = portal_link(portal_page, **{_id_name(document): document.id})
+    contacts = customer_contacts(document)
+    for contact in contacts:
+        queue_email(kind, recipient=contact.email, shop=contact.shop, contact=contact,
+                    document=document, noun=noun, link=link,
+                    has_login=contact.portal_state == "active", **context)
+    return len(contacts)
+
+
+def _id_name(document) -> str:
+    return "estimate_id" if isinstance(document, Estimate) else "work_order_id"
