@@ -19,6 +19,7 @@ for PostgreSQL, the database named after it + "_load"):
 It prints req/s and p95 and exits 1 on any difference.
 
     .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--workers 4]
+    (LOAD_WAIT="0.05,0.3": the seconds a simulated person waits between two requests)
 """
 
 from __future__ import annotations
@@ -137,10 +138,12 @@ def prepare(url: str) -> dict:
             invoices += [bill.id for bill in bills]
             requests += [ask.id for ask in asks]
             accounts["customer"].append({
-                "email": contact.email, "location": site.id,
+                "email": contact.email, "name": contact.name, "location": site.id,
                 "assets": [unit.id for unit in units], "invoices": [b.id for b in bills],
                 "requests": [ask.id for ask in asks]})
         recompute(invoices)  # the stored balances, by their one writer
+        db.session.commit()
+        send_estimates(db, shop, accounts["customer"])
         for n in range(STAFF):
             staff = StaffUser(shop_id=shop.id, email=f"loadstaff{n}@demo-fleet.example",
                               name=f"Load Staff {n}", role="staff", password_hash=hashed)
@@ -148,12 +151,13 @@ def prepare(url: str) -> dict:
             accounts["staff"].append({"email": staff.email, "invoices": invoices,
                                       "requests": requests})
         db.session.commit()
-        estimates = sent_estimates(db, shop)
-        if estimates:  # the demo customer approves (issue 9's estimates)
-            dana = db.session.scalar(select(Contact).where(
-                Contact.email == "dana@acme-logistics.example"))
+        dana = db.session.scalar(select(Contact).where(
+            Contact.email == "dana@acme-logistics.example"))
+        estimates = sent_estimates(db, dana.customer_id)
+        if estimates:  # the demo customer approves hers too (issue 9's estimates)
             accounts["customer"].append({
                 "email": dana.email, "password": "demo-customer-pass", "estimates": estimates,
+                "name": dana.name,
                 "location": db.session.scalar(select(Location.id).where(
                     Location.customer_id == dana.customer_id).limit(1)),
                 "assets": db.session.scalars(select(Asset.id).where(
@@ -168,15 +172,42 @@ def prepare(url: str) -> dict:
     return accounts
 
 
-def sent_estimates(db, shop) -> list[int]:
-    """Ids of the demo's estimates waiting for approval, when the app has estimates."""
+def send_estimates(db, shop, customers: list[dict], each: int = 6) -> None:
+    """Estimates waiting for each load customer's approval, where the app has estimates (issue
+    9): made and sent by the shop's administrator through the estimates service."""
+    try:
+        from portal_app.services import estimates
+    except ImportError:
+        return
+    from portal_app.models import Contact, StaffUser
+
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.shop_id == shop.id,
+                                                      StaffUser.role == "admin"))
+    for person in customers:
+        customer_id = db.session.scalar(select(Contact.customer_id).where(
+            Contact.email == person["email"]))
+        person["estimates"] = []
+        for n in range(each):
+            estimate = estimates.create_draft(shop.id, {
+                "customer_id": customer_id, "asset_id": person["assets"][n % 3],
+                "location_id": person["location"],
+                "valid_until": estimates.default_valid_until(), "notes": "Load test"},
+                [{"description": "Brake job", "quantity": 1, "unit_price_cents": 48000,
+                  "optional": False}], None)
+            estimates.send(estimate, admin)
+            person["estimates"].append(estimate.id)
+        db.session.commit()
+
+
+def sent_estimates(db, customer_id: int) -> list[int]:
+    """Ids of the customer's estimates waiting for approval, when the app has estimates."""
     from portal_app import models
 
     estimate = getattr(models, "Estimate", None)
     if estimate is None or not inspect(db.engine).has_table("estimate"):
         return []
     return db.session.scalars(select(estimate.id).where(
-        estimate.shop_id == shop.id, estimate.status == "sent")).all()
+        estimate.customer_id == customer_id, estimate.status == "sent")).all()
 
 
 def counts(url: str) -> dict[str, int]:

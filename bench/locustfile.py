@@ -26,6 +26,9 @@ from html.parser import HTMLParser
 from locust import HttpUser, between, events, task
 
 ACCOUNTS = json.loads(open(os.environ["LOAD_ACCOUNTS"]).read())
+# Seconds each simulated person waits between two requests (LOAD_WAIT="low,high"): short, so
+# that 50 people keep 4 workers on 2 cores busy rather than reading pages.
+WAIT = between(*(float(part) for part in os.environ.get("LOAD_WAIT", "0.05,0.3").split(",")))
 RESULTS = os.environ["LOAD_RESULTS"]
 HTMX = {"HX-Request": "true"}
 
@@ -89,7 +92,7 @@ class Person(HttpUser):
 class Customer(Person):
     weight = 4
     kind = "customer"
-    wait_time = between(0.2, 1.0)
+    wait_time = WAIT
 
     @task(4)
     def dashboard(self):
@@ -172,7 +175,8 @@ class Customer(Person):
             return self.dashboard()
         estimate_id = estimates.pop()
         page = self.get(f"/estimates/{estimate_id}", name="/estimates/<id>")
-        form = decision_form(page.text, f"/estimates/{estimate_id}/decision")
+        form = decision_form(page.text, f"/estimates/{estimate_id}/decision",
+                             signer=self.account.get("name", "Load Person"))
         if form is None:
             return None
         response = self.post(f"/estimates/{estimate_id}/decision", form,
@@ -184,7 +188,7 @@ class Customer(Person):
 class Staff(Person):
     weight = 1
     kind = "staff"
-    wait_time = between(0.2, 1.0)
+    wait_time = WAIT
 
     @task(3)
     def dashboard(self):
@@ -237,7 +241,7 @@ class _Forms(HTMLParser):
         if tag == "form":
             self.forms.append({"action": attrs.get("action", ""), "fields": {},
                                "buttons": []})
-        elif self.forms and tag == "input" and attrs.get("name"):
+        elif self.forms and tag in ("input", "textarea") and attrs.get("name"):
             kind = attrs.get("type", "text")
             if kind not in ("checkbox", "radio") or "checked" in attrs:
                 self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
@@ -245,16 +249,19 @@ class _Forms(HTMLParser):
             self.forms[-1]["buttons"].append((attrs["name"], attrs.get("value", "")))
 
 
-def decision_form(html: str, action: str) -> dict | None:
-    """The fields of the page's decision form with its approving button pressed."""
+def decision_form(html: str, action: str, signer: str) -> dict | None:
+    """The fields of the page's decision form, signed with the person's name and its "Approve
+    all" button pressed (the first approving button when there is none)."""
     parser = _Forms()
     parser.feed(html)
     for form in parser.forms:
         if form["action"].endswith(action):
             fields = dict(form["fields"])
-            for name, value in form["buttons"]:
-                if "approve" in value.lower():
-                    fields[name] = value
+            approving = [(n, v) for n, v in form["buttons"] if "approve" in v.lower()]
+            approving.sort(key=lambda button: button[1] != "approve_all")
+            if approving:
+                fields[approving[0][0]] = approving[0][1]
+            fields["signed_name"] = signer  # the signature: the person's full name
             fields.pop("csrf_token", None)
             return fields
     return None

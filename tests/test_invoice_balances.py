@@ -470,8 +470,9 @@ def test_the_migration_fills_in_every_existing_invoice(app):
     with other.app_context():
         upgrade(revision="0008")
         with db.engine.begin() as c:
-            c.execute(text("INSERT INTO shop (id, name, slug, brand_color, created_at) "
-                           "VALUES (1, 'S', 's', '#1f5f8b', :now)"), {"now": now})
+            c.execute(text("INSERT INTO shop (id, name, slug, brand_color, timezone, "
+                           "created_at) VALUES (1, 'S', 's', '#1f5f8b', 'UTC', :now)"),
+                      {"now": now})
             c.execute(text("INSERT INTO customer (id, shop_id, name, created_at) "
                            "VALUES (1, 1, 'C', :now)"), {"now": now})
             for n, (state, lines, pays) in enumerate(specs, start=1):
