@@ -269,7 +269,9 @@ def load_estimates(db, shop_id: int, owner, count: int, today: date) -> int:
         return 0
     statuses = ["draft", "sent", "sent", "approved", "declined"]
     first = (db.session.scalar(select(db.func.max(estimate.id))) or 0) + 1
+    keyed = hasattr(estimate, "number_key")  # the search key, where the model has one
     db.session.execute(insert(estimate), [{
+        **({"number_key": f"est-b{n:06d}"} if keyed else {}),
         "shop_id": shop_id, "customer_id": owner(n), "number": f"EST-B{n:06d}",
         "status": statuses[n % 5], "version": 0 if n % 5 == 0 else 1,
         "valid_until": today + timedelta(days=(n % 40) - 10), "notes": "",

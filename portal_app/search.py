@@ -7,9 +7,9 @@ customer) and is compared in code-point order (SQLite's BINARY collation; COLLAT
 PostgreSQL, whatever the database's own collation), so `key >= 'kenw' AND key < 'kenx'` is an
 index range on both databases.
 
-A search over several columns is answered in two steps (matching()): a bounded probe counts
-each column's matches up to PROBE (from its index); when every column has no more, the page is
-sorted from those matches (a few hundred rows at most). When one column matches more, matches are common enough
+A search over several columns is answered in two steps (matching()): a bounded probe asks each
+column's index for at most PROBE matches; when every column has no more, the page is sorted from
+those ids (a few hundred rows at most). When one column matches more, matches are common enough
 that walking the list's own index in its order and filtering finds a page after a few thousand
 rows, and that is what the second query does. Either way the cost does not grow with the table.
 """
@@ -25,7 +25,6 @@ from sqlalchemy import (
     Select,
     and_,
     false,
-    func,
     literal,
     or_,
     select,
@@ -34,7 +33,7 @@ from sqlalchemy import (
 
 from portal_app.extensions import db
 
-PROBE = 500  # matches per column above which a search walks the list's order instead
+PROBE = 200  # matches per column above which a search walks the list's order instead
 
 
 def search_key(text: str | None) -> str:
@@ -70,11 +69,16 @@ class Branch:
 
     column: ColumnElement
     among: Select | None = None  # a SELECT of ids; None: column is a normalized key
+    # Document numbers are found by their digits too: "0001" finds "EST-0001" (the prefix the
+    # portal numbers them with), as a second range of the same index.
+    number_prefix: str | None = None
 
     def condition(self, text: str, column: ColumnElement | None = None) -> ColumnElement[bool]:
         column = self.column if column is None else column
         if self.among is not None:
             return column.in_(self.among)
+        if self.number_prefix and search_key(text).isdigit():
+            return or_(starts_with(column, text), starts_with(column, self.number_prefix + text))
         return starts_with(column, text)
 
 
@@ -89,15 +93,19 @@ def matching(query: Select, id_column: ColumnElement, branches: Sequence[Branch]
              text: str) -> Select:
     """`query` (a list's SELECT with its scope and filters, no order or options yet) narrowed
     to the rows any branch matches, in a form the database answers from indexes."""
-    found = [query.with_only_columns(id_column.label("id")).where(branch.condition(text))
-             .order_by(None).limit(PROBE + 1).subquery() for branch in branches]
-    counts = db.session.execute(select(*(
-        select(func.count()).select_from(ids).scalar_subquery() for ids in found))).one()
-    if max(counts) <= PROBE:
-        if not any(counts):
-            # A condition the planner knows is false (an empty IN is not, for every
-            # database, and would walk the whole list to test it row by row).
-            return query.where(false())
-        return query.where(id_column.in_(union_all(*(select(ids.c.id) for ids in found))))
+    probes = [select(literal(n).label("branch"), probe.c.id) for n, probe in enumerate(
+        query.with_only_columns(id_column.label("id")).where(branch.condition(text))
+        .order_by(None).limit(PROBE + 1).subquery() for branch in branches)]
+    rows = db.session.execute(union_all(*probes)).all()
+    per_branch = [0] * len(branches)
+    for branch, _ in rows:
+        per_branch[branch] += 1
+    if max(per_branch) <= PROBE:
+        found = sorted({row_id for _, row_id in rows})
+        # Nothing found: a condition the planner knows is false (an empty IN is not, for every
+        # database, and would walk the whole list to test it row by row). The ids themselves
+        # are given as values: PostgreSQL fetches them by primary key, where an IN (subquery)
+        # made it walk the list and look each row up in the subquery.
+        return query.where(id_column.in_(found) if found else false())
     return query.where(or_(*(branch.condition(text, _unindexed(branch.column))
                              for branch in branches)))

@@ -82,6 +82,7 @@ def test_staff_search_by_invoice_number_customer_name_and_contact(staff, make, s
         return re.findall(r">(INV-\d+)</a>", staff.get(url).get_data(as_text=True))
 
     assert numbers("/staff/invoices?q=inv-01") == ["INV-0102", "INV-0101"]
+    assert numbers("/staff/invoices?q=010") == ["INV-0102", "INV-0101"]  # by its digits
     assert numbers("/staff/invoices?q=acme") == ["INV-0102", "INV-0101"]
     assert numbers("/staff/invoices?q=birch") == ["INV-0201"]
     assert numbers("/staff/invoices?q=construction") == []  # the start of the name only

@@ -34,6 +34,8 @@ KEYS = {
     'customer': [('name_key', 160, 'name', False), ('account_number_key', 40, 'account_number',
                                                        True)],
     'contact': [('name_key', 120, 'name', False)],
+    'estimate': [('number_key', 20, 'number', False)],
+    'work_order': [('number_key', 20, 'number', False)],
 }
 COLLATED = [('asset', 'unit_number_key', 40), ('contact', 'email', 254)]
 INDEXES = [
@@ -50,6 +52,10 @@ INDEXES = [
     ('customer', 'ix_customer_shop_id_account_number_key', ['shop_id', 'account_number_key']),
     ('contact', 'ix_contact_shop_id_email', ['shop_id', 'email']),
     ('contact', 'ix_contact_shop_id_name_key', ['shop_id', 'name_key']),
+    ('estimate', 'ix_estimate_shop_id_number_key', ['shop_id', 'number_key']),
+    ('estimate', 'ix_estimate_customer_id_status_id',
+     ['customer_id', 'status', 'id', 'valid_until', 'shop_id']),
+    ('work_order', 'ix_work_order_shop_id_number_key', ['shop_id', 'number_key']),
 ]
 
 

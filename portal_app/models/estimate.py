@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, foreign, mapped_column, relationship
 
-from portal_app.models.base import Base, utcnow
+from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
 
 if TYPE_CHECKING:
     from portal_app.models.asset import Asset
@@ -102,6 +102,8 @@ class Estimate(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(20))
+    number_key: Mapped[str] = mapped_column(  # search_key(number), kept by a listener
+        SearchKey(20), default="", server_default="")
     location_id: Mapped[int | None] = mapped_column(
         ForeignKey("location.id", ondelete="SET NULL"))
     asset_id: Mapped[int | None] = mapped_column(
@@ -136,6 +138,11 @@ class Estimate(Base):
         UniqueConstraint("shop_id", "submission_key"),
         Index("ix_estimate_shop_id_status", "shop_id", "status"),
         Index("ix_estimate_customer_id_status", "customer_id", "status"),
+        # The portal's list (what waits first, newest first) and the dashboard's count of what
+        # waits, from the index alone; search by number.
+        Index("ix_estimate_customer_id_status_id", "customer_id", "status", "id", "valid_until",
+              "shop_id"),
+        Index("ix_estimate_shop_id_number_key", "shop_id", "number_key"),
         CheckConstraint("status IN ('draft', 'sent', 'approved', 'partially_approved', "
                         "'declined', 'converted')", name="status_known"),
         CheckConstraint("version >= 0", name="version_not_negative"),
@@ -216,3 +223,6 @@ class Approval(Base):
     @property
     def approved_lines(self) -> list[dict]:
         return [line for line in self.lines if line["decision"] == "approved"]
+
+
+keeps_key(Estimate.number, "number_key")

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
     select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from portal_app.models.base import Base, utcnow
+from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
 
 if TYPE_CHECKING:
     from portal_app.models.asset import Asset
@@ -78,6 +78,8 @@ class WorkOrder(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(20))
+    number_key: Mapped[str] = mapped_column(  # search_key(number), kept by a listener
+        SearchKey(20), default="", server_default="")
     location_id: Mapped[int | None] = mapped_column(
         ForeignKey("location.id", ondelete="SET NULL"))
     asset_id: Mapped[int | None] = mapped_column(
@@ -112,6 +114,7 @@ class WorkOrder(Base):
         UniqueConstraint("shop_id", "number"),
         Index("ix_work_order_shop_id_status", "shop_id", "status"),
         Index("ix_work_order_customer_id_status", "customer_id", "status"),
+        Index("ix_work_order_shop_id_number_key", "shop_id", "number_key"),  # search
         CheckConstraint("status IN ('open', 'in_progress', 'awaiting_approval', 'completed', "
                         "'closed')", name="status_known"),
     )
@@ -134,3 +137,6 @@ class WorkOrder(Base):
     def work_lines(self) -> list[WorkOrderLine]:
         """Approved and declined lines (declined additional work stays listed, struck out)."""
         return [line for line in self.lines if line.approval_state != WorkOrderLine.PENDING]
+
+
+keeps_key(WorkOrder.number, "number_key")

@@ -5,10 +5,11 @@ tied to the version the customer saw."""
 
 from __future__ import annotations
 
-from flask import flash, request
-from sqlalchemy import and_, case, or_, select
+from flask import flash, g, request
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal_app import search
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import bp
 from portal_app.blueprints.estimates import deciding
@@ -17,7 +18,7 @@ from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit, db
 from portal_app.ids import id_arg
 from portal_app.models import Approval, Customer, Estimate
-from portal_app.pagination import paginate
+from portal_app.pagination import paginate, paginate_in_two
 from portal_app.rendering import render, see_other
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
@@ -63,24 +64,27 @@ def index(audience):
     first, filtered by status, customer and number."""
     day = today()
     values, params = list_filters(audience)
-    query = audience.select(Estimate).options(joinedload(Estimate.customer))
+    query = audience.select(Estimate)
     if values["status"]:
         query = with_status(query, values["status"], day)
     if values["customer_id"]:
         query = query.where(Estimate.customer_id == values["customer_id"])
     if values["asset_id"]:
         query = query.where(Estimate.asset_id == values["asset_id"])
-    if values["q"]:
-        pattern = f"%{values['q'].lower()}%"
-        match = Estimate.number.ilike(pattern)
+    if values["q"]:  # the number (or in the console the customer's name) starting with it
+        branches = [search.Branch(Estimate.number_key, number_prefix="EST-")]
         if audience.may("see_all_customers"):
-            match = or_(match, Estimate.customer_id.in_(select(Customer.id).where(
-                Customer.shop_id == Estimate.shop_id, Customer.name.ilike(pattern))))
-        query = query.where(match)
-    order = [Estimate.id.desc()]
-    if not audience.may("see_drafts"):
-        order.insert(0, case((waiting(day), 0), else_=1))
-    page = paginate(query.order_by(*order), PER_PAGE)
+            branches.append(search.Branch(Estimate.customer_id, among=select(Customer.id).where(
+                Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key,
+                                                                  values["q"]))))
+        query = search.matching(query, Estimate.id, branches, values["q"])
+    query = query.options(joinedload(Estimate.customer))
+    newest = Estimate.id.desc()
+    if audience.may("see_drafts"):
+        page = paginate(query.order_by(newest), PER_PAGE)
+    else:  # what waits for the customer's decision first
+        page = paginate_in_two(query.where(waiting(day)).order_by(newest),
+                               query.where(~waiting(day)).order_by(newest), PER_PAGE)
     filtered = audience.get_or_404(Customer, values["customer_id"]) \
         if values["customer_id"] else None  # another shop's customer: 404, not its name
     return render("estimates/index.html", "results", audience=audience, page=page,

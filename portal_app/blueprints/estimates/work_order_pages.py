@@ -4,10 +4,11 @@ The portal adds the decision on additional work, the same way as on estimates.""
 
 from __future__ import annotations
 
-from flask import flash, request
-from sqlalchemy import case, or_, select
+from flask import flash, g, request
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal_app import search
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import work_orders_bp as bp
 from portal_app.blueprints.estimates import deciding
@@ -21,7 +22,7 @@ from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit, db
 from portal_app.ids import id_arg
 from portal_app.models import Approval, Customer, WorkOrder
-from portal_app.pagination import paginate
+from portal_app.pagination import paginate, paginate_in_two
 from portal_app.rendering import render, see_other
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
@@ -44,24 +45,28 @@ def index(audience):
               if audience.may("see_all_customers") else None,
               "asset_id": id_arg(request.args, "asset_id")}
     params = {key: value for key, value in values.items() if value}
-    query = audience.select(WorkOrder).options(joinedload(WorkOrder.customer))
+    query = audience.select(WorkOrder)
     if values["status"]:
         query = query.where(WorkOrder.status == values["status"])
     if values["customer_id"]:
         query = query.where(WorkOrder.customer_id == values["customer_id"])
     if values["asset_id"]:
         query = query.where(WorkOrder.asset_id == values["asset_id"])
-    if values["q"]:
-        pattern = f"%{values['q'].lower()}%"
-        match = WorkOrder.number.ilike(pattern)
+    if values["q"]:  # the number (or in the console the customer's name) starting with it
+        branches = [search.Branch(WorkOrder.number_key, number_prefix="WO-")]
         if audience.may("see_all_customers"):
-            match = or_(match, WorkOrder.customer_id.in_(select(Customer.id).where(
-                Customer.shop_id == WorkOrder.shop_id, Customer.name.ilike(pattern))))
-        query = query.where(match)
-    order = [WorkOrder.id.desc()]
-    if not audience.may("see_all_customers"):
-        order.insert(0, case((WorkOrder.status == WorkOrder.AWAITING, 0), else_=1))
-    page = paginate(query.order_by(*order), PER_PAGE)
+            branches.append(search.Branch(WorkOrder.customer_id, among=select(Customer.id).where(
+                Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key,
+                                                                  values["q"]))))
+        query = search.matching(query, WorkOrder.id, branches, values["q"])
+    query = query.options(joinedload(WorkOrder.customer))
+    newest = WorkOrder.id.desc()
+    if audience.may("see_all_customers"):
+        page = paginate(query.order_by(newest), PER_PAGE)
+    else:  # what waits for the customer's decision first
+        awaiting = WorkOrder.status == WorkOrder.AWAITING
+        page = paginate_in_two(query.where(awaiting).order_by(newest),
+                               query.where(~awaiting).order_by(newest), PER_PAGE)
     filtered = audience.get_or_404(Customer, values["customer_id"]) \
         if values["customer_id"] else None  # another shop's customer: 404, not its name
     return render("work_orders/index.html", "results", audience=audience, page=page,

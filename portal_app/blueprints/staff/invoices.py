@@ -40,7 +40,7 @@ def invoices():
         query = invoice_service.with_status(query, wanted)
     if q:  # the number, or the customer's name, starting with what was typed
         query = search.matching(query, Invoice.id, [
-            search.Branch(Invoice.number_key),
+            search.Branch(Invoice.number_key, number_prefix="INV-"),
             search.Branch(Invoice.customer_id, among=select(Customer.id).where(
                 Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key, q)))], q)
     page = paginate(query.options(joinedload(Invoice.customer))
