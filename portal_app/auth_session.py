@@ -24,7 +24,10 @@ CONSOLE_BLUEPRINTS = ("staff", "admin")  # pages under /staff: their login is th
 
 
 def configure(login_manager: LoginManager) -> None:
-    login_manager.session_protection = "basic"
+    # Sessions are bound to the server-side session version (see load_user), not to the
+    # client's IP and user agent: no "fresh login" is ever asked for, so Flask-Login's
+    # session protection would only hash both on every request and rewrite the cookie.
+    login_manager.session_protection = None
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_unauthorized)
 

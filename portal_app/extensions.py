@@ -27,6 +27,14 @@ static_digest = FlaskStaticDigest()
 limiter = Limiter(key_func=get_remote_address)
 
 
+@limiter.request_filter
+def _reads_are_never_limited() -> bool:
+    """Every limit of the portal guards a POST (logins, resets, invitations, payments,
+    comments): GETs skip Flask-Limiter's bookkeeping on every page view (tests/security/
+    test_rate_limits.py checks that no limit is put on a GET)."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 def submitted_email() -> str:
     """Rate-limit key: the email address a form submitted, normalised."""
     return "email:" + (request.form.get("email") or "").strip().lower()

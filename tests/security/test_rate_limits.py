@@ -196,3 +196,22 @@ def test_invitation_limit_also_counts_the_password_reset_button(app, make, read,
     response = console.post_form(f"/staff/contacts/{contact.id}/password-reset")
     _assert_limited(response, "reset button after 5 invitations")
     assert _emails(read) == INVITES_PER_CONTACT
+
+
+def test_every_limit_guards_a_post(app):
+    """GETs skip the limiter altogether (extensions._reads_are_never_limited): a limit put on a
+    route that answers GET would silently not count its GETs, so none may exist."""
+    from portal_app.extensions import limiter
+    from flask_limiter.util import get_qualified_name
+
+    decorated = limiter.limit_manager._decorated_limits  # qualified view name -> limits
+    limited = []
+    for rule in app.url_map.iter_rules():
+        name = get_qualified_name(app.view_functions[rule.endpoint])
+        for limit in decorated.get(name, ()):
+            limited.append(rule.endpoint)
+            methods = {m.upper() for m in (limit.methods or rule.methods)}
+            assert methods <= {"POST", "PUT", "PATCH", "DELETE"} or \
+                not (rule.methods & methods & {"GET", "HEAD"}), (rule.endpoint, methods)
+    assert {"auth.login", "staff.login", "auth.forgot_password", "requests.comment",
+            "payments.pay_invoice"} <= set(limited), limited
