@@ -37,6 +37,14 @@ class IdConverter(IntegerConverter):
         return found
 
 
+def version_number(raw: object) -> int:
+    """A version a form says it was based on (0 and up), or -1 when it is not one: never a
+    version any document has, so the form is treated as stale."""
+    if isinstance(raw, str) and _DIGITS.fullmatch(raw.strip()):
+        return int(raw)
+    return -1
+
+
 def id_arg(args, name: str) -> int | None:
     """An id from the query string (?customer_id=...), or None when absent or impossible."""
     return parse_id(args.get(name))

@@ -4,6 +4,7 @@ change here ends with invoice_balances.recompute() in the same transaction."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import Select, func, select
@@ -162,13 +163,16 @@ def money(cents: int, currency: str = "usd") -> str:
     return f"{sign}{symbol}{whole:,}.{part:02d}"
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]*")  # str.isdigit() says yes to "²", which int() refuses
+
+
 def parse_money(text: str) -> int | None:
     """Parse "1,234.5" or "$12" into cents; None when it is not an amount."""
     cleaned = (text or "").strip().replace(",", "").replace("$", "").strip()
     if not cleaned or cleaned.count(".") > 1 or cleaned.startswith("-"):
         return None
     whole, _, part = cleaned.partition(".")
-    if not (whole or part) or not (whole.isdigit() or whole == "") or \
-            not (part.isdigit() or part == "") or len(part) > 2 or len(whole) > 9:
+    if not (whole or part) or not _ASCII_DIGITS.fullmatch(whole + part) or len(part) > 2 or \
+            len(whole) > 9:
         return None
     return int(whole or 0) * 100 + int((part + "00")[:2])

@@ -14,7 +14,7 @@ from portal_app.blueprints.estimates.estimate_pages import load
 from portal_app.blueprints.estimates.forms import EstimateForm, posted_lines
 from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import db
-from portal_app.ids import id_arg
+from portal_app.ids import id_arg, version_number
 from portal_app.models import Asset, Customer, Estimate, Location, unit_number_key
 from portal_app.rendering import render, see_other
 from portal_app.services import estimates as service
@@ -102,7 +102,7 @@ def _save(form: EstimateForm, estimate: Estimate | None):
             service.update_draft(estimate, values, lines)
             flash(f"Draft {estimate.number} saved.", "success")
         else:
-            based_on = int(form.based_on.data) if (form.based_on.data or "").isdigit() else -1
+            based_on = version_number(form.based_on.data)
             if service.revise(estimate, CONSOLE.author(), values, lines, based_on):
                 flash(f"{estimate.number} is now version {estimate.version}; the customer was "
                       "emailed what changed.", "success")

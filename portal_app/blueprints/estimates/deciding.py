@@ -8,6 +8,7 @@ from flask import flash, g, request
 
 from portal_app.blueprints.estimates.forms import DecisionForm
 from portal_app.extensions import db
+from portal_app.ids import parse_id
 from portal_app.models import Estimate
 from portal_app.rendering import render, see_other
 from portal_app.services import approvals
@@ -16,8 +17,7 @@ from portal_app.services.approvals import CHOICES, DecisionRefused, Signature
 
 def ticked_lines() -> set[int]:
     """The ids of the ticked optional lines (anything that is not an id is ignored)."""
-    return {int(value) for value in request.form.getlist("line")
-            if value.isdigit() and len(value) <= 12}
+    return {ident for ident in map(parse_id, request.form.getlist("line")) if ident}
 
 
 def total(audience, kind: str, document, page_context, template: str):

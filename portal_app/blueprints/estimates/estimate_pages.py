@@ -5,21 +5,22 @@ tied to the version the customer saw."""
 
 from __future__ import annotations
 
-from flask import flash, g, request
+from flask import g, request
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal_app import search
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import bp
-from portal_app.blueprints.estimates import deciding
-from portal_app.blueprints.estimates.forms import CommentForm, DecisionForm, ReplyForm
+from portal_app.blueprints.estimates import deciding, threads
+from portal_app.blueprints.estimates.threads import comment_form
+from portal_app.blueprints.estimates.forms import DecisionForm
 from portal_app.blueprints.staff import bp as console
-from portal_app.extensions import comment_limit, db
+from portal_app.extensions import comment_limit
 from portal_app.ids import id_arg
 from portal_app.models import Approval, Customer, Estimate
 from portal_app.pagination import paginate, paginate_in_two
-from portal_app.rendering import render, see_other
+from portal_app.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
 
@@ -100,11 +101,6 @@ def load(audience, estimate_id: int) -> Estimate:
         selectinload(Estimate.lines), selectinload(Estimate.approvals).joinedload(Approval.contact))
 
 
-def comment_form(audience, formdata=None):
-    form_class = ReplyForm if audience.may("reply") else CommentForm
-    return form_class() if formdata else form_class(formdata=None)
-
-
 def page_context(audience, estimate: Estimate, *, decision_form=None, ticked=None,
                  refusal=None, form=None) -> dict:
     """Everything the estimate's page shows to this audience."""
@@ -141,21 +137,9 @@ def print_view(audience, estimate_id: int):
              console=(ESTIMATE + "/reply", "reply_estimate"), methods=("POST",))
 @comment_limit
 def comment(audience, estimate_id: int):
-    """Post a comment (customer) or a reply (staff); the other side is emailed. htmx gets the
-    thread back; a plain form comes back to the page."""
-    estimate = load(audience, estimate_id)
-    form = comment_form(audience, request.form)
-    if not form.validate_on_submit():
-        return render("estimates/detail.html", "thread", status=422,
-                      **page_context(audience, estimate, form=form))
-    comments.post(estimate, audience.author(), form.body.data, form.submission_key.data)
-    db.session.commit()
-    if not request.htmx:
-        flash("Reply sent; the customer was emailed." if audience.may("reply") else
-              "Comment sent.", "success")
-        return see_other(audience.url("estimate", estimate_id=estimate_id) + "#thread")
-    return render("estimates/detail.html", "thread",
-                  **page_context(audience, load(audience, estimate_id)))
+    """Post a comment (customer) or a reply (staff) on the estimate."""
+    return threads.post_comment(audience, "estimate", estimate_id, load, page_context,
+                                "estimates/detail.html")
 
 
 @bp.post(ESTIMATE + "/total")

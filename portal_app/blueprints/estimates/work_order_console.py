@@ -15,6 +15,7 @@ from portal_app.blueprints.estimates.forms import (
 )
 from portal_app.blueprints.estimates.work_order_pages import load, page_context
 from portal_app.blueprints.staff import bp as console
+from portal_app.ids import version_number
 from portal_app.extensions import db
 from portal_app.models import WORK_ORDER_LABELS, WorkOrderLine
 from portal_app.rendering import render, see_other
@@ -90,7 +91,7 @@ def request_approval(audience, work_order_id: int):
         for _ in range(BLANK_LINES):
             form.lines.append_entry()
     elif form.validate_on_submit():
-        based_on = int(form.based_on.data) if (form.based_on.data or "").isdigit() else -1
+        based_on = version_number(form.based_on.data)
         try:
             sent = service.request_approval(work_order, posted_lines(form),
                                             form.note.data or "", based_on)

@@ -4,26 +4,26 @@ The portal adds the decision on additional work, the same way as on estimates.""
 
 from __future__ import annotations
 
-from flask import flash, g, request
+from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal_app import search
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import work_orders_bp as bp
-from portal_app.blueprints.estimates import deciding
-from portal_app.blueprints.estimates.estimate_pages import comment_form
+from portal_app.blueprints.estimates import deciding, threads
+from portal_app.blueprints.estimates.threads import comment_form
 from portal_app.blueprints.estimates.forms import (
     AdditionalWorkForm,
     DecisionForm,
     WorkOrderStatusForm,
 )
 from portal_app.blueprints.staff import bp as console
-from portal_app.extensions import comment_limit, db
+from portal_app.extensions import comment_limit
 from portal_app.ids import id_arg
 from portal_app.models import Approval, Customer, WorkOrder
 from portal_app.pagination import paginate, paginate_in_two
-from portal_app.rendering import render, see_other
+from portal_app.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
 
@@ -122,20 +122,9 @@ def print_view(audience, work_order_id: int):
              console=(WORK_ORDER + "/reply", "reply_work_order"), methods=("POST",))
 @comment_limit
 def comment(audience, work_order_id: int):
-    """Post a comment (customer) or a reply (staff); the other side is emailed."""
-    work_order = load(audience, work_order_id)
-    form = comment_form(audience, request.form)
-    if not form.validate_on_submit():
-        return render("work_orders/detail.html", "thread", status=422,
-                      **page_context(audience, work_order, form=form))
-    comments.post(work_order, audience.author(), form.body.data, form.submission_key.data)
-    db.session.commit()
-    if not request.htmx:
-        flash("Reply sent; the customer was emailed." if audience.may("reply") else
-              "Comment sent.", "success")
-        return see_other(audience.url("work_order", work_order_id=work_order_id) + "#thread")
-    return render("work_orders/detail.html", "thread",
-                  **page_context(audience, load(audience, work_order_id)))
+    """Post a comment (customer) or a reply (staff) on the work order."""
+    return threads.post_comment(audience, "work_order", work_order_id, load, page_context,
+                                "work_orders/detail.html")
 
 
 @bp.post(WORK_ORDER + "/total")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, g, make_response, request, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
