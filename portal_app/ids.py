@@ -40,7 +40,7 @@ class IdConverter(IntegerConverter):
 def version_number(raw: object) -> int:
     """A version a form says it was based on (0 and up), or -1 when it is not one: never a
     version any document has, so the form is treated as stale."""
-    if isinstance(raw, str) and _DIGITS.fullmatch(raw.strip()):
+    if isinstance(raw, str) and _DIGITS.fullmatch(raw.strip()) and int(raw) <= MAX_ID:
         return int(raw)
     return -1
 

@@ -21,7 +21,7 @@ ODD_QUERY = ("page=400000000000000000&customer_id=2147483648&location=%C2%B2&sta
 ODD_FORM = {"location_id": "²", "asset": "٣", "invoice": "99999999999999999999",
             "contact_id": "9223372036854775808", "customer_id": "²", "quantity": "²",
             "page": "400000000000000000", "method": "card", "desired_date": "٢٠٢٧-٠١-٠١",
-            "amount": "²", "year": "99999999999999999999", "based_on": "²", "version": "٣",
+            "amount": "²", "year": "99999999999999999999", "based_on": "²", "version": "99999999999999999999",
             "line": "²", "unit_price": "٣", "lines-0-description": "Odd",
             "lines-0-quantity": "²", "lines-0-unit_price": "²", "valid_until": "٢٠٢٧-٠١-٠١",
             "scheduled_for": "²", "paid_on": "²", "decision": "approve_all",

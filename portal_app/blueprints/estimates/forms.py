@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from portal_app.blueprints.assets.forms import OwnChoiceField
 from portal_app.blueprints.staff.forms import InvoiceLineForm
 from portal_app.form_filters import single_line, strip
+from portal_app.ids import version_number
 from portal_app.services.comments import COMMENT_MAX
 from portal_app.submissions import SubmissionKeyField
 
@@ -40,11 +41,20 @@ class ReplyForm(CommentForm):
         Length(max=COMMENT_MAX, message=f"Keep the reply under {COMMENT_MAX:,} characters.")])
 
 
+class VersionField(IntegerField):
+    """The version (or approval round) a page showed: ASCII digits a column can hold, or no
+    value at all (the page is then treated as out of date, never as an error)."""
+
+    def process_formdata(self, valuelist):
+        number = version_number(valuelist[0]) if valuelist else -1
+        self.data = number if number >= 0 else None
+
+
 class DecisionForm(FlaskForm):
     """The customer's decision. The version seen travels with it; the ticked optional lines
     are the `line` values, read by the view."""
 
-    version = IntegerField(validators=[InputRequired("Reload the page and decide again.")])
+    version = VersionField(validators=[InputRequired("Reload the page and decide again.")])
     signed_name = StringField("Your name", filters=[strip], validators=[
         DataRequired("Type your name: it is your signature."), Length(max=120), single_line])
     po_number = StringField("PO number", filters=[strip], validators=[
