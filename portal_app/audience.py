@@ -14,7 +14,7 @@ from functools import partial, update_wrapper
 
 from flask import Blueprint, abort, g, url_for
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam, select
 
 from portal_app.extensions import db
 from portal_app.tenancy import customer_select, shop_select
@@ -26,6 +26,7 @@ class Audience:
     layout: str
     actions: frozenset[str]
     endpoints: dict[str, str] = field(default_factory=dict)
+    _statements: dict = field(default_factory=dict, repr=False)
 
     def may(self, action: str) -> bool:
         """True when this audience may take the action (its buttons show, its views work)."""
@@ -52,11 +53,32 @@ class Audience:
         return query.where(~hidden()) if hidden is not None else query
 
     def get_or_404(self, model, ident: int, *options):
-        """Load one row this audience may see, or answer 404 (a foreign id, never 403)."""
-        found = db.session.scalar(self.select(model).where(model.id == ident).options(*options))
+        """Load one row this audience may see, or answer 404 (a foreign id, never 403).
+
+        The statement is built once per model and options (pass module-level option tuples,
+        as the document loaders do) and run with the request's shop, customer and id."""
+        found = db.session.scalar(self._by_id(model, options), {
+            "ident": ident, "shop_id": g.shop.id,
+            "customer_id": g.customer.id if self.name == "portal" else None})
         if found is None:
             abort(404)
         return found
+
+    def _by_id(self, model, options: tuple):
+        key = (model, options)
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = select(model).where(model.id == bindparam("ident"),
+                                            model.shop_id == bindparam("shop_id"))
+            if self.name == "portal":
+                statement = statement.where(model.customer_id == bindparam("customer_id"))
+                hidden = getattr(model, "hidden_from_customers", None)
+                if hidden is not None:
+                    statement = statement.where(~hidden())
+            statement = statement.options(*options)
+            if len(self._statements) < 256:  # options built per call would never repeat
+                self._statements[key] = statement
+        return statement
 
     def customer(self, customer_id: int | None = None):
         """The customer a page is about: the logged-in one, or the shop's customer by id."""

@@ -55,11 +55,13 @@ def new(audience, customer_id: int | None = None):
                   customer=customer, status=422 if request.method == "POST" else 200)
 
 
+PAGE_LOADS = (joinedload(Asset.location), joinedload(Asset.customer))
+
+
 @pages.route("asset", portal=(ASSET, "detail"), console=(ASSET, "asset"))
 def detail(audience, asset_id: int):
     """Show an asset with its service history: requests, estimates, work orders, invoices."""
-    asset = audience.get_or_404(Asset, asset_id, joinedload(Asset.location),
-                                joinedload(Asset.customer))
+    asset = audience.get_or_404(Asset, asset_id, *PAGE_LOADS)
     estimates, work_orders = document_history(audience, asset)
     return render("assets/detail.html", asset=asset, customer=asset.customer,
                   history=service_history(asset), estimates=estimates, work_orders=work_orders,

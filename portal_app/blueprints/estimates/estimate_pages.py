@@ -93,12 +93,15 @@ def index(audience):
                   filters=CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS)
 
 
+PAGE_LOADS = (joinedload(Estimate.customer), joinedload(Estimate.location),
+              joinedload(Estimate.asset), joinedload(Estimate.current),
+              joinedload(Estimate.work_order), selectinload(Estimate.lines),
+              selectinload(Estimate.approvals).joinedload(Approval.contact))
+
+
 def load(audience, estimate_id: int) -> Estimate:
     """The estimate with everything its page shows, in four queries."""
-    return audience.get_or_404(
-        Estimate, estimate_id, joinedload(Estimate.customer), joinedload(Estimate.location),
-        joinedload(Estimate.asset), joinedload(Estimate.current), joinedload(Estimate.work_order),
-        selectinload(Estimate.lines), selectinload(Estimate.approvals).joinedload(Approval.contact))
+    return audience.get_or_404(Estimate, estimate_id, *PAGE_LOADS)
 
 
 def page_context(audience, estimate: Estimate, *, decision_form=None, ticked=None,

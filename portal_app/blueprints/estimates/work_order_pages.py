@@ -73,13 +73,15 @@ def index(audience):
                   values=values, params=params, filters=FILTERS, for_customer=filtered)
 
 
+PAGE_LOADS = (joinedload(WorkOrder.customer), joinedload(WorkOrder.location),
+              joinedload(WorkOrder.asset), joinedload(WorkOrder.estimate),
+              joinedload(WorkOrder.service_request), selectinload(WorkOrder.lines),
+              selectinload(WorkOrder.approvals).joinedload(Approval.contact))
+
+
 def load(audience, work_order_id: int) -> WorkOrder:
     """The work order with everything its page shows, in three queries."""
-    return audience.get_or_404(
-        WorkOrder, work_order_id, joinedload(WorkOrder.customer), joinedload(WorkOrder.location),
-        joinedload(WorkOrder.asset), joinedload(WorkOrder.estimate),
-        joinedload(WorkOrder.service_request), selectinload(WorkOrder.lines),
-        selectinload(WorkOrder.approvals).joinedload(Approval.contact))
+    return audience.get_or_404(WorkOrder, work_order_id, *PAGE_LOADS)
 
 
 def page_context(audience, work_order: WorkOrder, *, decision_form=None, ticked=None,
