@@ -146,7 +146,7 @@ class FakeStripe:
         self._failures: list[dict] = []
         self._lock = threading.RLock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self, port: int = 0) -> FakeStripe:
@@ -154,7 +154,7 @@ class FakeStripe:
         if self._server is not None:
             raise RuntimeError("FakeStripe is already running")
         self._stopping.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="fake-stripe", daemon=True)
@@ -572,6 +572,14 @@ class FakeStripe:
         ("GET", r"/onboarding/([^/]+)", _onboarding_page),
         ("POST", r"/_fake/settle", _control_settle),
     )
+
+
+class _Server(ThreadingHTTPServer):
+    """Keeps its request threads so that server_close() joins them: stop() returns only once
+    every answer (even one a timed-out client gave up on) is finished."""
+
+    daemon_threads = False
+    block_on_close = True
 
 
 class _Handler(BaseHTTPRequestHandler):
