@@ -14,7 +14,7 @@ from flask import abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.exceptions import Forbidden
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, PortalUser, Shop, StaffUser, utcnow
@@ -40,12 +40,27 @@ _PREVIEWED = select(Customer).where(Customer.id == bindparam("customer"),
                                     Customer.shop_id == bindparam("shop"))
 _CONTACTS = (select(Contact)
              .join(PortalUser, PortalUser.id == Contact.portal_user_id)
-             .options(contains_eager(Contact.portal_user), joinedload(Contact.customer),
-                      joinedload(Contact.shop))
+             .options(joinedload(Contact.customer), joinedload(Contact.shop))
              .where(PortalUser.id == bindparam("ident"),
                     PortalUser.session_version == bindparam("version"),
                     Contact.portal_disabled.is_(False), Contact.activated_at.is_not(None))
              .order_by(Contact.id))
+
+
+@dataclass(frozen=True)
+class PortalLogin:
+    """The person logged in to the portal, as a request knows them: the login's id and the
+    session version it was checked against (the row itself is loaded where it is changed)."""
+
+    id: int
+    session_version: int
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    kind = "portal"
+
+    def get_id(self) -> str:
+        return f"portal:{self.id}:{self.session_version}"
 
 
 def load_user(user_id: str):
@@ -81,7 +96,7 @@ def load_user(user_id: str):
         g.contact = chosen
         g.customer = chosen.customer
         g.shop = chosen.shop
-        return chosen.portal_user
+        return PortalLogin(ident, version)
     return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
@@ -167,9 +167,13 @@ def authenticate_staff(email: str, password: str) -> StaffUser | None:
     return user
 
 
-def logout_everywhere(user: PortalUser | StaffUser) -> None:
-    """End every session of this login on the server side (copied cookies stop working)."""
-    user.session_version += 1
+def logout_everywhere(user) -> None:
+    """End every session of this login (a portal login or a staff member) on the server side:
+    copied cookies stop working."""
+    model = StaffUser if user.kind == "staff" else PortalUser
+    db.session.execute(update(model).where(model.id == user.id)
+                       .values(session_version=model.session_version + 1)
+                       .execution_options(synchronize_session=False))
 
 
 def email_taken(customer_id: int, email: str, *, except_contact_id: int | None = None) -> bool:
