@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask --app wsgi
 HTMX := node_modules/htmx.org/dist/htmx.min.js
 
-.PHONY: install static run serve test test-sqlite test-postgres bench bench-scale bench-load clean
+.PHONY: install static run serve test test-sqlite test-postgres bench bench-scale bench-load bench-throughput clean
 
 install: $(BIN)/.installed static
 
@@ -49,6 +49,12 @@ bench: install
 # 20,000 estimates where the schema has them) against the demo (BENCH_DATABASE_URL: PostgreSQL).
 bench-scale: install
 	$(BIN)/python bench/scale.py
+
+# req/s of every logged-in page against a trivial endpoint of the same app, and of that against
+# a bare Flask hello, side by side (gunicorn -w 2, wrk -t2 -c16; BENCH_DATABASE_URL: PostgreSQL).
+# Needs wrk (apt-get install -y wrk).
+bench-throughput: install
+	$(BIN)/python bench/throughput.py
 
 # 50 users for 60 s against gunicorn (4 workers, Redis rate limits on redis://127.0.0.1:6379/8):
 # 0 errors and the rows equal to the writes (BENCH_DATABASE_URL: PostgreSQL). Needs locust.
