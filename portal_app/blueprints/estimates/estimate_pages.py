@@ -5,20 +5,19 @@ tied to the version the customer saw."""
 
 from __future__ import annotations
 
-from flask import g, request
-from sqlalchemy import and_, or_, select
+from flask import request
+from sqlalchemy import and_, or_
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app import search
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import bp
-from portal_app.blueprints.estimates import deciding, threads
+from portal_app.blueprints.estimates import deciding, lists, threads
 from portal_app.blueprints.estimates.threads import comment_form
 from portal_app.blueprints.estimates.forms import DecisionForm
 from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit
 from portal_app.ids import id_arg
-from portal_app.models import Approval, Customer, Estimate
+from portal_app.models import Approval, Estimate
 from portal_app.pagination import paginate, paginate_in_two
 from portal_app.rendering import render
 from portal_app.services import approvals, comments
@@ -65,29 +64,16 @@ def index(audience):
     first, filtered by status, customer and number."""
     day = today()
     values, params = list_filters(audience)
-    query = audience.select(Estimate)
+    query = lists.narrowed(audience, Estimate, values, "EST-")
     if values["status"]:
         query = with_status(query, values["status"], day)
-    if values["customer_id"]:
-        query = query.where(Estimate.customer_id == values["customer_id"])
-    if values["asset_id"]:
-        query = query.where(Estimate.asset_id == values["asset_id"])
-    if values["q"]:  # the number (or in the console the customer's name) starting with it
-        branches = [search.Branch(Estimate.number_key, number_prefix="EST-")]
-        if audience.may("see_all_customers"):
-            branches.append(search.Branch(Estimate.customer_id, among=select(Customer.id).where(
-                Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key,
-                                                                  values["q"]))))
-        query = search.matching(query, Estimate.id, branches, values["q"])
-    query = query.options(joinedload(Estimate.customer))
     newest = Estimate.id.desc()
     if audience.may("see_drafts"):
         page = paginate(query.order_by(newest), PER_PAGE)
     else:  # what waits for the customer's decision first
         page = paginate_in_two(query.where(waiting(day)).order_by(newest),
                                query.where(~waiting(day)).order_by(newest), PER_PAGE)
-    filtered = audience.get_or_404(Customer, values["customer_id"]) \
-        if values["customer_id"] else None  # another shop's customer: 404, not its name
+    filtered = lists.listed_customer(audience, values)
     return render("estimates/index.html", "results", audience=audience, page=page,
                   values=values, params=params, today=day, for_customer=filtered,
                   filters=CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS)

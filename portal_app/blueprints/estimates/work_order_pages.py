@@ -4,14 +4,12 @@ The portal adds the decision on additional work, the same way as on estimates.""
 
 from __future__ import annotations
 
-from flask import g, request
-from sqlalchemy import select
+from flask import request
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app import search
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import work_orders_bp as bp
-from portal_app.blueprints.estimates import deciding, threads
+from portal_app.blueprints.estimates import deciding, lists, threads
 from portal_app.blueprints.estimates.threads import comment_form
 from portal_app.blueprints.estimates.forms import (
     AdditionalWorkForm,
@@ -21,7 +19,7 @@ from portal_app.blueprints.estimates.forms import (
 from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit
 from portal_app.ids import id_arg
-from portal_app.models import Approval, Customer, WorkOrder
+from portal_app.models import Approval, WorkOrder
 from portal_app.pagination import paginate, paginate_in_two
 from portal_app.rendering import render
 from portal_app.services import approvals, comments
@@ -45,21 +43,9 @@ def index(audience):
               if audience.may("see_all_customers") else None,
               "asset_id": id_arg(request.args, "asset_id")}
     params = {key: value for key, value in values.items() if value}
-    query = audience.select(WorkOrder)
+    query = lists.narrowed(audience, WorkOrder, values, "WO-")
     if values["status"]:
         query = query.where(WorkOrder.status == values["status"])
-    if values["customer_id"]:
-        query = query.where(WorkOrder.customer_id == values["customer_id"])
-    if values["asset_id"]:
-        query = query.where(WorkOrder.asset_id == values["asset_id"])
-    if values["q"]:  # the number (or in the console the customer's name) starting with it
-        branches = [search.Branch(WorkOrder.number_key, number_prefix="WO-")]
-        if audience.may("see_all_customers"):
-            branches.append(search.Branch(WorkOrder.customer_id, among=select(Customer.id).where(
-                Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key,
-                                                                  values["q"]))))
-        query = search.matching(query, WorkOrder.id, branches, values["q"])
-    query = query.options(joinedload(WorkOrder.customer))
     newest = WorkOrder.id.desc()
     if audience.may("see_all_customers"):
         page = paginate(query.order_by(newest), PER_PAGE)
@@ -67,8 +53,7 @@ def index(audience):
         awaiting = WorkOrder.status == WorkOrder.AWAITING
         page = paginate_in_two(query.where(awaiting).order_by(newest),
                                query.where(~awaiting).order_by(newest), PER_PAGE)
-    filtered = audience.get_or_404(Customer, values["customer_id"]) \
-        if values["customer_id"] else None  # another shop's customer: 404, not its name
+    filtered = lists.listed_customer(audience, values)
     return render("work_orders/index.html", "results", audience=audience, page=page,
                   values=values, params=params, filters=FILTERS, for_customer=filtered)
 
