@@ -89,13 +89,19 @@ def _log_in(base: str, email: str, password: str, path: str) -> str:
         return answer.headers["Set-Cookie"].split(";", 1)[0]
 
 
-def _status(base: str, path: str, cookie: str) -> int:
+def _visit(base: str, path: str, cookie: str) -> tuple[int, str]:
+    """GET path as a browser would: (status, the session cookie the browser now holds). The
+    first page after logging in adds the CSRF token to the session; a browser keeps the new
+    cookie, so wrk must replay that one (replaying the login's cookie would make every request
+    mint a token and re-sign the session, which no browser causes)."""
     request = urllib.request.Request(base + path, headers={"Cookie": cookie})
     try:
         with OPENER.open(request) as response:
-            return response.status
-    except urllib.error.HTTPError as answer:
-        return answer.code
+            answer = response
+    except urllib.error.HTTPError as error:
+        answer = error
+    fresh = answer.headers.get("Set-Cookie")
+    return answer.status, fresh.split(";", 1)[0] if fresh else cookie
 
 
 def _wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
@@ -184,8 +190,9 @@ def main() -> int:
         measured = pages(ids)
         if args.only:
             measured = [(who, path) for who, path in measured if path in args.only]
-        for who, path in [("portal", "/_bench/trivial"), *measured]:
-            status = _status(base, path, cookies[who])
+        for who, path in [("portal", "/"), ("staff", "/staff/"),
+                          ("portal", "/_bench/trivial"), *measured]:
+            status, cookies[who] = _visit(base, path, cookies[who])
             if status != 200:
                 raise SystemExit(f"{path} as {who} answers {status}, not 200")
 
