@@ -27,3 +27,21 @@ def test_portal_login_lands_on_dashboard(client, make):
     page = client.get("/").get_data(as_text=True)
     assert "Hello, Dana" in page
     assert "Harbor Diesel" in page
+
+
+def test_navigation_links_follow_the_script_root(app, make):
+    """Links without arguments are built once per script root (rendering.link_cache): a portal
+    mounted under a prefix and one at the root, served by the same process, each get their own."""
+    contact = make.active_contact(make.customer(make.shop()))
+    browser = app.test_client()
+    browser.login_portal(contact.email, f.PASSWORD)
+    plain = browser.get("/requests").get_data(as_text=True)
+    assert 'href="/invoices"' in plain and 'href="/assets"' in plain
+    assert '/static/css/portal-' in plain
+    mounted = browser.get("/requests", environ_overrides={"SCRIPT_NAME": "/portal"})
+    page = mounted.get_data(as_text=True)
+    assert mounted.status_code == 200
+    assert 'href="/portal/invoices"' in page and 'href="/portal/assets"' in page
+    assert 'href="/invoices"' not in page
+    assert '/portal/static/css/portal-' in page
+    assert 'href="/invoices"' in browser.get("/requests").get_data(as_text=True)

@@ -551,3 +551,25 @@ def test_weak_passwords_are_refused_with_a_clear_message(app, make, s1, mailbox,
         assert browser.get(link).status_code == 200  # a refused attempt keeps the link alive
     assert not can_log_in(app, contact.email, password)
     assert not can_log_in(app, active.email, password)
+
+
+def test_the_session_cookie_holds_only_what_the_portal_reads(app, make, s1):
+    """Flask-Login's session-protection hash and fresh flag are not kept (every request
+    uploads the cookie; the portal uses neither), and a browser's cookie is stable from its
+    second page on, so pages do not re-sign the session."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    contact = make.active_contact(s1.customer)
+    browser = app.test_client()
+    browser.login_portal(contact.email, PASSWORD)
+    signer = SecureCookieSessionInterface().get_signing_serializer(app)
+    data = signer.loads(_session_cookie(browser))
+    assert "_id" not in data and "_fresh" not in data
+    assert data["_user_id"].startswith("portal:") and "since" in data
+    assert browser.get("/").status_code == 200  # the first page adds the CSRF token
+    settled = _session_cookie(browser)
+    for path in ("/", "/invoices", "/requests", "/assets"):
+        response = browser.get(path)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, path
+    assert _session_cookie(browser) == settled
