@@ -52,11 +52,15 @@ def paginate_in_two(first: Select, then: Select, per_page: int) -> Page:
     page = min(max(page, 1), MAX_PAGE)
     offset = (page - 1) * per_page
     wanted = per_page + 1
-    before = db.session.scalar(select(func.count()).select_from(
-        first.order_by(None).limit(offset + wanted).subquery())) or 0
     items = []
-    if before > offset:
-        items = db.session.execute(first.limit(wanted).offset(offset)).scalars().unique().all()
+    if offset == 0:  # the first page starts with `first`'s rows: nothing to count
+        items = db.session.execute(first.limit(wanted)).scalars().unique().all()
+        before = len(items)
+    else:
+        before = db.session.scalar(select(func.count()).select_from(
+            first.order_by(None).limit(offset + wanted).subquery())) or 0
+        if before > offset:
+            items = db.session.execute(first.limit(wanted).offset(offset)).scalars().unique().all()
     if len(items) < wanted:
         items += db.session.execute(then.limit(wanted - len(items))
                                     .offset(max(offset - before, 0))).scalars().unique().all()

@@ -158,6 +158,32 @@ def test_the_portal_lists_what_waits_first_and_the_dashboard_counts_it(portal, w
     assert f'href="/estimates/{waiting.id}"' in listing
 
 
+def test_what_waits_first_pages_across_the_two_parts(portal, world, make):
+    """Page 1 needs no count (waiting rows come first); page 2 continues the waiting rows and
+    then the decided ones; nothing is shown twice or skipped."""
+    import re
+
+    for n in range(3):
+        make.approval(make.estimate(world["acme"], number=f"EST-09{n:02d}"), world["dana"])
+    for n in range(27):
+        make.estimate(world["acme"], number=f"EST-05{n:02d}")
+    numbers = re.compile(r">(EST-\d{4})<")
+
+    def listed(page):
+        body = portal.get(f"/estimates?page={page}").get_data(as_text=True)
+        return list(dict.fromkeys(numbers.findall(body))), body
+
+    first, body = listed(1)
+    assert len(first) == 25 and all(n.startswith("EST-05") for n in first)
+    assert 'rel="next"' in body
+    second, body = listed(2)
+    assert second[:2] and all(n.startswith("EST-05") for n in second[:2])
+    assert [n for n in second if n.startswith("EST-09")] == second[2:]
+    assert len(second) == 5 and 'rel="next"' not in body
+    assert set(first) | set(second) == {f"EST-05{n:02d}" for n in range(27)} | {
+        f"EST-09{n:02d}" for n in range(3)}
+
+
 def test_ticking_an_optional_line_changes_the_total_with_and_without_javascript(portal, sent,
                                                                                 read):
     page = portal.get(f"/estimates/{sent.id}").get_data(as_text=True)

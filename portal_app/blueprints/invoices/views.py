@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, g, request
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal_app.blueprints.invoices import bp
 from portal_app.extensions import db
@@ -30,8 +31,24 @@ def portal_invoices():
     return customer_select(Invoice).where(Invoice.state != "draft")
 
 
+_BY_ID: dict[tuple, object] = {}
+
+
 def portal_invoice_or_404(invoice_id: int, *options) -> Invoice:
-    found = db.session.scalar(portal_invoices().where(Invoice.id == invoice_id).options(*options))
+    """One of the current customer's invoices (drafts excluded), or 404. The statement is
+    built once per set of options (module-level tuples) and run with the request's ids."""
+    statement = _BY_ID.get(options)
+    if statement is None:
+        statement = (select(Invoice)
+                     .where(Invoice.id == bindparam("ident"),
+                            Invoice.shop_id == bindparam("shop_id"),
+                            Invoice.customer_id == bindparam("customer_id"),
+                            Invoice.state != "draft")
+                     .options(*options))
+        if len(_BY_ID) < 64:
+            _BY_ID[options] = statement
+    found = db.session.scalar(statement, {"ident": invoice_id, "shop_id": g.shop.id,
+                                          "customer_id": g.customer.id})
     if found is None:
         abort(404)
     return found
@@ -65,19 +82,22 @@ def _detail_context(invoice: Invoice) -> dict:
             "payments": [p for p in invoice.payments if p.status not in ("pending", "canceled")]}
 
 
+DETAIL_LOADS = (joinedload(Invoice.asset), selectinload(Invoice.lines),
+                selectinload(Invoice.payments))
+PRINT_LOADS = (selectinload(Invoice.lines), selectinload(Invoice.payments))
+
+
 @bp.get("/<int:invoice_id>")
 def detail(invoice_id: int):
     """One invoice: lines, payments, amount due and how to pay it."""
-    invoice = portal_invoice_or_404(invoice_id, selectinload(Invoice.lines),
-                                    selectinload(Invoice.payments))
+    invoice = portal_invoice_or_404(invoice_id, *DETAIL_LOADS)
     return render("invoices/detail.html", **_detail_context(invoice))
 
 
 @bp.get("/<int:invoice_id>/print")
 def print_view(invoice_id: int):
     """The invoice on paper: no navigation, a print stylesheet."""
-    invoice = portal_invoice_or_404(invoice_id, selectinload(Invoice.lines),
-                                    selectinload(Invoice.payments))
+    invoice = portal_invoice_or_404(invoice_id, *PRINT_LOADS)
     payments = [p for p in invoice.payments if p.status == "succeeded"]
     return render("invoices/print.html", invoice=invoice, today=today(), payments=payments)
 
