@@ -10,6 +10,8 @@ PostgreSQL), starts gunicorn on 127.0.0.1 (2 workers) for the portal and for a b
 logs in as the demo customer and the demo administrator, runs wrk against each URL (browsers'
 Accept-Encoding, the session cookie), checks that every answer was a 200 and prints req/s, the
 ratio and p95 latency. It exits 1 when a page is under 0.5x or the trivial endpoint under 0.4x.
+It also reports, without judging it, an empty page in the portal's layout (/_bench/empty): what
+every page pays for the layout, the template machinery and compression before its own work.
 
     .venv/bin/python bench/throughput.py [--seconds 5] [--connections 16] [--only /invoices]
 
@@ -191,7 +193,8 @@ def main() -> int:
         if args.only:
             measured = [(who, path) for who, path in measured if path in args.only]
         for who, path in [("portal", "/"), ("staff", "/staff/"),
-                          ("portal", "/_bench/trivial"), *measured]:
+                          ("portal", "/_bench/trivial"), ("portal", "/_bench/empty"),
+                          *measured]:
             status, cookies[who] = _visit(base, path, cookies[who])
             if status != 200:
                 raise SystemExit(f"{path} as {who} answers {status}, not 200")
@@ -202,6 +205,8 @@ def main() -> int:
         bare = run(f"http://127.0.0.1:{bare_port}/", "x=1")
         trivial = run(base + "/_bench/trivial", cookies["portal"])
         rows, failed = [], []
+        empty = run(base + "/_bench/empty", cookies["portal"])
+        rows.append(("(empty page in the portal layout)", empty, empty["rps"] / trivial["rps"]))
         for who, path in measured:
             result = run(base + path, cookies[who])
             ratio = result["rps"] / trivial["rps"]
