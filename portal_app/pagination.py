@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request
-from sqlalchemy import Select, func, select
+from collections.abc import Callable
+
+from sqlalchemy import Select, bindparam, func, select
 
 from portal_app.extensions import db
 
@@ -33,12 +35,33 @@ class Page:
         return self.page + 1
 
 
-def paginate(query: Select, per_page: int) -> Page:
+_PREPARED: dict = {}
+
+
+def prepared(key: tuple, build: Callable[[], Select]) -> Select:
+    """A list's SELECT built once per shape: `key` names everything that shapes it (the list,
+    the status filter, whether a customer is picked), `build` makes it with bindparams for the
+    request's values (shop_id, customer_id, day, ...), and LIMIT and OFFSET are parameters too.
+    paginate(statement, per_page, params) runs it. Building a list's SELECT and its cache key
+    on every request costs SQLAlchemy more than SQLite takes to run it (about 100 µs)."""
+    found = _PREPARED.get(key)
+    if found is None:
+        found = build().limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+        if len(_PREPARED) < 512:
+            _PREPARED[key] = found
+    return found
+
+
+def paginate(query: Select, per_page: int, params: dict | None = None) -> Page:
     """The ?page= page of query's rows (a bad or huge page number is page 1 / the last we
-    allow, never an error)."""
+    allow, never an error). With `params`, query is a prepared() statement run with them."""
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)
-    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page))
+    if params is None:
+        rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page))
+    else:
+        rows = db.session.execute(query, {**params, "page_limit": per_page + 1,
+                                          "page_offset": (page - 1) * per_page})
     items = rows.scalars().unique().all()
     return Page(items=items[:per_page], page=page, has_next=len(items) > per_page)
 

@@ -549,3 +549,50 @@ def test_a_contact_disabled_and_enabled_again_ends_its_only_session(app, make):
     fresh = app.test_client()
     fresh.login_portal(world.a1.email, PASSWORD)
     assert fresh.get("/").status_code == 200
+
+
+def test_lists_built_once_run_with_each_requests_shop_and_customer(app, make):
+    """The list statements built once (pagination.prepared) take the shop, the customer and the
+    day as parameters: two shops and two customers of one shop, served one after the other by
+    the same process, each see only their own invoices and requests, with every filter."""
+    s1, s2 = make.shop("Harbor Diesel"), make.shop("Summit Fleet")
+    acme, bolt = make.customer(s1, "Acme Logistics"), make.customer(s1, "Bolt Freight")
+    other = make.customer(s2, "Acme Logistics")
+    people, numbers, requests = {}, {}, {}
+    for label, customer in (("acme", acme), ("bolt", bolt), ("other", other)):
+        contact = make.active_contact(customer)
+        numbers[label] = {make.invoice(customer, number=f"INV-{label}-open").number,
+                          make.invoice(customer, number=f"INV-{label}-late",
+                                       due_in_days=-3).number}
+        requests[label] = make.service_request(contact).id
+        browser = app.test_client()
+        browser.login_portal(contact.email, PASSWORD)
+        people[label] = browser
+    staff = {1: app.test_client(), 2: app.test_client()}
+    staff[1].login_staff(make.staff(s1).email, PASSWORD)
+    staff[2].login_staff(make.staff(s2).email, PASSWORD)
+    every = set().union(*numbers.values())
+
+    def invoices(html):
+        return {n for n in every if f">{n}<" in html}
+
+    for _ in range(2):  # the second round runs the statements the first one built
+        for label, browser in people.items():
+            assert invoices(browser.get("/invoices").get_data(as_text=True)) == numbers[label]
+            assert invoices(browser.get("/invoices?status=overdue").get_data(as_text=True)) \
+                == {f"INV-{label}-late"}
+            assert invoices(browser.get("/invoices?status=unpaid").get_data(as_text=True)) \
+                == {f"INV-{label}-open"}
+            listing = browser.get("/requests").get_data(as_text=True)
+            assert {n for n, i in requests.items() if f'"/requests/{i}"' in listing} == {label}
+        shop1 = staff[1].get("/staff/invoices").get_data(as_text=True)
+        assert invoices(shop1) == numbers["acme"] | numbers["bolt"]
+        narrowed = staff[1].get(f"/staff/invoices?customer_id={bolt.id}&status=overdue")
+        assert invoices(narrowed.get_data(as_text=True)) == {"INV-bolt-late"}
+        assert invoices(staff[1].get(f"/staff/invoices?customer_id={other.id}")
+                        .get_data(as_text=True)) == set()
+        assert invoices(staff[2].get("/staff/invoices").get_data(as_text=True)) \
+            == numbers["other"]
+        for shop, labels in ((1, {"acme", "bolt"}), (2, {"other"})):
+            inbox = staff[shop].get("/staff/requests").get_data(as_text=True)
+            assert {n for n, i in requests.items() if f'"/staff/requests/{i}"' in inbox} == labels

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal_app.blueprints.invoices import bp
 from portal_app.extensions import db
 from portal_app.models import Invoice
-from portal_app.pagination import paginate
+from portal_app.pagination import paginate, prepared
 from portal_app.rendering import render
 from portal_app.services import stripe_gateway
 from portal_app.services.invoices import (
@@ -17,10 +17,9 @@ from portal_app.services.invoices import (
     open_summary,
     payment_settings,
     today,
-    with_status,
 )
 from portal_app.services.payments import failure_advice
-from portal_app.tenancy import customer_select
+from portal_app.tenancy import customer_rows, customer_scope, customer_select
 
 FILTERS = ("unpaid", "overdue", "processing", "paid", "void")
 PER_PAGE = 25
@@ -60,11 +59,15 @@ def index():
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in FILTERS else ""
     day = today()
-    query = portal_invoices()
-    if wanted:
-        query = with_status(query, wanted)
-    page = paginate(query.order_by(*list_order(wanted, Invoice.issued_on.desc(),
-                                               Invoice.id.desc())), PER_PAGE)
+
+    def build():
+        query = customer_rows(Invoice).where(Invoice.state != "draft")
+        if wanted:
+            query = query.where(Invoice.status_is(wanted, bindparam("day")))
+        return query.order_by(*list_order(wanted, Invoice.issued_on.desc(), Invoice.id.desc()))
+
+    page = paginate(prepared(("portal invoices", wanted), build), PER_PAGE,
+                    {**customer_scope(), "day": day})
     methods = stripe_gateway.payment_methods(payment_settings(g.shop))
     return render("invoices/index.html", "results", page=page, wanted=wanted, today=day,
                   methods=methods, filters=FILTERS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
@@ -15,11 +15,11 @@ from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, Vo
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, Invoice, InvoiceLine, unit_number_key
 from portal_app.ids import id_arg
-from portal_app.pagination import paginate
+from portal_app.pagination import paginate, prepared
 from portal_app.rendering import render, see_other
 from portal_app.services import invoices as invoice_service
 from portal_app.services.invoices import InvoiceStateError, today
-from portal_app.tenancy import shop_get_or_404, shop_select
+from portal_app.tenancy import shop_get_or_404, shop_rows, shop_scope, shop_select
 
 STAFF_FILTERS = ("draft", "unpaid", "overdue", "processing", "paid", "void")
 BLANK_LINES = 3
@@ -33,18 +33,30 @@ def invoices():
     q = request.args.get("q", "").strip()[:100]
     customer_id = id_arg(request.args, "customer_id")
     day = today()
-    query = shop_select(Invoice)
-    if customer_id:
-        query = query.where(Invoice.customer_id == customer_id)
-    if wanted:
-        query = invoice_service.with_status(query, wanted)
-    if q:  # the number, or the customer's name, starting with what was typed
+    if q:  # the number, or the customer's name, starting with what was typed: built each time
+        query = shop_select(Invoice)
+        if customer_id:
+            query = query.where(Invoice.customer_id == customer_id)
+        if wanted:
+            query = invoice_service.with_status(query, wanted)
         query = search.matching(query, Invoice.id, [
             search.Branch(Invoice.number_key, number_prefix="INV-"),
             search.Branch(Invoice.customer_id, among=select(Customer.id).where(
                 Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key, q)))], q)
-    page = paginate(query.options(joinedload(Invoice.customer))
-                    .order_by(*invoice_service.list_order(wanted, Invoice.id.desc())), 25)
+        page = paginate(query.options(joinedload(Invoice.customer))
+                        .order_by(*invoice_service.list_order(wanted, Invoice.id.desc())), 25)
+    else:  # the lists without a search: one statement per status and customer filter
+        def build():
+            query = shop_rows(Invoice)
+            if customer_id:
+                query = query.where(Invoice.customer_id == bindparam("customer_id"))
+            if wanted:
+                query = query.where(Invoice.status_is(wanted, bindparam("day")))
+            return query.options(joinedload(Invoice.customer)).order_by(
+                *invoice_service.list_order(wanted, Invoice.id.desc()))
+
+        page = paginate(prepared(("staff invoices", wanted, bool(customer_id)), build), 25,
+                        {**shop_scope(), "customer_id": customer_id, "day": day})
     return render("staff/invoices/index.html", "results", page=page, wanted=wanted, q=q,
                   customer_id=customer_id, today=day, filters=STAFF_FILTERS)
 
