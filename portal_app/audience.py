@@ -52,6 +52,23 @@ class Audience:
         hidden = getattr(model, "hidden_from_customers", None)
         return query.where(~hidden()) if hidden is not None else query
 
+    def rows(self, model) -> Select:
+        """select() for a statement built once: the shop (and in the portal the customer) are
+        the parameters shop_id and customer_id, which scope() gives."""
+        statement = select(model).where(model.shop_id == bindparam("shop_id"))
+        if self.name == "portal":
+            statement = statement.where(model.customer_id == bindparam("customer_id"))
+            hidden = getattr(model, "hidden_from_customers", None)
+            if hidden is not None:
+                statement = statement.where(~hidden())
+        return statement
+
+    def scope(self) -> dict:
+        """The parameters of rows(): this request's shop, and in the portal its customer."""
+        if self.name == "portal":
+            return {"shop_id": g.shop.id, "customer_id": g.customer.id}
+        return {"shop_id": g.shop.id}
+
     def get_or_404(self, model, ident: int, *options):
         """Load one row this audience may see, or answer 404 (a foreign id, never 403).
 
@@ -68,14 +85,7 @@ class Audience:
         key = (model, options)
         statement = self._statements.get(key)
         if statement is None:
-            statement = select(model).where(model.id == bindparam("ident"),
-                                            model.shop_id == bindparam("shop_id"))
-            if self.name == "portal":
-                statement = statement.where(model.customer_id == bindparam("customer_id"))
-                hidden = getattr(model, "hidden_from_customers", None)
-                if hidden is not None:
-                    statement = statement.where(~hidden())
-            statement = statement.options(*options)
+            statement = self.rows(model).where(model.id == bindparam("ident")).options(*options)
             if len(self._statements) < 256:  # options built per call would never repeat
                 self._statements[key] = statement
         return statement

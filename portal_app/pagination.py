@@ -66,25 +66,35 @@ def paginate(query: Select, per_page: int, params: dict | None = None) -> Page:
     return Page(items=items[:per_page], page=page, has_next=len(items) > per_page)
 
 
-def paginate_in_two(first: Select, then: Select, per_page: int) -> Page:
+def paginate_in_two(first: Select, then: Select, per_page: int,
+                    params: dict | None = None) -> Page:
     """The ?page= page of `first`'s rows followed by `then`'s, each SELECT in its own order
     (e.g. what waits for the customer first, then the rest, both newest first): two index walks
     instead of sorting every row by a computed key. `first`'s rows before this page are counted
-    only as far as this page needs."""
+    only as far as this page needs (the first page needs no count). With `params`, both are
+    prepared() statements run with them."""
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)
     offset = (page - 1) * per_page
     wanted = per_page + 1
+
+    def rows(statement: Select, limit: int, skip: int) -> list:
+        if params is None:
+            result = db.session.execute(statement.limit(limit).offset(skip))
+        else:
+            result = db.session.execute(statement, {**params, "page_limit": limit,
+                                                    "page_offset": skip})
+        return result.scalars().unique().all()
+
     items = []
     if offset == 0:  # the first page starts with `first`'s rows: nothing to count
-        items = db.session.execute(first.limit(wanted)).scalars().unique().all()
+        items = rows(first, wanted, 0)
         before = len(items)
     else:
-        before = db.session.scalar(select(func.count()).select_from(
-            first.order_by(None).limit(offset + wanted).subquery())) or 0
+        counted = first.order_by(None).limit(offset + wanted).offset(None).subquery()
+        before = db.session.scalar(select(func.count()).select_from(counted), params) or 0
         if before > offset:
-            items = db.session.execute(first.limit(wanted).offset(offset)).scalars().unique().all()
+            items = rows(first, wanted, offset)
     if len(items) < wanted:
-        items += db.session.execute(then.limit(wanted - len(items))
-                                    .offset(max(offset - before, 0))).scalars().unique().all()
+        items += rows(then, wanted - len(items), max(offset - before, 0))
     return Page(items=items[:per_page], page=page, has_next=len(items) > per_page)

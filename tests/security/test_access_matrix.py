@@ -596,3 +596,41 @@ def test_lists_built_once_run_with_each_requests_shop_and_customer(app, make):
         for shop, labels in ((1, {"acme", "bolt"}), (2, {"other"})):
             inbox = staff[shop].get("/staff/requests").get_data(as_text=True)
             assert {n for n, i in requests.items() if f'"/staff/requests/{i}"' in inbox} == labels
+
+
+def test_estimate_and_work_order_lists_built_once_keep_each_tenant_apart(app, make):
+    """The estimate and work order lists (statements built once per filter) for two shops and
+    two customers of one shop, one after the other in one process."""
+    s1, s2 = make.shop("Harbor Diesel"), make.shop("Summit Fleet")
+    acme, bolt = make.customer(s1, "Acme Logistics"), make.customer(s1, "Bolt Freight")
+    other = make.customer(s2, "Acme Logistics")
+    docs, people = {}, {}
+    for label, customer in (("acme", acme), ("bolt", bolt), ("other", other)):
+        docs[label] = {make.estimate(customer, number=f"EST-{label}-1").number,
+                       make.estimate(customer, number=f"EST-{label}-2", status="draft").number,
+                       make.work_order(customer, number=f"WO-{label}-1").number}
+        browser = app.test_client()
+        browser.login_portal(make.active_contact(customer).email, PASSWORD)
+        people[label] = browser
+    staff = {1: app.test_client(), 2: app.test_client()}
+    staff[1].login_staff(make.staff(s1).email, PASSWORD)
+    staff[2].login_staff(make.staff(s2).email, PASSWORD)
+    every = set().union(*docs.values())
+
+    def shown(client, url):
+        html = client.get(url).get_data(as_text=True)
+        return {n for n in every if f">{n}<" in html}
+
+    for _ in range(2):
+        for label, browser in people.items():
+            assert shown(browser, "/estimates") == {f"EST-{label}-1"}  # drafts stay hidden
+            assert shown(browser, "/estimates?status=sent") == {f"EST-{label}-1"}
+            assert shown(browser, "/work-orders") == {f"WO-{label}-1"}
+        assert shown(staff[1], "/staff/estimates") == {
+            f"EST-{n}-{i}" for n in ("acme", "bolt") for i in (1, 2)}
+        assert shown(staff[1], f"/staff/estimates?customer_id={bolt.id}&status=draft") == {
+            "EST-bolt-2"}
+        assert shown(staff[1], f"/staff/work-orders?customer_id={acme.id}") == {"WO-acme-1"}
+        assert shown(staff[2], "/staff/estimates") == {"EST-other-1", "EST-other-2"}
+        assert shown(staff[2], "/staff/work-orders") == {"WO-other-1"}
+        assert staff[2].get(f"/staff/work-orders?customer_id={acme.id}").status_code == 404

@@ -5,7 +5,7 @@ with what was typed)."""
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal_app import search
@@ -27,6 +27,34 @@ def narrowed(audience, model, values: dict, number_prefix: str):
                 search.starts_with(Customer.name_key, values["q"]))))
         query = search.matching(query, model.id, branches, values["q"])
     return query.options(joinedload(model.customer))
+
+
+def prepared_shape(audience, model, values: dict) -> tuple:
+    """What shapes a list's statement built once (the search box is not part of it: a search
+    is built per request)."""
+    return (audience.name, model.__name__, values["status"], bool(values["customer_id"]),
+            bool(values["asset_id"]))
+
+
+def narrowed_rows(audience, model):
+    """narrowed() for a statement built once, without a search: the customer and asset filters
+    are the parameters listed_customer_id and asset_id (binds() gives them)."""
+
+    def build(values: dict):
+        query = audience.rows(model)
+        if values["customer_id"]:
+            query = query.where(model.customer_id == bindparam("listed_customer_id"))
+        if values["asset_id"]:
+            query = query.where(model.asset_id == bindparam("asset_id"))
+        return query.options(joinedload(model.customer))
+
+    return build
+
+
+def binds(audience, values: dict, **more) -> dict:
+    """The parameters of a narrowed_rows() statement for this request."""
+    return {**audience.scope(), "listed_customer_id": values["customer_id"],
+            "asset_id": values["asset_id"], **more}
 
 
 def listed_customer(audience, values: dict):
