@@ -114,11 +114,12 @@ def page_context(audience, estimate: Estimate, *, decision_form=None, ticked=Non
     day = today()
     state = estimate.status_on(day)
     ticked = ticked if ticked is not None else set()
+    deciding = audience.may("approve") and state == Estimate.SENT
+    if decision_form is None and deciding:  # made only where the page shows it
+        decision_form = DecisionForm(formdata=None, version=estimate.version)
     return {"audience": audience, "estimate": estimate, "customer": estimate.customer,
             "state": state, "today": day, "ticked": ticked, "refusal": refusal,
-            "deciding": audience.may("approve") and state == Estimate.SENT,
-            "decision_form": decision_form or DecisionForm(formdata=None,
-                                                           version=estimate.version),
+            "deciding": deciding, "decision_form": decision_form,
             "totals": approvals.totals(estimate.lines, ticked),
             "comments": comments.thread(estimate), "form": form or comment_form(audience)}
 

@@ -12,7 +12,6 @@ from portal_app.blueprints.estimates import work_orders_bp as bp
 from portal_app.blueprints.estimates import deciding, lists, threads
 from portal_app.blueprints.estimates.threads import comment_form
 from portal_app.blueprints.estimates.forms import (
-    AdditionalWorkForm,
     DecisionForm,
     WorkOrderStatusForm,
 )
@@ -92,16 +91,17 @@ def page_context(audience, work_order: WorkOrder, *, decision_form=None, ticked=
     """Everything the work order's page shows to this audience."""
     ticked = ticked if ticked is not None else set()
     pending = work_order.pending_lines
+    deciding = audience.may("approve") and work_order.status == WorkOrder.AWAITING \
+        and bool(pending)
+    # Forms are made only where the page shows them (each costs WTForms' field setup).
+    if decision_form is None and deciding:
+        decision_form = DecisionForm(formdata=None, version=work_order.approval_round)
+    if status_form is None and audience.may("change_status"):
+        status_form = WorkOrderStatusForm(formdata=None, status=work_order.status)
     return {"audience": audience, "work_order": work_order, "customer": work_order.customer,
             "today": today(), "pending": pending, "ticked": ticked, "refusal": refusal,
-            "deciding": audience.may("approve") and work_order.status == WorkOrder.AWAITING
-            and bool(pending),
-            "decision_form": decision_form or DecisionForm(
-                formdata=None, version=work_order.approval_round),
-            "totals": approvals.totals(pending, ticked),
-            "status_form": status_form or WorkOrderStatusForm(formdata=None,
-                                                              status=work_order.status),
-            "additional_form": AdditionalWorkForm(formdata=None),
+            "deciding": deciding, "decision_form": decision_form,
+            "totals": approvals.totals(pending, ticked), "status_form": status_form,
             "comments": comments.thread(work_order), "form": form or comment_form(audience)}
 
 

@@ -17,10 +17,10 @@ from portal_app.blueprints.staff.forms import (
 )
 from portal_app.extensions import db, limiter
 from portal_app.models import Contact, Customer, Location, OutboundEmail
-from portal_app.pagination import paginate
+from portal_app.pagination import paginate, prepared
 from portal_app.rendering import render, see_other
 from portal_app.services import accounts
-from portal_app.tenancy import shop_get_or_404, shop_select
+from portal_app.tenancy import shop_get_or_404, shop_rows, shop_scope, shop_select
 
 
 def _invite_limit() -> str:
@@ -35,16 +35,18 @@ def _contact_key() -> str:
 def customers():
     """Search and page through the shop's customers."""
     form = CustomerSearchForm(request.args)
-    query = shop_select(Customer)
     q = form.q.data if form.validate() and form.q.data else ""
     if q:  # name, account number, or a contact's email or name starting with what was typed
-        query = search.matching(query, Customer.id, [
+        query = search.matching(shop_select(Customer), Customer.id, [
             search.Branch(Customer.name_key), search.Branch(Customer.account_number_key),
             search.Branch(Customer.id, among=select(Contact.customer_id).where(
                 Contact.shop_id == g.shop.id, or_(search.starts_with(Contact.email, q),
                                                   search.starts_with(Contact.name_key, q))))],
             q)
-    page = paginate(query.order_by(Customer.name, Customer.id), 20)
+        page = paginate(query.order_by(Customer.name, Customer.id), 20)
+    else:
+        page = paginate(prepared(("staff customers",), lambda: shop_rows(Customer).order_by(
+            Customer.name, Customer.id)), 20, shop_scope())
     return render("staff/customers.html", "results", form=form, page=page, q=q)
 
 
