@@ -143,6 +143,8 @@ class Estimate(Base):
         Index("ix_estimate_customer_id_status_id", "customer_id", "status", "id", "valid_until",
               "shop_id"),
         Index("ix_estimate_shop_id_number_key", "shop_id", "number_key"),
+        # The health check "estimates waiting over 14 days" (a range on updated_at).
+        Index("ix_estimate_shop_id_status_updated_at", "shop_id", "status", "updated_at"),
         CheckConstraint("status IN ('draft', 'sent', 'approved', 'partially_approved', "
                         "'declined', 'converted')", name="status_known"),
         CheckConstraint("version >= 0", name="version_not_negative"),

@@ -115,6 +115,8 @@ class WorkOrder(Base):
         Index("ix_work_order_shop_id_status", "shop_id", "status"),
         Index("ix_work_order_customer_id_status", "customer_id", "status"),
         Index("ix_work_order_shop_id_number_key", "shop_id", "number_key"),  # search
+        # The health check "additional work waiting over 7 days" (a range on updated_at).
+        Index("ix_work_order_shop_id_status_updated_at", "shop_id", "status", "updated_at"),
         CheckConstraint("status IN ('open', 'in_progress', 'awaiting_approval', 'completed', "
                         "'closed')", name="status_known"),
     )
