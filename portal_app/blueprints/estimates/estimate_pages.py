@@ -6,7 +6,7 @@ tied to the version the customer saw."""
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import and_, or_
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal_app.audience import PORTAL, Pages
@@ -18,7 +18,6 @@ from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit
 from portal_app.ids import id_arg
 from portal_app.models import Approval, Estimate
-from portal_app.pagination import paginate, paginate_in_two, prepared
 from portal_app.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
@@ -64,33 +63,10 @@ def index(audience):
     first, filtered by status, customer and number."""
     day = today()
     values, params = list_filters(audience)
-    newest = Estimate.id.desc()
-    if values["q"]:  # a search is built per request
-        query = lists.narrowed(audience, Estimate, values, "EST-")
-        if values["status"]:
-            query = with_status(query, values["status"], day)
-        if audience.may("see_drafts"):
-            page = paginate(query.order_by(newest), PER_PAGE)
-        else:  # what waits for the customer's decision first
-            page = paginate_in_two(query.where(waiting(day)).order_by(newest),
-                                   query.where(~waiting(day)).order_by(newest), PER_PAGE)
-    else:  # the lists without a search: statements built once per filter
-        shape = lists.prepared_shape(audience, Estimate, values)
-        build = lists.narrowed_rows(audience, Estimate)
-        on = bindparam("day")
-
-        def base():
-            query = build(values)
-            return with_status(query, values["status"], on) if values["status"] else query
-
-        binds = lists.binds(audience, values, day=day)
-        if audience.may("see_drafts"):
-            page = paginate(prepared(shape, lambda: base().order_by(newest)), PER_PAGE, binds)
-        else:
-            page = paginate_in_two(
-                prepared(shape + ("waiting",), lambda: base().where(waiting(on)).order_by(newest)),
-                prepared(shape + ("rest",), lambda: base().where(~waiting(on)).order_by(newest)),
-                PER_PAGE, binds)
+    status = values["status"]
+    page = lists.listing(
+        audience, Estimate, values, "EST-", day=day, per_page=PER_PAGE, waits=waiting,
+        narrow=lambda query, on: with_status(query, status, on) if status else query)
     filtered = lists.listed_customer(audience, values)
     return render("estimates/index.html", "results", audience=audience, page=page,
                   values=values, params=params, today=day, for_customer=filtered,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from portal_app import search
 from portal_app.models import Customer
+from portal_app.pagination import paginate, paginate_in_two, prepared
 
 
 def narrowed(audience, model, values: dict, number_prefix: str):
@@ -29,32 +30,41 @@ def narrowed(audience, model, values: dict, number_prefix: str):
     return query.options(joinedload(model.customer))
 
 
-def prepared_shape(audience, model, values: dict) -> tuple:
-    """What shapes a list's statement built once (the search box is not part of it: a search
-    is built per request)."""
-    return (audience.name, model.__name__, values["status"], bool(values["customer_id"]),
-            bool(values["asset_id"]))
+def listing(audience, model, values: dict, number_prefix: str, *, narrow, waits, day,
+            per_page: int):
+    """The page of the list: newest first in the console; in the portal what `waits` for the
+    customer first, then the rest. `narrow(query, day)` adds the status filter; `waits(day)` is
+    the condition of what waits. A search is built per request (its probes depend on the text);
+    the lists without one are statements built once per filter, the scope, the customer and
+    asset filters and the day as parameters."""
+    newest = model.id.desc()
+    one_list = audience.may("see_all_customers")
+    if values["q"]:
+        query = narrow(narrowed(audience, model, values, number_prefix), day)
+        if one_list:
+            return paginate(query.order_by(newest), per_page)
+        return paginate_in_two(query.where(waits(day)).order_by(newest),
+                               query.where(~waits(day)).order_by(newest), per_page)
+    shape = (audience.name, model.__name__, values["status"], bool(values["customer_id"]),
+             bool(values["asset_id"]))
+    on = bindparam("day")
 
-
-def narrowed_rows(audience, model):
-    """narrowed() for a statement built once, without a search: the customer and asset filters
-    are the parameters listed_customer_id and asset_id (binds() gives them)."""
-
-    def build(values: dict):
+    def rows():
         query = audience.rows(model)
         if values["customer_id"]:
             query = query.where(model.customer_id == bindparam("listed_customer_id"))
         if values["asset_id"]:
             query = query.where(model.asset_id == bindparam("asset_id"))
-        return query.options(joinedload(model.customer))
+        return narrow(query.options(joinedload(model.customer)), on)
 
-    return build
-
-
-def binds(audience, values: dict, **more) -> dict:
-    """The parameters of a narrowed_rows() statement for this request."""
-    return {**audience.scope(), "listed_customer_id": values["customer_id"],
-            "asset_id": values["asset_id"], **more}
+    params = {**audience.scope(), "listed_customer_id": values["customer_id"],
+              "asset_id": values["asset_id"], "day": day}
+    if one_list:
+        return paginate(prepared(shape, lambda: rows().order_by(newest)), per_page, params)
+    return paginate_in_two(
+        prepared(shape + ("waiting",), lambda: rows().where(waits(on)).order_by(newest)),
+        prepared(shape + ("rest",), lambda: rows().where(~waits(on)).order_by(newest)),
+        per_page, params)
 
 
 def listed_customer(audience, values: dict):

@@ -19,7 +19,6 @@ from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit
 from portal_app.ids import id_arg
 from portal_app.models import Approval, WorkOrder
-from portal_app.pagination import paginate, paginate_in_two, prepared
 from portal_app.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
@@ -42,34 +41,11 @@ def index(audience):
               if audience.may("see_all_customers") else None,
               "asset_id": id_arg(request.args, "asset_id")}
     params = {key: value for key, value in values.items() if value}
-    newest = WorkOrder.id.desc()
-    awaiting = WorkOrder.status == WorkOrder.AWAITING
-    if values["q"]:  # a search is built per request
-        query = lists.narrowed(audience, WorkOrder, values, "WO-")
-        if values["status"]:
-            query = query.where(WorkOrder.status == values["status"])
-        if audience.may("see_all_customers"):
-            page = paginate(query.order_by(newest), PER_PAGE)
-        else:  # what waits for the customer's decision first
-            page = paginate_in_two(query.where(awaiting).order_by(newest),
-                                   query.where(~awaiting).order_by(newest), PER_PAGE)
-    else:  # the lists without a search: statements built once per filter
-        shape = lists.prepared_shape(audience, WorkOrder, values)
-        build = lists.narrowed_rows(audience, WorkOrder)
-
-        def base():
-            query = build(values)
-            return query.where(WorkOrder.status == values["status"]) if values["status"] \
-                else query
-
-        binds = lists.binds(audience, values)
-        if audience.may("see_all_customers"):
-            page = paginate(prepared(shape, lambda: base().order_by(newest)), PER_PAGE, binds)
-        else:
-            page = paginate_in_two(
-                prepared(shape + ("awaiting",), lambda: base().where(awaiting).order_by(newest)),
-                prepared(shape + ("rest",), lambda: base().where(~awaiting).order_by(newest)),
-                PER_PAGE, binds)
+    status = values["status"]
+    page = lists.listing(
+        audience, WorkOrder, values, "WO-", day=None, per_page=PER_PAGE,
+        waits=lambda on: WorkOrder.status == WorkOrder.AWAITING,
+        narrow=lambda query, on: query.where(WorkOrder.status == status) if status else query)
     filtered = lists.listed_customer(audience, values)
     return render("work_orders/index.html", "results", audience=audience, page=page,
                   values=values, params=params, filters=FILTERS, for_customer=filtered)
