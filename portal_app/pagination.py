@@ -3,11 +3,10 @@ whether there is a next page. A list of 100,000 invoices costs what a list of 30
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import request
-from collections.abc import Callable
-
 from sqlalchemy import Select, bindparam, func, select
 
 from portal_app.extensions import db

@@ -56,49 +56,34 @@ def linkify(text: str | None) -> Markup:
     return Markup(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
 
 
-def link_cache():
-    """url_for for templates: a link without arguments (the navigation's) is built once per
-    endpoint and script root instead of on every page (werkzeug's URL building is ~5 µs a
-    link, a dozen per page). Links with arguments are built as url_for builds them."""
-    built: dict[tuple[str, str], str] = {}
+def built_once(build, *, arguments: tuple[str, ...] = ()):
+    """A URL builder for templates, memoized per script root for the calls whose arguments are
+    exactly `arguments`: the navigation's links (none) and static files (a filename) are built
+    once instead of on every page (werkzeug's URL building is ~5 µs a link, a dozen per page).
+    Other calls, a link with an id say, are built each time (a memo of them would grow)."""
+    built: dict[tuple, str] = {}
 
-    def cached_url_for(endpoint: str, **values) -> str:
-        if values or endpoint.startswith(".") or not has_request_context():
-            return url_for(endpoint, **values)
-        key = (endpoint, request.script_root)
+    def cached(endpoint: str, **values) -> str:
+        if tuple(values) != arguments or endpoint.startswith(".") or not has_request_context():
+            return build(endpoint, **values)
+        key = (endpoint, *values.values(), request.script_root)
         found = built.get(key)
         if found is None:
-            found = built[key] = url_for(endpoint)
+            found = built[key] = build(endpoint, **values)
         return found
 
-    return cached_url_for
-
-
-def static_link_cache(static_url_for):
-    """Flask-Static-Digest's static_url_for, once per file and script root: the manifest does
-    not change while the app runs (a deploy restarts it)."""
-    built: dict[tuple[str, str, str], str] = {}
-
-    def cached_static_url_for(endpoint: str, filename: str, **values) -> str:
-        if values or endpoint.startswith(".") or not has_request_context():
-            return static_url_for(endpoint, filename=filename, **values)
-        key = (endpoint, filename, request.script_root)
-        found = built.get(key)
-        if found is None:
-            found = built[key] = static_url_for(endpoint, filename=filename)
-        return found
-
-    return cached_static_url_for
+    return cached
 
 
 def init_app(app: Flask) -> None:
     from portal_app.models import ESTIMATE_LABELS, STATUS_LABELS, WORK_ORDER_LABELS
     from portal_app.services.invoices import money
 
-    app.jinja_env.globals["url_for"] = link_cache()
-    if "static_url_for" in app.jinja_env.globals:
-        app.jinja_env.globals["static_url_for"] = static_link_cache(
-            app.jinja_env.globals["static_url_for"])
+    app.jinja_env.globals["url_for"] = built_once(url_for)
+    if "static_url_for" in app.jinja_env.globals:  # Flask-Static-Digest's; the manifest is
+        # fixed while the app runs (a deploy restarts it)
+        app.jinja_env.globals["static_url_for"] = built_once(
+            app.jinja_env.globals["static_url_for"], arguments=("filename",))
     app.add_template_filter(money)
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
     app.add_template_global(ESTIMATE_LABELS, "ESTIMATE_LABELS")
