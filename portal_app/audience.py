@@ -14,10 +14,11 @@ from functools import partial, update_wrapper
 
 from flask import Blueprint, abort, g, url_for
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam
 
 from portal_app.extensions import db
-from portal_app.tenancy import customer_select, shop_select
+from portal_app.tenancy import (customer_rows, customer_scope, customer_select, shop_rows,
+                                 shop_scope, shop_select)
 
 
 @dataclass(eq=False)
@@ -55,28 +56,22 @@ class Audience:
     def rows(self, model) -> Select:
         """select() for a statement built once: the shop (and in the portal the customer) are
         the parameters shop_id and customer_id, which scope() gives."""
-        statement = select(model).where(model.shop_id == bindparam("shop_id"))
-        if self.name == "portal":
-            statement = statement.where(model.customer_id == bindparam("customer_id"))
-            hidden = getattr(model, "hidden_from_customers", None)
-            if hidden is not None:
-                statement = statement.where(~hidden())
-        return statement
+        if self.name == "console":
+            return shop_rows(model)
+        hidden = getattr(model, "hidden_from_customers", None)
+        statement = customer_rows(model)
+        return statement.where(~hidden()) if hidden is not None else statement
 
     def scope(self) -> dict:
         """The parameters of rows(): this request's shop, and in the portal its customer."""
-        if self.name == "portal":
-            return {"shop_id": g.shop.id, "customer_id": g.customer.id}
-        return {"shop_id": g.shop.id}
+        return customer_scope() if self.name == "portal" else shop_scope()
 
     def get_or_404(self, model, ident: int, *options):
         """Load one row this audience may see, or answer 404 (a foreign id, never 403).
 
         The statement is built once per model and options (pass module-level option tuples,
         as the document loaders do) and run with the request's shop, customer and id."""
-        found = db.session.scalar(self._by_id(model, options), {
-            "ident": ident, "shop_id": g.shop.id,
-            "customer_id": g.customer.id if self.name == "portal" else None})
+        found = db.session.scalar(self._by_id(model, options), {"ident": ident, **self.scope()})
         if found is None:
             abort(404)
         return found

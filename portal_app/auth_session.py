@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, PortalUser, Shop, StaffUser, utcnow
+from portal_app.models.portal_user import PortalLoginMixin
 
 
 CONSOLE_BLUEPRINTS = ("staff", "admin")  # pages under /staff: their login is the staff login
@@ -48,19 +49,12 @@ _CONTACTS = (select(Contact)
 
 
 @dataclass(frozen=True)
-class PortalLogin:
+class PortalLogin(PortalLoginMixin):
     """The person logged in to the portal, as a request knows them: the login's id and the
     session version it was checked against (the row itself is loaded where it is changed)."""
 
     id: int
     session_version: int
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    kind = "portal"
-
-    def get_id(self) -> str:
-        return f"portal:{self.id}:{self.session_version}"
 
 
 def load_user(user_id: str):

@@ -235,6 +235,11 @@ class Invoice(Base):
         """What may still be paid online: the amount due less bank payments in flight."""
         return max(self.amount_due_cents - self.processing_cents, 0)
 
+    @classmethod
+    def hidden_from_customers(cls):
+        """Drafts are the shop's until issued (the portal's lists and pages never show them)."""
+        return cls.state == "draft"
+
     def status_on(self, today: date) -> str:
         """The customer-facing status: draft, void, paid, processing, overdue or unpaid.
         Overdue is the stored "unpaid" past its due date (status_is() is the same in SQL)."""

@@ -14,7 +14,20 @@ if TYPE_CHECKING:
     from portal_app.models.customer import Contact
 
 
-class PortalUser(Base):
+class PortalLoginMixin:
+    """What Flask-Login asks of a portal login; the session id is "portal:<id>:<version>" (see
+    auth_session.load_user), shared by the row and by the lighter PortalLogin of a request."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    kind = "portal"
+
+    def get_id(self) -> str:
+        return f"portal:{self.id}:{self.session_version}"
+
+
+class PortalUser(PortalLoginMixin, Base):
     __tablename__ = "portal_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,11 +39,3 @@ class PortalUser(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="portal_user")
-
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    kind = "portal"
-
-    def get_id(self) -> str:
-        return f"portal:{self.id}:{self.session_version}"

@@ -80,7 +80,7 @@ PAGE_LOADS = (joinedload(Estimate.customer), joinedload(Estimate.location),
 
 
 def load(audience, estimate_id: int) -> Estimate:
-    """The estimate with everything its page shows, in four queries."""
+    """The estimate with everything its page shows, in three queries."""
     return audience.get_or_404(Estimate, estimate_id, *PAGE_LOADS)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, g, request
-from sqlalchemy import bindparam, select
+from flask import g, request
+from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal_app.audience import PORTAL
 from portal_app.blueprints.invoices import bp
-from portal_app.extensions import db
 from portal_app.models import Invoice
 from portal_app.pagination import paginate, prepared
 from portal_app.rendering import render
@@ -19,7 +19,6 @@ from portal_app.services.invoices import (
     today,
 )
 from portal_app.services.payments import failure_advice
-from portal_app.tenancy import customer_rows, customer_scope, customer_select
 
 FILTERS = ("unpaid", "overdue", "processing", "paid", "void")
 PER_PAGE = 25
@@ -27,30 +26,13 @@ PER_PAGE = 25
 
 def portal_invoices():
     """The current customer's invoices, drafts excluded."""
-    return customer_select(Invoice).where(Invoice.state != "draft")
-
-
-_BY_ID: dict[tuple, object] = {}
+    return PORTAL.select(Invoice)
 
 
 def portal_invoice_or_404(invoice_id: int, *options) -> Invoice:
-    """One of the current customer's invoices (drafts excluded), or 404. The statement is
-    built once per set of options (module-level tuples) and run with the request's ids."""
-    statement = _BY_ID.get(options)
-    if statement is None:
-        statement = (select(Invoice)
-                     .where(Invoice.id == bindparam("ident"),
-                            Invoice.shop_id == bindparam("shop_id"),
-                            Invoice.customer_id == bindparam("customer_id"),
-                            Invoice.state != "draft")
-                     .options(*options))
-        if len(_BY_ID) < 64:
-            _BY_ID[options] = statement
-    found = db.session.scalar(statement, {"ident": invoice_id, "shop_id": g.shop.id,
-                                          "customer_id": g.customer.id})
-    if found is None:
-        abort(404)
-    return found
+    """One of the current customer's invoices (drafts excluded), or 404 (pass module-level
+    option tuples: the statement is built once per tuple)."""
+    return PORTAL.get_or_404(Invoice, invoice_id, *options)
 
 
 @bp.get("")
@@ -61,13 +43,13 @@ def index():
     day = today()
 
     def build():
-        query = customer_rows(Invoice).where(Invoice.state != "draft")
+        query = PORTAL.rows(Invoice)
         if wanted:
             query = query.where(Invoice.status_is(wanted, bindparam("day")))
         return query.order_by(*list_order(wanted, Invoice.issued_on.desc(), Invoice.id.desc()))
 
     page = paginate(prepared(("portal invoices", wanted), build), PER_PAGE,
-                    {**customer_scope(), "day": day})
+                    {**PORTAL.scope(), "day": day})
     methods = stripe_gateway.payment_methods(payment_settings(g.shop))
     return render("invoices/index.html", "results", page=page, wanted=wanted, today=day,
                   methods=methods, filters=FILTERS)
