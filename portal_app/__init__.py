@@ -52,7 +52,7 @@ def register_converters(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal_app import auth_session, database, form_markup
+    from portal_app import auth_session, csrf_tokens, database, form_markup
     from portal_app.request import PortalRequest
     from portal_app.extensions import (
         compress,
@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     )
 
     form_markup.install()
+    csrf_tokens.install()
     db.init_app(app)
     database.configure_engines(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.clock import shop_today
@@ -33,9 +33,13 @@ def today(shop: Shop | None = None) -> date:
     return shop_today(shop)
 
 
+# Built once: the invoice pages and both dashboards read the settings on every request.
+_SETTINGS = select(PaymentSettings).where(PaymentSettings.shop_id == bindparam("shop"))
+
+
 def payment_settings(shop: Shop) -> PaymentSettings:
     """The shop's payment settings; defaults (not saved) when the shop never changed them."""
-    return db.session.get(PaymentSettings, shop.id) or PaymentSettings(
+    return db.session.scalar(_SETTINGS, {"shop": shop.id}) or PaymentSettings(
         shop_id=shop.id, stripe_state="not_connected", bank_transfer_enabled=False,
         invoice_notifications=True)
 

@@ -5,8 +5,9 @@ The portal adds the decision on additional work, the same way as on estimates.""
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
+from portal_app import related
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import work_orders_bp as bp
 from portal_app.blueprints.estimates import deciding, lists, threads
@@ -53,13 +54,16 @@ def index(audience):
 
 PAGE_LOADS = (joinedload(WorkOrder.customer), joinedload(WorkOrder.location),
               joinedload(WorkOrder.asset), joinedload(WorkOrder.estimate),
-              joinedload(WorkOrder.service_request), selectinload(WorkOrder.lines),
-              selectinload(WorkOrder.approvals).joinedload(Approval.contact))
+              joinedload(WorkOrder.service_request))
+APPROVAL_LOADS = (joinedload(Approval.contact),)
 
 
 def load(audience, work_order_id: int) -> WorkOrder:
-    """The work order with everything its page shows, in three queries."""
-    return audience.get_or_404(WorkOrder, work_order_id, *PAGE_LOADS)
+    """The work order with everything its page shows, in three queries (each built once)."""
+    work_order = audience.get_or_404(WorkOrder, work_order_id, *PAGE_LOADS)
+    related.fill(work_order, WorkOrder.lines)
+    related.fill(work_order, WorkOrder.approvals, *APPROVAL_LOADS)
+    return work_order
 
 
 def page_context(audience, work_order: WorkOrder, *, decision_form=None, ticked=None,

@@ -6,6 +6,7 @@ from flask import g, request
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal_app import related
 from portal_app.audience import PORTAL
 from portal_app.blueprints.invoices import bp
 from portal_app.models import Invoice
@@ -67,8 +68,7 @@ def _detail_context(invoice: Invoice) -> dict:
             "payments": [p for p in invoice.payments if p.status not in ("pending", "canceled")]}
 
 
-DETAIL_LOADS = (joinedload(Invoice.asset), selectinload(Invoice.lines),
-                selectinload(Invoice.payments))
+DETAIL_LOADS = (joinedload(Invoice.asset),)
 PRINT_LOADS = (selectinload(Invoice.lines), selectinload(Invoice.payments))
 
 
@@ -76,6 +76,8 @@ PRINT_LOADS = (selectinload(Invoice.lines), selectinload(Invoice.payments))
 def detail(invoice_id: int):
     """One invoice: lines, payments, amount due and how to pay it."""
     invoice = portal_invoice_or_404(invoice_id, *DETAIL_LOADS)
+    related.fill(invoice, Invoice.lines)
+    related.fill(invoice, Invoice.payments)
     return render("invoices/detail.html", **_detail_context(invoice))
 
 
