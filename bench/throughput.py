@@ -11,11 +11,13 @@ logs in as the demo customer and the demo administrator, runs wrk against each U
 Accept-Encoding, the session cookie), checks that every answer was a 200 and prints req/s, the
 ratio and p95 latency. It exits 1 when a page is under 0.5x or the trivial endpoint under 0.4x.
 Each page (and the hello) runs right after its own run of the trivial endpoint and its ratio is
-to that run, so the machine's other work moves both figures of a pair alike.
+to that run, so the machine's other work moves both figures of a pair alike; every pair runs
+--rounds times (round after round over all pages) and the medians are printed and judged.
 It also reports, without judging it, an empty page in the portal's layout (/_bench/empty): what
 every page pays for the layout, the template machinery and compression before its own work.
 
-    .venv/bin/python bench/throughput.py [--seconds 5] [--connections 16] [--only /invoices]
+    .venv/bin/python bench/throughput.py [--seconds 3] [--rounds 3] [--connections 16]
+                                         [--only /invoices]
 
 The trivial endpoint (/_bench/trivial) exists only in the app this script serves
 (bench/throughput_app.py): a portal route behind the same login guard, returning "ok".
@@ -164,7 +166,8 @@ def pages(ids: dict) -> list[tuple[str, str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="pairs per page (median counts)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", action="append", help="measure only these paths")
     args = parser.parse_args()
@@ -206,41 +209,58 @@ def main() -> int:
 
         # Each page runs right after its own run of the trivial endpoint and is divided by it,
         # so a machine that slows down or speeds up during the run (other work on its cores)
-        # moves both figures of a pair alike; the hello is paired the same way.
+        # moves both figures of a pair alike; the hello is paired the same way. Each pair runs
+        # --rounds times, round after round over every page, and the median ratio counts: on a
+        # shared machine one pair alone can be off by a third.
         trivials, bad_trivial = [], 0.0
         rows, failed = [], []
+        targets = [("hello", f"http://127.0.0.1:{bare_port}/", "x=1"),
+                   ("(empty page in the portal layout)", base + "/_bench/empty",
+                    cookies["portal"])]
+        targets += [(f"{who} {path}", base + path, cookies[who]) for who, path in measured]
+        pairs: dict[str, list] = {label: [] for label, _, _ in targets}
+        for _ in range(args.rounds):
+            for label, url, cookie in targets:
+                trivial = run(base + "/_bench/trivial", cookies["portal"])
+                trivials.append(trivial)
+                pairs[label].append((run(url, cookie), trivial))
 
-        def paired(url, cookie):
-            trivial = run(base + "/_bench/trivial", cookies["portal"])
-            trivials.append(trivial)
-            return run(url, cookie), trivial
+        def median(values):
+            return sorted(values)[len(values) // 2]
 
-        bare, first_trivial = paired(f"http://127.0.0.1:{bare_port}/", "x=1")
-        trivial_ratio = first_trivial["rps"] / bare["rps"]
-        empty, beside = paired(base + "/_bench/empty", cookies["portal"])
-        rows.append(("(empty page in the portal layout)", empty, empty["rps"] / beside["rps"]))
-        for who, path in measured:
-            result, beside = paired(base + path, cookies[who])
-            ratio = result["rps"] / beside["rps"]
-            rows.append((f"{who} {path}", result, ratio))
+        def summary(label):
+            runs = pairs[label]
+            result = {key: median([page[key] for page, _ in runs]) for key in ("rps", "p95")}
+            result["bad"] = sum(page["bad"] for page, _ in runs)
+            return result, median([page["rps"] / trivial["rps"] for page, trivial in runs])
+
+        bare, _ = summary("hello")
+        trivial_ratio = median([trivial["rps"] / page["rps"] for page, trivial in pairs["hello"]])
+        first_trivial = {key: median([trivial[key] for _, trivial in pairs["hello"]])
+                         for key in ("rps", "p95")}
+        for label, _, _ in targets[1:]:
+            result, ratio = summary(label)
+            rows.append((label, result, ratio))
+            if label.startswith("(empty"):
+                continue
             if result["bad"] or ratio < PAGE_RATIO:
-                failed.append(path)
+                failed.append(label.split(" ", 1)[1])
         bad_trivial = sum(t["bad"] for t in trivials)
-        trivial = sorted(trivials, key=lambda t: t["rps"])[len(trivials) // 2]  # the median
+        trivial = sorted(trivials, key=lambda t: t["rps"])[len(trivials) // 2]
     finally:
         for server in servers:
             server.terminate()
         for server in servers:
             server.wait(10)
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} cores · gunicorn -w 2 · "
-          f"wrk -t2 -c{args.connections} -d{args.seconds}s · "
+          f"wrk -t2 -c{args.connections} -d{args.seconds}s · {args.rounds} rounds (medians) · "
           f"{'PostgreSQL' if 'postgresql' in database_url else 'SQLite'}")
     print(f"{'page':<34} {'req/s':>8} {'ratio':>6} {'p95 ms':>7} {'non-200':>7}")
     print(f"{'bare Flask hello':<34} {bare['rps']:>8.0f} {'':>6} {bare['p95'] / 1000:>7.1f} "
           f"{bare['bad']:>7.0f}")
     print(f"{'trivial endpoint':<34} {first_trivial['rps']:>8.0f} {trivial_ratio:>6.2f} "
           f"{first_trivial['p95'] / 1000:>7.1f} {bad_trivial:>7.0f}   (ratio to the bare hello "
-          f"beside it; median of its {len(trivials)} runs {trivial['rps']:.0f} req/s)")
+          f"beside it; median of all its {len(trivials)} runs {trivial['rps']:.0f} req/s)")
     for label, result, ratio in rows:
         print(f"{label:<34} {result['rps']:>8.0f} {ratio:>6.2f} {result['p95'] / 1000:>7.1f} "
               f"{result['bad']:>7.0f}")

@@ -394,3 +394,36 @@ def test_foreign_origin_gets_no_cors_headers(app, make):
     for response in responses:
         cors = [h for h in response.headers.keys() if h.lower().startswith("access-control-")]
         assert not cors, (response.request.path, cors)
+
+
+def test_a_sessions_signed_csrf_token_is_kept_and_works_only_for_that_session(app, make, read):
+    """portal_app/csrf_tokens.py signs a session's token once per worker (the time limit is
+    None): every page of the session carries the same signed token, a post with it is taken,
+    and another session, or the same browser after logging in again, cannot use it."""
+    shop = make.shop("Harbor Diesel")
+    customer = make.customer(shop, "Acme Logistics")
+    alice = make.active_contact(customer, name="Alice Ng")
+    bob = make.active_contact(customer, name="Bob Ray")
+    estimate = make.estimate(customer)
+    first, second = app.test_client(), app.test_client()
+    first.login_portal(alice.email, PASSWORD)
+    second.login_portal(bob.email, PASSWORD)
+    page = f"/estimates/{estimate.id}"
+    token = csrf_from(first.get(page))
+    assert csrf_from(first.get("/invoices")) == token  # kept, not signed again
+    assert csrf_from(second.get(page)) != token  # each session its own
+
+    refused = second.post(page + "/comments", data={"body": "Bob with Alice's token",
+                                                   "csrf_token": token})
+    assert refused.status_code == 400
+    taken = first.post(page + "/comments", data={"body": "Alice's question",
+                                                "csrf_token": token})
+    assert taken.status_code == 303
+    assert read(lambda: sorted(db.session.scalars(select(Comment.body)).all())) \
+        == ["Alice's question"]
+
+    first.post("/logout", data={"csrf_token": token})
+    first.login_portal(alice.email, PASSWORD)  # a new session, a new token
+    again = first.post(page + "/comments", data={"body": "Old token", "csrf_token": token})
+    assert again.status_code == 400
+    assert csrf_from(first.get(page)) != token
