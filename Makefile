@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask --app wsgi
 HTMX := node_modules/htmx.org/dist/htmx.min.js
 
-.PHONY: install static run serve test test-sqlite test-postgres bench bench-scale bench-load bench-throughput clean
+.PHONY: install static run serve test test-sqlite test-postgres bench bench-scale bench-load bench-throughput bench-calls clean
 
 install: $(BIN)/.installed static
 
@@ -55,6 +55,11 @@ bench-scale: install
 # Needs wrk (apt-get install -y wrk).
 bench-throughput: install
 	$(BIN)/python bench/throughput.py
+
+# Python function calls per request of the same pages, in-process: a figure the machine's other
+# work does not move, to compare two commits (nothing judged).
+bench-calls: install
+	$(BIN)/python bench/calls.py
 
 # 50 users for 60 s against gunicorn (4 workers, Redis rate limits on redis://127.0.0.1:6379/8):
 # 0 errors and the rows equal to the writes (BENCH_DATABASE_URL: PostgreSQL). Needs locust.
