@@ -22,7 +22,8 @@ def _statement(relationship, options: tuple):
         if prop.order_by:
             found = found.order_by(*prop.order_by)
         found = found.options(*options)
-        _STATEMENTS[key] = found  # keyed by module-level relationships and option tuples
+        if len(_STATEMENTS) < 64:  # module-level relationships and options repeat; others
+            _STATEMENTS[key] = found  # built per call would not, and are not kept
     return found
 
 

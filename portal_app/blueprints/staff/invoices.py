@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
-from portal_app import search
+from portal_app import related, search
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, VoidForm
 from portal_app.extensions import db
@@ -164,8 +164,10 @@ def _payment_form(invoice: Invoice) -> ManualPaymentForm:
 
 
 def _load(invoice_id: int) -> Invoice:
-    return shop_get_or_404(Invoice, invoice_id, selectinload(Invoice.lines),
-                           selectinload(Invoice.payments), joinedload(Invoice.customer))
+    invoice = shop_get_or_404(Invoice, invoice_id, joinedload(Invoice.customer))
+    related.fill(invoice, Invoice.lines)
+    related.fill(invoice, Invoice.payments)
+    return invoice
 
 
 @bp.get("/invoices/<int:invoice_id>")
