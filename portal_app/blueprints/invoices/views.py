@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 from sqlalchemy import bindparam
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal_app import related
 from portal_app.audience import PORTAL
@@ -69,22 +69,26 @@ def _detail_context(invoice: Invoice) -> dict:
 
 
 DETAIL_LOADS = (joinedload(Invoice.asset),)
-PRINT_LOADS = (selectinload(Invoice.lines), selectinload(Invoice.payments))
+
+
+def load(invoice_id: int, *options) -> Invoice:
+    """One of the customer's invoices with its lines and payments (statements built once)."""
+    invoice = portal_invoice_or_404(invoice_id, *options)
+    related.fill(invoice, Invoice.lines)
+    related.fill(invoice, Invoice.payments)
+    return invoice
 
 
 @bp.get("/<int:invoice_id>")
 def detail(invoice_id: int):
     """One invoice: lines, payments, amount due and how to pay it."""
-    invoice = portal_invoice_or_404(invoice_id, *DETAIL_LOADS)
-    related.fill(invoice, Invoice.lines)
-    related.fill(invoice, Invoice.payments)
-    return render("invoices/detail.html", **_detail_context(invoice))
+    return render("invoices/detail.html", **_detail_context(load(invoice_id, *DETAIL_LOADS)))
 
 
 @bp.get("/<int:invoice_id>/print")
 def print_view(invoice_id: int):
     """The invoice on paper: no navigation, a print stylesheet."""
-    invoice = portal_invoice_or_404(invoice_id, *PRINT_LOADS)
+    invoice = load(invoice_id)
     payments = [p for p in invoice.payments if p.status == "succeeded"]
     return render("invoices/print.html", invoice=invoice, today=today(), payments=payments)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, request, url_for
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from portal_app import search
+from portal_app import related, search
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import (
     ContactForm,
@@ -85,7 +85,8 @@ def _contacts_panel_context(customer: Customer) -> dict:
 @bp.get("/customers/<int:customer_id>")
 def customer(customer_id: int):
     """Show a customer with its contacts' portal access and its locations."""
-    found = shop_get_or_404(Customer, customer_id, selectinload(Customer.locations))
+    found = shop_get_or_404(Customer, customer_id)
+    related.fill(found, Customer.locations)
     return render("staff/customer.html", **_contacts_panel_context(found))
 
 

@@ -6,7 +6,7 @@ from flask import flash, g, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from portal_app import related, search
@@ -143,7 +143,8 @@ def new_invoice():
 
 @bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
 def edit_invoice(invoice_id: int):
-    invoice = shop_get_or_404(Invoice, invoice_id, selectinload(Invoice.lines))
+    invoice = shop_get_or_404(Invoice, invoice_id)
+    related.fill(invoice, Invoice.lines)
     if invoice.state != "draft":
         flash("Only drafts can be edited. Void the invoice and issue a new one instead.", "error")
         return see_other(url_for("staff.invoice", invoice_id=invoice.id))
