@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, PortalUser, Shop, StaffUser, utcnow
 from portal_app.models.portal_user import PortalLoginMixin
+from portal_app.page_cache import REVISION
 
 
 CONSOLE_BLUEPRINTS = ("staff", "admin")  # pages under /staff: their login is the staff login
@@ -35,11 +36,13 @@ def configure(login_manager: LoginManager) -> None:
 
 # Built once: every request of a logged-in person runs one of these (statements built per
 # request cost more in SQLAlchemy's coercions and cache keys than the queries themselves).
-_STAFF = (select(StaffUser).options(joinedload(StaffUser.shop))
+# Each also reads the data revision (page_cache.py) in the same statement, before the page
+# reads anything.
+_STAFF = (select(StaffUser, REVISION).options(joinedload(StaffUser.shop))
           .where(StaffUser.id == bindparam("ident")))
 _PREVIEWED = select(Customer).where(Customer.id == bindparam("customer"),
                                     Customer.shop_id == bindparam("shop"))
-_CONTACTS = (select(Contact)
+_CONTACTS = (select(Contact, REVISION)
              .join(PortalUser, PortalUser.id == Contact.portal_user_id)
              .options(joinedload(Contact.customer), joinedload(Contact.shop))
              .where(PortalUser.id == bindparam("ident"),
@@ -65,9 +68,11 @@ def load_user(user_id: str):
     except ValueError:
         return None
     if kind == "staff":
-        user = db.session.scalar(_STAFF, {"ident": ident})
+        row = db.session.execute(_STAFF, {"ident": ident}).first()
+        user = row[0] if row is not None else None
         if user is None or user.session_version != version or not user.active:
             return None
+        g.data_revision = row[1]
         g.shop = user.shop
         preview = session.get("preview_customer_id")
         if preview and user.is_admin:
@@ -77,7 +82,8 @@ def load_user(user_id: str):
     if kind == "portal":
         # The login and the contacts it may act through, in one query; none means the
         # session's version is stale or access was removed everywhere.
-        contacts = db.session.scalars(_CONTACTS, {"ident": ident, "version": version}).all()
+        rows = db.session.execute(_CONTACTS, {"ident": ident, "version": version}).all()
+        contacts = [row[0] for row in rows]
         # A contact whose access was cut after this session began stays out of it for good,
         # also once it is enabled again; the person's other accounts are not affected.
         since = session.get("since", 0.0)
@@ -87,6 +93,7 @@ def load_user(user_id: str):
             return None  # disabled or removed everywhere: the live session ends here
         chosen = next((c for c in contacts if c.id == session.get("contact_id")), contacts[0])
         g.portal_contacts = contacts
+        g.data_revision = rows[0][1]
         g.contact = chosen
         g.customer = chosen.customer
         g.shop = chosen.shop

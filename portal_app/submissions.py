@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import secrets
 
+from portal_app import page_cache
+
 from wtforms import HiddenField
 from wtforms.validators import Length, Optional, Regexp
 
 
 def new_key() -> str:
-    return secrets.token_urlsafe(24)
+    # A kept page (page_cache.py) gets a fresh key in its place each time it is served.
+    return page_cache.made("key", secrets.token_urlsafe(24))
 
 
 class SubmissionKeyField(HiddenField):

@@ -22,6 +22,7 @@ from portal_app.models import Approval, Estimate
 from portal_app.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
+from portal_app.page_cache import cached
 
 pages = Pages(portal=bp, console=console)
 ESTIMATE = "/estimates/<int:estimate_id>"
@@ -59,6 +60,7 @@ def list_filters(audience) -> tuple[dict, dict]:
 
 
 @pages.route("estimates", portal=("/estimates", "index"), console=("/estimates", "estimates"))
+@cached
 def index(audience):
     """The estimates: in the portal what waits for approval first; in the console the newest
     first, filtered by status, customer and number."""
@@ -105,6 +107,7 @@ def page_context(audience, estimate: Estimate, *, decision_form=None, ticked=Non
 
 
 @pages.route("estimate", portal=(ESTIMATE, "detail"), console=(ESTIMATE, "estimate"))
+@cached
 def detail(audience, estimate_id: int):
     """An estimate: its lines, what changed in this version, the decision and the thread."""
     return render("estimates/detail.html", **page_context(audience, load(audience, estimate_id)))
@@ -112,6 +115,7 @@ def detail(audience, estimate_id: int):
 
 @pages.route("estimate_print", portal=(ESTIMATE + "/print", "print_view"),
              console=(ESTIMATE + "/print", "print_estimate"))
+@cached
 def print_view(audience, estimate_id: int):
     """The estimate on paper: no navigation, a print stylesheet."""
     estimate = load(audience, estimate_id)
