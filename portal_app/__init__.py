@@ -16,6 +16,9 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     instance_path: another instance folder than ./instance (config.py, the development
     secret key, the default SQLite database)."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    from portal_app.auth_session import LoginGlobals
+
+    app.app_ctx_globals_class = LoginGlobals  # a portal login's rows, loaded when first used
     app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())

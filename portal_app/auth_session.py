@@ -11,6 +11,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
+from flask.ctx import _AppCtxGlobals, _sentinel
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.exceptions import Forbidden
 from sqlalchemy import bindparam, select
@@ -42,13 +43,57 @@ _STAFF = (select(StaffUser, REVISION).options(joinedload(StaffUser.shop))
           .where(StaffUser.id == bindparam("ident")))
 _PREVIEWED = select(Customer).where(Customer.id == bindparam("customer"),
                                     Customer.shop_id == bindparam("shop"))
-_CONTACTS = (select(Contact, REVISION)
-             .join(PortalUser, PortalUser.id == Contact.portal_user_id)
-             .options(joinedload(Contact.customer), joinedload(Contact.shop))
-             .where(PortalUser.id == bindparam("ident"),
-                    PortalUser.session_version == bindparam("version"),
-                    Contact.portal_disabled.is_(False), Contact.activated_at.is_not(None))
-             .order_by(Contact.id))
+# A portal login is checked with plain columns; its contacts, their customers and shops are
+# loaded as rows only when the request uses them (LoginGlobals): a page served from the page
+# cache never does.
+_LOGIN = (select(Contact.id, Contact.access_cut_at, REVISION)
+          .join(PortalUser, PortalUser.id == Contact.portal_user_id)
+          .where(PortalUser.id == bindparam("ident"),
+                 PortalUser.session_version == bindparam("version"),
+                 Contact.portal_disabled.is_(False), Contact.activated_at.is_not(None))
+          .order_by(Contact.id))
+_CONTACTS = (select(Contact).options(joinedload(Contact.customer), joinedload(Contact.shop))
+             .where(Contact.id.in_(bindparam("ids", expanding=True))).order_by(Contact.id))
+_LOGIN_NAMES = frozenset({"contact", "customer", "shop", "portal_contacts"})
+
+
+class LoginGlobals(_AppCtxGlobals):
+    """flask.g, where g.contact, g.customer, g.shop and g.portal_contacts of a portal login are
+    loaded (one query) the first time anything reads one of them."""
+
+    def __getattr__(self, name):
+        if name in _LOGIN_NAMES and self._load_login():
+            return self.__dict__[name]
+        raise AttributeError(name)
+
+    def get(self, name, default=None):
+        if name in _LOGIN_NAMES and name not in self.__dict__:
+            self._load_login()
+        return self.__dict__.get(name, default)
+
+    def pop(self, name, default=_sentinel):
+        if name in _LOGIN_NAMES and name not in self.__dict__:
+            self._load_login()
+        if default is _sentinel:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def __contains__(self, name) -> bool:
+        if name in _LOGIN_NAMES and name not in self.__dict__:
+            self._load_login()
+        return name in self.__dict__
+
+    def _load_login(self) -> bool:
+        pending = self.__dict__.pop("_login_pending", None)
+        if pending is None:
+            return False
+        ids, chosen_id = pending
+        contacts = db.session.scalars(_CONTACTS, {"ids": ids}).all()
+        chosen = next((c for c in contacts if c.id == chosen_id), contacts[0])
+        for name, value in (("portal_contacts", contacts), ("contact", chosen),
+                            ("customer", chosen.customer), ("shop", chosen.shop)):
+            self.__dict__.setdefault(name, value)
+        return True
 
 
 @dataclass(frozen=True)
@@ -82,21 +127,17 @@ def load_user(user_id: str):
     if kind == "portal":
         # The login and the contacts it may act through, in one query; none means the
         # session's version is stale or access was removed everywhere.
-        rows = db.session.execute(_CONTACTS, {"ident": ident, "version": version}).all()
-        contacts = [row[0] for row in rows]
+        rows = db.session.execute(_LOGIN, {"ident": ident, "version": version}).all()
         # A contact whose access was cut after this session began stays out of it for good,
         # also once it is enabled again; the person's other accounts are not affected.
         since = session.get("since", 0.0)
-        contacts = [c for c in contacts
-                    if c.access_cut_at is None or c.access_cut_at.timestamp() < since]
-        if not contacts:
+        ids = [contact_id for contact_id, cut_at, _ in rows
+               if cut_at is None or cut_at.timestamp() < since]
+        if not ids:
             return None  # disabled or removed everywhere: the live session ends here
-        chosen = next((c for c in contacts if c.id == session.get("contact_id")), contacts[0])
-        g.portal_contacts = contacts
-        g.data_revision = rows[0][1]
-        g.contact = chosen
-        g.customer = chosen.customer
-        g.shop = chosen.shop
+        wanted = session.get("contact_id")
+        g.data_revision = rows[0][2]
+        g._login_pending = (ids, wanted if wanted in ids else ids[0])  # see LoginGlobals
         return PortalLogin(ident, version)
     return None
 
