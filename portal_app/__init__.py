@@ -11,14 +11,36 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal_app import config as settings
 
 
+class PortalFlask(Flask):
+    """Flask, deciding once per function whether it is a coroutine: Flask asks for every hook
+    and view on every request (inspect.iscoroutinefunction, a dozen times a request)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._synced[func]
+        except KeyError:
+            synced = super().ensure_sync(func)
+            if len(self._synced) < 4096:  # hooks and views: a fixed set
+                self._synced[func] = synced
+            return synced
+        except TypeError:  # not hashable
+            return super().ensure_sync(func)
+
+
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers and CLI commands.
     instance_path: another instance folder than ./instance (config.py, the development
     secret key, the default SQLite database)."""
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app = PortalFlask(__name__, instance_relative_config=True, instance_path=instance_path)
     from portal_app.auth_session import LoginGlobals
+    from portal_app.session_cookie import KeptSessionInterface
 
     app.app_ctx_globals_class = LoginGlobals  # a portal login's rows, loaded when first used
+    app.session_interface = KeptSessionInterface()  # a cookie value's signature checked once
     app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())
@@ -62,6 +84,7 @@ def register_extensions(app: Flask) -> None:
         csrf,
         db,
         htmx,
+        limit_only_writes,
         limiter,
         login_manager,
         mail,
@@ -82,6 +105,7 @@ def register_extensions(app: Flask) -> None:
     app.request_class = PortalRequest
     compress.init_app(app)
     limiter.init_app(app)
+    limit_only_writes(app)
     static_digest.init_app(app)
 
 
