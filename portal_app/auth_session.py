@@ -89,6 +89,8 @@ class LoginGlobals(_AppCtxGlobals):
             return False
         ids, chosen_id = pending
         contacts = db.session.scalars(_CONTACTS, {"ids": ids}).all()
+        if not contacts:  # removed since the login was checked, a moment ago
+            abort(_unauthorized())
         chosen = next((c for c in contacts if c.id == chosen_id), contacts[0])
         for name, value in (("portal_contacts", contacts), ("contact", chosen),
                             ("customer", chosen.customer), ("shop", chosen.shop)):
@@ -125,8 +127,8 @@ def load_user(user_id: str):
                                                                 "shop": user.shop_id})
         return user
     if kind == "portal":
-        # The login and the contacts it may act through, in one query; none means the
-        # session's version is stale or access was removed everywhere.
+        # The login and the ids of the contacts it may act through, in one query; none means
+        # the session's version is stale or access was removed everywhere.
         rows = db.session.execute(_LOGIN, {"ident": ident, "version": version}).all()
         # A contact whose access was cut after this session began stays out of it for good,
         # also once it is enabled again; the person's other accounts are not affected.

@@ -5,13 +5,13 @@ keys, and never past a write, a cut access or the quarter hour."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
+from bench.page_weight import count_queries
 from portal_app.extensions import db
 from portal_app.models import Comment, Customer, DataRevision, Invoice, utcnow
 from tests.conftest import CSRF_RE
@@ -44,23 +44,6 @@ def staff(app, world):
     return client
 
 
-@contextmanager
-def statements(app):
-    """The SQL statements the app runs inside the block."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def revision(read) -> int:
     return read(lambda: db.session.scalar(select(DataRevision.value)))
 
@@ -71,7 +54,7 @@ def test_a_kept_page_is_served_with_only_the_login_query_and_fresh_nonces(app, p
     portal.get("/")  # the first page after logging in adds the CSRF token to the session
     first = portal.get(f"/invoices/{invoice.id}")
     assert first.status_code == 200
-    with statements(app) as seen:
+    with count_queries(app) as seen:
         again = portal.get(f"/invoices/{invoice.id}")
     assert again.status_code == 200 and len(seen) == 1, seen  # the login loader only
     assert "data_revision" in seen[0]
@@ -132,7 +115,7 @@ def test_two_tabs_of_a_kept_page_get_their_own_submission_keys_and_both_comments
     estimate = make.estimate(world["acme"])
     portal.get("/")
     tab_one = portal.get(f"/estimates/{estimate.id}").get_data(as_text=True)
-    with statements(app) as seen:
+    with count_queries(app) as seen:
         tab_two = portal.get(f"/estimates/{estimate.id}").get_data(as_text=True)
     assert len(seen) == 1  # the kept page
     key_one, key_two = KEY.search(tab_one).group(1), KEY.search(tab_two).group(1)
@@ -193,10 +176,10 @@ def test_the_quarter_hour_renders_again(app, portal):
     with time_machine.travel(utcnow(), tick=False) as clock:
         assert portal.get("/").status_code == 200  # adds the CSRF token to the session
         assert portal.get("/").status_code == 200  # kept
-        with statements(app) as kept:
+        with count_queries(app) as kept:
             portal.get("/")
         clock.shift(timedelta(minutes=16))
-        with statements(app) as renewed:
+        with count_queries(app) as renewed:
             assert portal.get("/").status_code == 200
     assert len(kept) == 1 and len(renewed) > 1
 
