@@ -33,6 +33,8 @@ def limit_only_writes(app) -> None:
     request that does nothing else. After limiter.init_app, which registers the check."""
     check = limiter._check_request_limit
     hooks = app.before_request_funcs.setdefault(None, [])
+    if check not in hooks:  # RATELIMIT_ENABLED off: Flask-Limiter registered nothing
+        return
 
     def check_writes():
         if request.method not in ("GET", "HEAD", "OPTIONS"):
