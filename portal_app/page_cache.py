@@ -152,6 +152,7 @@ class PageCache:
             return self._entries.get(key)
 
     def put(self, key, entry: Entry) -> None:
+        entry.size += sum(len(part) for part in key if isinstance(part, (str, bytes)))
         if entry.size <= self.max_entry:
             with self._lock:
                 self._entries[key] = entry

@@ -205,3 +205,16 @@ def test_the_revision_row_is_made_by_the_migration_and_rebuilt_after_an_emptied_
             conn.execute(text("UPDATE customer SET name = name"))
         assert db.session.scalar(select(func.count()).select_from(DataRevision)) == 1
         db.session.remove()
+
+
+def test_a_worker_keeps_at_most_page_cache_bytes_of_pages():
+    from portal_app.page_cache import Entry, PageCache
+
+    cache = PageCache(100_000)
+    for n in range(100):
+        cache.put((n, "/invoices", b"", f"session {n}"), Entry((b"x" * 5000,), {}, 200, []))
+    assert 0 < len(cache) <= 20
+    assert cache.get((99, "/invoices", b"", "session 99")) is not None  # the newest stay
+    assert cache.get((0, "/invoices", b"", "session 0")) is None
+    cache.put(("huge",), Entry((b"x" * 50_000,), {}, 200, []))  # over an eighth: not kept
+    assert cache.get(("huge",)) is None
