@@ -102,7 +102,9 @@ def test_a_change_by_staff_shows_on_the_next_view_of_a_kept_page(portal, staff, 
 
 def test_a_change_made_outside_the_app_shows_too(app, portal, make, world):
     invoice = make.invoice(world["acme"], lines=(("Brake job", 1, 48000),))
-    assert invoice.number in portal.get("/invoices").get_data(as_text=True)
+    portal.get("/")
+    for _ in range(2):  # rendered and kept, then served
+        assert invoice.number in portal.get("/invoices").get_data(as_text=True)
     with app.app_context():
         with db.engine.begin() as conn:
             conn.execute(update(Invoice).where(Invoice.id == invoice.id)
@@ -218,3 +220,29 @@ def test_a_worker_keeps_at_most_page_cache_bytes_of_pages():
     assert cache.get((0, "/invoices", b"", "session 0")) is None
     cache.put(("huge",), Entry((b"x" * 50_000,), {}, 200, []))  # over an eighth: not kept
     assert cache.get(("huge",)) is None
+
+
+def test_a_write_in_one_worker_renews_the_pages_another_worker_keeps(app, staff, make, world):
+    """Two workers (two apps on one database, as gunicorn -w 2 runs them): each keeps its own
+    pages, and the revision in the database tells both when one of them wrote."""
+    from portal_app import create_app
+
+    keys = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PORTAL_BASE_URL", "RATELIMIT_STORAGE_URI",
+            "MAIL_SERVER", "MAIL_PORT", "MAIL_DEFAULT_SENDER")
+    other = create_app({"TESTING": True, "PORTAL_ENV": "test",
+                        **{key: app.config[key] for key in keys}})
+    other.test_client_class = type(app.test_client())
+    invoice = make.invoice(world["acme"], lines=(("Brake job", 1, 48000),))
+    browser = other.test_client()
+    browser.login_portal(world["dana"].email, PASSWORD)
+    url = f"/invoices/{invoice.id}"
+    for _ in range(3):
+        assert "1042" not in browser.get(url).get_data(as_text=True)
+    assert len(other.extensions["page_cache"]) >= 1
+    recorded = staff.post_form(f"/staff/invoices/{invoice.id}/payments",
+                               {"amount": "480.00", "method": "check", "reference": "1042",
+                                "paid_on": utcnow().date().isoformat()})
+    assert recorded.status_code == 303  # written by the first worker
+    assert "1042" in browser.get(url).get_data(as_text=True)  # shown by the second
+    with other.app_context():
+        db.engine.dispose()
