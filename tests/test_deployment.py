@@ -158,12 +158,17 @@ def test_a_logged_in_session_survives_a_second_worker(tmp_path, monkeypatch, mak
 def test_an_app_with_rate_limits_off_starts_and_serves(app, tmp_path):
     """RATELIMIT_ENABLED = False (the benchmarks' setting): Flask-Limiter registers no hooks, and
     the app still starts and answers."""
-    quiet = create_app({
-        "TESTING": True, "PORTAL_ENV": "test", "SECRET_KEY": "x", "RATELIMIT_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": app.config["RATELIMIT_STORAGE_URI"],
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'quiet.sqlite3'}",
-    }, instance_path=str(tmp_path))
-    answer = quiet.test_client().get("/login")
-    assert answer.status_code == 200 and "Log in" in answer.get_data(as_text=True)
-    with quiet.app_context():
-        db.engine.dispose()
+    from portal_app.extensions import limiter
+
+    try:
+        quiet = create_app({
+            "TESTING": True, "PORTAL_ENV": "test", "SECRET_KEY": "x", "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": app.config["RATELIMIT_STORAGE_URI"],
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'quiet.sqlite3'}",
+        }, instance_path=str(tmp_path))
+        answer = quiet.test_client().get("/login")
+        assert answer.status_code == 200 and "Log in" in answer.get_data(as_text=True)
+        with quiet.app_context():
+            db.engine.dispose()
+    finally:
+        limiter.enabled = True  # one Limiter for every app: the suite's app keeps its limits
