@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import secrets
 
-from portal_app import page_cache
-
 from wtforms import HiddenField
 from wtforms.validators import Length, Optional, Regexp
+
+from portal_app import page_cache
 
 
 def new_key() -> str:
