@@ -52,7 +52,8 @@ _KEPT_HEADERS_SKIPPED = {"content-length", "set-cookie", "vary"}
 
 
 def _flag_writes(conn, cursor, statement, parameters, context, executemany) -> None:
-    if not statement.lstrip()[:9].upper().startswith(_READS):
+    # Runs for every statement: look at its first words only (lstrip would copy all of it).
+    if not statement[:16].lstrip()[:9].upper().startswith(_READS):
         conn.info[_WROTE] = True
 
 
@@ -188,7 +189,6 @@ def cached(view):
             return view(*args, **kwargs)
         entry = cache.get(key)
         if entry is not None:
-            g.page_cache_hit = True
             return entry.response()
         g.page_cache_key = key
         g.page_randoms = {}

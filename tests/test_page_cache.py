@@ -22,25 +22,11 @@ KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture
-def world(make):
-    shop = make.shop("Harbor Diesel")
-    acme = make.customer(shop, "Acme Logistics")
-    return {"shop": shop, "acme": acme,
-            "dana": make.active_contact(acme, name="Dana Ortiz", email="dana@acme.example"),
-            "admin": make.staff(shop, role="admin", email="ava@harbor.example", name="Ava")}
-
-
-@pytest.fixture
-def portal(app, world):
+def staff(app, make, shop):
+    """An Administrator of the shop of conftest's `portal` (Dana of Acme Logistics)."""
     client = app.test_client()
-    client.login_portal(world["dana"].email, PASSWORD)
-    return client
-
-
-@pytest.fixture
-def staff(app, world):
-    client = app.test_client()
-    client.login_staff(world["admin"].email, PASSWORD)
+    client.login_staff(make.staff(shop, role="admin", email="ava@harbor.example").email,
+                       PASSWORD)
     return client
 
 
@@ -49,8 +35,8 @@ def revision(read) -> int:
 
 
 def test_a_kept_page_is_served_with_only_the_login_query_and_fresh_nonces(app, portal, make,
-                                                                           world):
-    invoice = make.invoice(world["acme"], lines=(("Brake job", 1, 48000),))
+                                                                           acme):
+    invoice = make.invoice(acme, lines=(("Brake job", 1, 48000),))
     portal.get("/")  # the first page after logging in adds the CSRF token to the session
     first = portal.get(f"/invoices/{invoice.id}")
     assert first.status_code == 200
@@ -65,7 +51,7 @@ def test_a_kept_page_is_served_with_only_the_login_query_and_fresh_nonces(app, p
     assert again.headers["Cache-Control"] == "no-store"
 
 
-def test_every_committed_write_moves_the_revision_and_a_rolled_back_one_does_not(app, world,
+def test_every_committed_write_moves_the_revision_and_a_rolled_back_one_does_not(app, acme,
                                                                                  read):
     start = revision(read)
     with app.app_context():
@@ -85,8 +71,8 @@ def test_every_committed_write_moves_the_revision_and_a_rolled_back_one_does_not
     assert revision(read) == start + 2
 
 
-def test_a_change_by_staff_shows_on_the_next_view_of_a_kept_page(portal, staff, make, world):
-    invoice = make.invoice(world["acme"], lines=(("Brake job", 1, 48000),))
+def test_a_change_by_staff_shows_on_the_next_view_of_a_kept_page(portal, staff, make, acme):
+    invoice = make.invoice(acme, lines=(("Brake job", 1, 48000),))
     before = portal.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert "$480.00" in before and "1042" not in before
     assert invoice.number not in portal.get("/invoices?status=paid").get_data(as_text=True)
@@ -100,8 +86,8 @@ def test_a_change_by_staff_shows_on_the_next_view_of_a_kept_page(portal, staff, 
     assert invoice.number in listed
 
 
-def test_a_change_made_outside_the_app_shows_too(app, portal, make, world):
-    invoice = make.invoice(world["acme"], lines=(("Brake job", 1, 48000),))
+def test_a_change_made_outside_the_app_shows_too(app, portal, make, acme):
+    invoice = make.invoice(acme, lines=(("Brake job", 1, 48000),))
     portal.get("/")
     for _ in range(2):  # rendered and kept, then served
         assert invoice.number in portal.get("/invoices").get_data(as_text=True)
@@ -113,8 +99,8 @@ def test_a_change_made_outside_the_app_shows_too(app, portal, make, world):
 
 
 def test_two_tabs_of_a_kept_page_get_their_own_submission_keys_and_both_comments_land(
-        app, portal, make, world, read):
-    estimate = make.estimate(world["acme"])
+        app, portal, make, acme, read):
+    estimate = make.estimate(acme)
     portal.get("/")
     tab_one = portal.get(f"/estimates/{estimate.id}").get_data(as_text=True)
     with count_queries(app) as seen:
@@ -129,10 +115,11 @@ def test_two_tabs_of_a_kept_page_get_their_own_submission_keys_and_both_comments
     assert sorted(bodies) == ["From the first tab", "From the second tab"]
 
 
-def test_a_kept_page_is_only_ever_served_to_its_own_session(app, make, world, portal):
-    other = make.customer(world["shop"], "Birch Transit")
+def test_a_kept_page_is_only_ever_served_to_its_own_session(app, make, shop, acme, dana,
+                                                             portal):
+    other = make.customer(shop, "Birch Transit")
     make.active_contact(other, name="Omar", email="omar@birch.example")
-    make.invoice(world["acme"], lines=(("Acme's job", 1, 1000),))
+    make.invoice(acme, lines=(("Acme's job", 1, 1000),))
     make.invoice(other, lines=(("Birch's job", 1, 2000),))
     dana_page = portal.get("/invoices").get_data(as_text=True)
     omar = app.test_client()
@@ -142,7 +129,7 @@ def test_a_kept_page_is_only_ever_served_to_its_own_session(app, make, world, po
     assert "$20.00" in omar_page and "$10.00" not in omar_page
     # A second session of the same person gets its own page (its own CSRF token) ...
     second = app.test_client()
-    second.login_portal(world["dana"].email, PASSWORD)
+    second.login_portal(dana.email, PASSWORD)
     def token(client) -> str:
         found = CSRF_RE.search(client.get("/invoices").get_data(as_text=True))
         return found.group(1) or found.group(2)
@@ -153,17 +140,17 @@ def test_a_kept_page_is_only_ever_served_to_its_own_session(app, make, world, po
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
 
-def test_cutting_access_ends_a_session_even_on_a_kept_page(portal, staff, world):
+def test_cutting_access_ends_a_session_even_on_a_kept_page(portal, staff, dana):
     assert portal.get("/").status_code == 200
     assert portal.get("/").status_code == 200
-    disabled = staff.post_form(f"/staff/contacts/{world['dana'].id}/disable")
+    disabled = staff.post_form(f"/staff/contacts/{dana.id}/disable")
     assert disabled.status_code == 303
     answer = portal.get("/")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 
 
-def test_a_flash_is_shown_once_and_never_kept(portal, make, world):
-    estimate = make.estimate(world["acme"])
+def test_a_flash_is_shown_once_and_never_kept(portal, make, acme):
+    estimate = make.estimate(acme)
     url = f"/estimates/{estimate.id}"
     key = KEY.search(portal.get(url).get_data(as_text=True)).group(1)
     posted = portal.post_form(f"{url}/comments", {"body": "Thursday?", "submission_key": key},
@@ -186,8 +173,8 @@ def test_the_quarter_hour_renders_again(app, portal):
     assert len(kept) == 1 and len(renewed) > 1
 
 
-def test_a_fragment_and_the_whole_page_are_kept_apart(portal, make, world):
-    numbers = [make.invoice(world["acme"], lines=((f"Job {n}", 1, 1000),)).number
+def test_a_fragment_and_the_whole_page_are_kept_apart(portal, make, acme):
+    numbers = [make.invoice(acme, lines=((f"Job {n}", 1, 1000),)).number
                for n in range(3)]
     whole = portal.get("/invoices").get_data(as_text=True)
     fragment = portal.get("/invoices", headers={"HX-Request": "true", "HX-Target": "div#results"})
@@ -222,7 +209,8 @@ def test_a_worker_keeps_at_most_page_cache_bytes_of_pages():
     assert cache.get(("huge",)) is None
 
 
-def test_a_write_in_one_worker_renews_the_pages_another_worker_keeps(app, staff, make, world):
+def test_a_write_in_one_worker_renews_the_pages_another_worker_keeps(app, staff, make, acme,
+                                                                      dana):
     """Two workers (two apps on one database, as gunicorn -w 2 runs them): each keeps its own
     pages, and the revision in the database tells both when one of them wrote."""
     from portal_app import create_app
@@ -232,9 +220,9 @@ def test_a_write_in_one_worker_renews_the_pages_another_worker_keeps(app, staff,
     other = create_app({"TESTING": True, "PORTAL_ENV": "test",
                         **{key: app.config[key] for key in keys}})
     other.test_client_class = type(app.test_client())
-    invoice = make.invoice(world["acme"], lines=(("Brake job", 1, 48000),))
+    invoice = make.invoice(acme, lines=(("Brake job", 1, 48000),))
     browser = other.test_client()
-    browser.login_portal(world["dana"].email, PASSWORD)
+    browser.login_portal(dana.email, PASSWORD)
     url = f"/invoices/{invoice.id}"
     for _ in range(3):
         assert "1042" not in browser.get(url).get_data(as_text=True)
