@@ -184,16 +184,19 @@ def test_an_upload_over_the_request_limit_is_a_clear_413(console):
 
 # --- the shop's clock ----------------------------------------------------------------------------
 
-def test_dates_times_and_today_follow_the_shop_time_zone(app, make, shop, console, read):
+def test_dates_times_and_today_follow_the_shop_time_zone(app, make, shop, admin, read):
     """At 02:30 UTC on 2 Dec it is still 1 Dec in New York: an invoice due 1 Dec is not overdue
-    yet there, and times read as the shop's clock; in Tokyo it is 2 Dec 11:30."""
+    yet there, and times read as the shop's clock; in Tokyo it is 2 Dec 11:30. Both logins
+    happen inside the travelled time: a session from another day is refused, as it should be."""
     customer = make.customer(shop, "Acme Logistics")
     contact = make.active_contact(customer, email="dana@acme.example")
     make.invoice(customer, number="INV-TZ", due_on=datetime(2026, 12, 1).date(),
                  issued_on=datetime(2026, 11, 1).date())
-    portal = app.test_client()
-    portal.login_portal(contact.email, PASSWORD)
     with time_machine.travel(datetime(2026, 12, 2, 2, 30, tzinfo=timezone.utc), tick=False):
+        portal = app.test_client()
+        portal.login_portal(contact.email, PASSWORD)
+        console = app.test_client()
+        console.login_staff(admin.email, PASSWORD)
         assert "badge-overdue" not in portal.get("/invoices").get_data(as_text=True)
         console.post_form(f"/staff/contacts/{contact.id}/password-reset")
         log = console.get(f"/staff/contacts/{contact.id}").get_data(as_text=True)
