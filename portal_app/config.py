@@ -31,8 +31,6 @@ ENV_SETTINGS: dict[str, object] = {
     "STRIPE_API_BASE": "",
     "STRIPE_MAX_NETWORK_RETRIES": 2,
     "STRIPE_TIMEOUT": 10,
-    # Bytes of rendered pages each worker keeps (page_cache.py); 0 turns the cache off.
-    "PAGE_CACHE_BYTES": 32 * 1024 * 1024,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

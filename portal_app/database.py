@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event
 
-from portal_app import page_cache
 from portal_app.extensions import db
 
 
@@ -22,6 +21,5 @@ def configure_engines(app: Flask) -> None:
     """Attach per-connection settings to the app's engine."""
     with app.app_context():
         engine = db.engine
-        page_cache.watch(engine)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)

@@ -8,13 +8,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, request, session
 
-from portal_app import page_cache
-
 
 def csp_nonce() -> str:
     """Return this request's nonce for the one <style> block that carries the brand colour."""
     if "csp_nonce" not in g:
-        g.csp_nonce = page_cache.made("nonce", secrets.token_urlsafe(16))
+        g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
 
 

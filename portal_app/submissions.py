@@ -12,12 +12,10 @@ import secrets
 from wtforms import HiddenField
 from wtforms.validators import Length, Optional, Regexp
 
-from portal_app import page_cache
 
 
 def new_key() -> str:
-    # A kept page (page_cache.py) gets a fresh key in its place each time it is served.
-    return page_cache.made("key", secrets.token_urlsafe(24))
+    return secrets.token_urlsafe(24)
 
 
 class SubmissionKeyField(HiddenField):

@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from portal_app import create_app, page_cache
+from portal_app import create_app
 from portal_app.extensions import db, limiter
 from tests.databases import empty_postgres
 from tests.mailserver import SMTPServer
@@ -113,7 +113,6 @@ def _clean_state(request, smtp_server):
                 for table in tables:
                     conn.execute(table.delete())
         limiter.reset()
-        page_cache.clear(app)
     if not smtp_server.running:
         smtp_server.start()
     smtp_server.mailbox.clear()

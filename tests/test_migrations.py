@@ -94,3 +94,13 @@ def test_every_search_and_status_filter_has_its_index(app):
             ("customer_id", "status", "due_on", "id"), ("customer_id", "id")} <= indexed["invoice"]
     assert {("shop_id", "name_key"), ("shop_id", "account_number_key")} <= indexed["customer"]
     assert {("shop_id", "email"), ("shop_id", "name_key")} <= indexed["contact"]
+
+
+def test_no_table_that_every_write_updates(app):
+    """The page cache's data_revision (one row every committed write bumped) is dropped by
+    migration 0012, and no engine hook writes on commit."""
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        assert "data_revision" not in inspect(db.engine).get_table_names()
+        assert not db.engine.dispatch.commit

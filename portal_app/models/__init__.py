@@ -5,7 +5,6 @@ from portal_app.models.audit import AuditEntry, LoginLockout
 from portal_app.models.base import Base, utcnow
 from portal_app.models.comment import Comment
 from portal_app.models.customer import Contact, Customer, Location
-from portal_app.models.data_revision import DataRevision
 from portal_app.models.estimate import (
     ESTIMATE_LABELS,
     Approval,
@@ -49,7 +48,6 @@ __all__ = [
     "Contact",
     "Customer",
     "CustomerInvoiceTotal",
-    "DataRevision",
     "Estimate",
     "ESTIMATE_LABELS",
     "EstimateLine",

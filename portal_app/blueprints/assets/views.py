@@ -25,7 +25,6 @@ from portal_app.extensions import db
 from portal_app.models import Asset, Location
 from portal_app.rendering import render, see_other
 from portal_app.services.invoices import today
-from portal_app.page_cache import cached
 
 pages = Pages(portal=bp, console=console)
 ASSET = "/assets/<int:asset_id>"
@@ -33,7 +32,6 @@ ASSET = "/assets/<int:asset_id>"
 
 @pages.route("assets", portal=("/assets", "index"),
              console=("/customers/<int:customer_id>/assets", "customer_assets"))
-@cached
 def index(audience, customer_id: int | None = None):
     """Search and page through a customer's assets."""
     customer = audience.customer(customer_id)
@@ -61,7 +59,6 @@ PAGE_LOADS = (joinedload(Asset.location), joinedload(Asset.customer))
 
 
 @pages.route("asset", portal=(ASSET, "detail"), console=(ASSET, "asset"))
-@cached
 def detail(audience, asset_id: int):
     """Show an asset with its service history: requests, estimates, work orders, invoices."""
     asset = audience.get_or_404(Asset, asset_id, *PAGE_LOADS)

@@ -10,7 +10,6 @@ from portal_app.extensions import db
 from portal_app.models import Asset, Estimate, ServiceRequest, WorkOrder
 from portal_app.rendering import render
 from portal_app.services.invoices import today
-from portal_app.page_cache import cached
 
 OPEN = (ServiceRequest.SUBMITTED, ServiceRequest.SCHEDULED)
 
@@ -30,7 +29,6 @@ COUNTS = select(
 
 
 @bp.get("/")
-@cached
 def index():
     """Show the customer what needs attention."""
     open_requests, assets, estimates, work_orders = db.session.execute(COUNTS, {

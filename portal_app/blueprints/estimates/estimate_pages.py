@@ -22,7 +22,6 @@ from portal_app.models import Approval, Estimate
 from portal_app.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
-from portal_app.page_cache import cached
 
 pages = Pages(portal=bp, console=console)
 ESTIMATE = "/estimates/<int:estimate_id>"
@@ -60,7 +59,6 @@ def list_filters(audience) -> tuple[dict, dict]:
 
 
 @pages.route("estimates", portal=("/estimates", "index"), console=("/estimates", "estimates"))
-@cached
 def index(audience):
     """The estimates: in the portal what waits for approval first; in the console the newest
     first, filtered by status, customer and number."""
@@ -107,7 +105,6 @@ def page_context(audience, estimate: Estimate, *, decision_form=None, ticked=Non
 
 
 @pages.route("estimate", portal=(ESTIMATE, "detail"), console=(ESTIMATE, "estimate"))
-@cached
 def detail(audience, estimate_id: int):
     """An estimate: its lines, what changed in this version, the decision and the thread."""
     return render("estimates/detail.html", **page_context(audience, load(audience, estimate_id)))
@@ -115,7 +112,6 @@ def detail(audience, estimate_id: int):
 
 @pages.route("estimate_print", portal=(ESTIMATE + "/print", "print_view"),
              console=(ESTIMATE + "/print", "print_estimate"))
-@cached
 def print_view(audience, estimate_id: int):
     """The estimate on paper: no navigation, a print stylesheet."""
     estimate = load(audience, estimate_id)

@@ -23,7 +23,6 @@ from portal_app.models import Approval, WorkOrder
 from portal_app.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.services.invoices import today
-from portal_app.page_cache import cached
 
 pages = Pages(portal=bp, console=console)
 WORK_ORDER = "/work-orders/<int:work_order_id>"
@@ -33,7 +32,6 @@ PER_PAGE = 25
 
 @pages.route("work_orders", portal=("/work-orders", "index"),
              console=("/work-orders", "work_orders"))
-@cached
 def index(audience):
     """The work orders: in the portal what waits for approval first; in the console the newest
     first, filtered by status, customer and number."""
@@ -88,7 +86,6 @@ def page_context(audience, work_order: WorkOrder, *, decision_form=None, ticked=
 
 
 @pages.route("work_order", portal=(WORK_ORDER, "detail"), console=(WORK_ORDER, "work_order"))
-@cached
 def detail(audience, work_order_id: int):
     """A work order: status, lines, additional work awaiting approval and the thread."""
     return render("work_orders/detail.html",
@@ -97,7 +94,6 @@ def detail(audience, work_order_id: int):
 
 @pages.route("work_order_print", portal=(WORK_ORDER + "/print", "print_view"),
              console=(WORK_ORDER + "/print", "print_work_order"))
-@cached
 def print_view(audience, work_order_id: int):
     """The work order on paper."""
     work_order = load(audience, work_order_id)

@@ -20,7 +20,6 @@ from portal_app.services.invoices import (
     today,
 )
 from portal_app.services.payments import failure_advice
-from portal_app.page_cache import cached
 
 FILTERS = ("unpaid", "overdue", "processing", "paid", "void")
 PER_PAGE = 25
@@ -38,7 +37,6 @@ def portal_invoice_or_404(invoice_id: int, *options) -> Invoice:
 
 
 @bp.get("")
-@cached
 def index():
     """The customer's invoices, newest first, filtered by status."""
     wanted = request.args.get("status", "")
@@ -82,14 +80,12 @@ def load(invoice_id: int, *options) -> Invoice:
 
 
 @bp.get("/<int:invoice_id>")
-@cached
 def detail(invoice_id: int):
     """One invoice: lines, payments, amount due and how to pay it."""
     return render("invoices/detail.html", **_detail_context(load(invoice_id, *DETAIL_LOADS)))
 
 
 @bp.get("/<int:invoice_id>/print")
-@cached
 def print_view(invoice_id: int):
     """The invoice on paper: no navigation, a print stylesheet."""
     invoice = load(invoice_id)

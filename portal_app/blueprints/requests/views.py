@@ -30,7 +30,6 @@ from portal_app.rendering import render, see_other
 from portal_app.services import comments
 from portal_app.services import service_requests as service
 from portal_app.tenancy import customer_get_or_404, customer_rows, customer_scope, customer_select
-from portal_app.page_cache import cached
 
 ASSET_CHOICES_LIMIT = 500
 
@@ -114,7 +113,6 @@ def _part(block: str, target: str, draft, problems: dict, status: int = 200):
 
 
 @bp.get("/requests")
-@cached
 def index():
     """List the customer's service requests with their status."""
     page = paginate(prepared(("portal requests",), lambda: (
@@ -213,7 +211,6 @@ def _load(request_id: int) -> ServiceRequest:
 
 
 @bp.get("/requests/<int:request_id>")
-@cached
 def detail(request_id: int):
     """Show a request's status, details and the thread with the shop."""
     found = _load(request_id)

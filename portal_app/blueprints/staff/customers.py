@@ -21,7 +21,6 @@ from portal_app.pagination import paginate, prepared
 from portal_app.rendering import render, see_other
 from portal_app.services import accounts
 from portal_app.tenancy import shop_get_or_404, shop_rows, shop_scope, shop_select
-from portal_app.page_cache import cached
 
 
 def _invite_limit() -> str:
@@ -33,7 +32,6 @@ def _contact_key() -> str:
 
 
 @bp.get("/customers")
-@cached
 def customers():
     """Search and page through the shop's customers."""
     form = CustomerSearchForm(request.args)
@@ -85,7 +83,6 @@ def _contacts_panel_context(customer: Customer) -> dict:
 
 
 @bp.get("/customers/<int:customer_id>")
-@cached
 def customer(customer_id: int):
     """Show a customer with its contacts' portal access and its locations."""
     found = shop_get_or_404(Customer, customer_id)

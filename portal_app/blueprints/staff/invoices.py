@@ -20,14 +20,12 @@ from portal_app.rendering import render, see_other
 from portal_app.services import invoices as invoice_service
 from portal_app.services.invoices import InvoiceStateError, today
 from portal_app.tenancy import shop_get_or_404, shop_rows, shop_scope, shop_select
-from portal_app.page_cache import cached
 
 STAFF_FILTERS = ("draft", "unpaid", "overdue", "processing", "paid", "void")
 BLANK_LINES = 3
 
 
 @bp.get("/invoices")
-@cached
 def invoices():
     """All of the shop's invoices, filtered by status and customer name or number."""
     wanted = request.args.get("status", "")
@@ -174,7 +172,6 @@ def _load(invoice_id: int) -> Invoice:
 
 
 @bp.get("/invoices/<int:invoice_id>")
-@cached
 def invoice(invoice_id: int):
     """One invoice with its lines, payments and the actions its state allows."""
     return _detail(_load(invoice_id))

@@ -18,7 +18,6 @@ from portal_app.services import comments
 from portal_app.services import service_requests as service
 from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.tenancy import shop_get_or_404, shop_rows, shop_scope
-from portal_app.page_cache import cached
 
 VIEWS = {"open": (ServiceRequest.SUBMITTED, ServiceRequest.SCHEDULED),
          "submitted": (ServiceRequest.SUBMITTED,), "scheduled": (ServiceRequest.SCHEDULED,),
@@ -26,7 +25,6 @@ VIEWS = {"open": (ServiceRequest.SUBMITTED, ServiceRequest.SCHEDULED),
 
 
 @bp.get("/requests")
-@cached
 def requests_inbox():
     """List the shop's service requests, open ones first by default."""
     view = request.args.get("status", "open")
@@ -61,7 +59,6 @@ def _page(item: ServiceRequest, status: int = 200, block: str | None = None, **f
 
 
 @bp.get("/requests/<int:request_id>")
-@cached
 def request_detail(request_id: int):
     """Show a request with the actions and the thread."""
     return _page(_load(request_id))

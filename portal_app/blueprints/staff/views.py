@@ -25,7 +25,6 @@ from portal_app.rendering import render
 from portal_app.services import accounts, health, stripe_gateway
 from portal_app.services.invoices import open_summary, payment_settings
 from portal_app.tenancy import shop_select
-from portal_app.page_cache import cached
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,7 +82,6 @@ DASHBOARD_COUNTS = {
 
 
 @bp.get("/")
-@cached
 def dashboard():
     """Show the shop's portal at a glance."""
     facts = health.gather(g.shop, **DASHBOARD_COUNTS)  # one query: numbers and health facts
