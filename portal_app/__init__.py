@@ -11,36 +11,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal_app import config as settings
 
 
-class PortalFlask(Flask):
-    """Flask, deciding once per function whether it is a coroutine: Flask asks for every hook
-    and view on every request (inspect.iscoroutinefunction, a dozen times a request)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._synced: dict = {}
-
-    def ensure_sync(self, func):
-        try:
-            return self._synced[func]
-        except KeyError:
-            synced = super().ensure_sync(func)
-            if len(self._synced) < 4096:  # hooks and views: a fixed set
-                self._synced[func] = synced
-            return synced
-        except TypeError:  # not hashable
-            return super().ensure_sync(func)
-
-
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers and CLI commands.
     instance_path: another instance folder than ./instance (config.py, the development
     secret key, the default SQLite database)."""
-    app = PortalFlask(__name__, instance_relative_config=True, instance_path=instance_path)
-    from portal_app.auth_session import LoginGlobals
-    from portal_app.session_cookie import KeptSessionInterface
-
-    app.app_ctx_globals_class = LoginGlobals  # a portal login's rows, loaded when first used
-    app.session_interface = KeptSessionInterface()  # a cookie value's signature checked once
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())
@@ -77,14 +52,14 @@ def register_converters(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal_app import auth_session, csrf_tokens, database, form_markup
+    from portal_app import database
+    from portal_app.auth import login
     from portal_app.request import PortalRequest
     from portal_app.extensions import (
         compress,
         csrf,
         db,
         htmx,
-        limit_only_writes,
         limiter,
         login_manager,
         mail,
@@ -92,20 +67,17 @@ def register_extensions(app: Flask) -> None:
         static_digest,
     )
 
-    form_markup.install()
-    csrf_tokens.install()
     db.init_app(app)
     database.configure_engines(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
-    auth_session.configure(login_manager)
+    login.init_app(app, login_manager)
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)
     app.request_class = PortalRequest
     compress.init_app(app)
     limiter.init_app(app)
-    limit_only_writes(app)
     static_digest.init_app(app)
 
 

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from portal_app.auth_session import PreviewIsReadOnly
+from portal_app.auth.guards import PreviewIsReadOnly
 from portal_app.extensions import db
 
 MESSAGES = {

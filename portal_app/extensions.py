@@ -27,23 +27,6 @@ static_digest = FlaskStaticDigest()
 limiter = Limiter(key_func=get_remote_address)
 
 
-def limit_only_writes(app) -> None:
-    """Run Flask-Limiter's per-request check for writes only. Every GET is exempt anyway (the
-    filter below), but the check builds its context and walks the meta limits first: 5% of a
-    request that does nothing else. After limiter.init_app, which registers the check."""
-    check = limiter._check_request_limit
-    hooks = app.before_request_funcs.setdefault(None, [])
-    if check not in hooks:  # RATELIMIT_ENABLED off: Flask-Limiter registered nothing
-        return
-
-    def check_writes():
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            return check()
-        return None
-
-    hooks[hooks.index(check)] = check_writes
-
-
 @limiter.request_filter
 def _reads_are_never_limited() -> bool:
     """Every limit of the portal guards a POST (logins, resets, invitations, payments,

@@ -56,34 +56,10 @@ def linkify(text: str | None) -> Markup:
     return Markup(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
 
 
-def built_once(build, *, arguments: tuple[str, ...] = ()):
-    """A URL builder for templates, memoized per script root for the calls whose arguments are
-    exactly `arguments`: the navigation's links (none) and static files (a filename) are built
-    once instead of on every page (werkzeug's URL building is ~5 µs a link, a dozen per page).
-    Other calls, a link with an id say, are built each time (a memo of them would grow)."""
-    built: dict[tuple, str] = {}
-
-    def cached(endpoint: str, **values) -> str:
-        if tuple(values) != arguments or endpoint.startswith(".") or not has_request_context():
-            return build(endpoint, **values)
-        key = (endpoint, *values.values(), request.script_root)
-        found = built.get(key)
-        if found is None:
-            found = built[key] = build(endpoint, **values)
-        return found
-
-    return cached
-
-
 def init_app(app: Flask) -> None:
     from portal_app.models import ESTIMATE_LABELS, STATUS_LABELS, WORK_ORDER_LABELS
     from portal_app.services.invoices import money
 
-    app.jinja_env.globals["url_for"] = built_once(url_for)
-    if "static_url_for" in app.jinja_env.globals:  # Flask-Static-Digest's; the manifest is
-        # fixed while the app runs (a deploy restarts it)
-        app.jinja_env.globals["static_url_for"] = built_once(
-            app.jinja_env.globals["static_url_for"], arguments=("filename",))
     app.add_template_filter(money)
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
     app.add_template_global(ESTIMATE_LABELS, "ESTIMATE_LABELS")

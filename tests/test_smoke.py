@@ -30,8 +30,8 @@ def test_portal_login_lands_on_dashboard(client, make):
 
 
 def test_navigation_links_follow_the_script_root(app, make):
-    """Links without arguments are built once per script root (rendering.built_once): a portal
-    mounted under a prefix and one at the root, served by the same process, each get their own."""
+    """A portal mounted under a prefix and one at the root, served by the same process, each
+    get their own links."""
     contact = make.active_contact(make.customer(make.shop()))
     browser = app.test_client()
     browser.login_portal(contact.email, f.PASSWORD)

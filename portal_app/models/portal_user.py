@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 class PortalLoginMixin:
     """What Flask-Login asks of a portal login; the session id is "portal:<id>:<version>" (see
-    auth_session.load_user), shared by the row and by the lighter PortalLogin of a request."""
+    auth.login.load_user), shared by the row and by the lighter PortalLogin of a request."""
 
     is_authenticated = True
     is_anonymous = False

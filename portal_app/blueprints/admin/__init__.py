@@ -5,7 +5,7 @@ console."""
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
-from portal_app.auth_session import require_staff_login
+from portal_app.auth.guards import require_staff_login
 
 bp = Blueprint("admin", __name__, url_prefix="/staff")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from flask_login import current_user
 
-from portal_app.auth_session import start_session
+from portal_app.auth.login import start_session
 from portal_app.blueprints.admin import bp
 from portal_app.blueprints.admin.forms import InviteStaffForm, RoleForm
 from portal_app.blueprints.auth.forms import SetPasswordForm

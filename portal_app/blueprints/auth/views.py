@@ -8,12 +8,12 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal_app.auth_session import (
-    _unauthorized,
+from portal_app.auth.login import (
     end_session,
     is_portal_user,
     safe_next,
     start_session,
+    unauthorized,
 )
 from portal_app.blueprints.auth import bp
 from portal_app.blueprints.auth.forms import (
@@ -208,7 +208,7 @@ def reset_password(token: str):
 def accounts_view():
     """Pick which customer account to act for, when one person is a contact of several."""
     if not is_portal_user():
-        return _unauthorized()
+        return unauthorized()
     form = AccountForm()
     if form.validate_on_submit():
         chosen = next((c for c in g.portal_contacts if c.id == form.contact_id.data), None)

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from portal_app.auth_session import require_portal_login
+from portal_app.auth.guards import require_portal_login
 
 bp = Blueprint("dashboard", __name__)
 bp.before_request(require_portal_login)

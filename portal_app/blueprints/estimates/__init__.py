@@ -4,7 +4,7 @@ the staff blueprint."""
 
 from flask import Blueprint
 
-from portal_app.auth_session import require_portal_login
+from portal_app.auth.guards import require_portal_login
 
 bp = Blueprint("estimates", __name__)
 bp.before_request(require_portal_login)

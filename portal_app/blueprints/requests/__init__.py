@@ -3,7 +3,7 @@ each request's page with its comment thread."""
 
 from flask import Blueprint
 
-from portal_app.auth_session import require_portal_login
+from portal_app.auth.guards import require_portal_login
 
 bp = Blueprint("requests", __name__)
 bp.before_request(require_portal_login)

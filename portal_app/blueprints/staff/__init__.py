@@ -2,7 +2,7 @@
 
 from flask import Blueprint, request
 
-from portal_app.auth_session import require_staff_login
+from portal_app.auth.guards import require_staff_login
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 

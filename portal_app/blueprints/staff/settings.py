@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
-from portal_app.auth_session import admin_required
+from portal_app.auth.guards import admin_required
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import PaymentSettingsForm
 from portal_app.emails import portal_link

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal_app import outbox
-from portal_app.auth_session import end_session, is_staff_user, safe_next, start_session
+from portal_app.auth.login import end_session, is_staff_user, safe_next, start_session
 from portal_app.blueprints.auth.views import (
     _failed,
     _login_account_limit,
