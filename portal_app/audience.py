@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial, update_wrapper
 
-from flask import Blueprint, abort, g, url_for
+from flask import Blueprint, g, url_for
 from flask_login import current_user
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Select
 
-from portal_app.extensions import db
-from portal_app.tenancy import (customer_rows, customer_scope, customer_select, shop_rows,
-                                 shop_scope, shop_select)
+from portal_app.tenancy import customer_select, first_or_404, shop_select
 
 
 @dataclass(eq=False)
@@ -27,7 +25,6 @@ class Audience:
     layout: str
     actions: frozenset[str]
     endpoints: dict[str, str] = field(default_factory=dict)
-    _statements: dict = field(default_factory=dict, repr=False)
 
     def may(self, action: str) -> bool:
         """True when this audience may take the action (its buttons show, its views work)."""
@@ -53,37 +50,9 @@ class Audience:
         hidden = getattr(model, "hidden_from_customers", None)
         return query.where(~hidden()) if hidden is not None else query
 
-    def rows(self, model) -> Select:
-        """select() for a statement built once: the shop (and in the portal the customer) are
-        the parameters shop_id and customer_id, which scope() gives."""
-        if self.name == "console":
-            return shop_rows(model)
-        hidden = getattr(model, "hidden_from_customers", None)
-        statement = customer_rows(model)
-        return statement.where(~hidden()) if hidden is not None else statement
-
-    def scope(self) -> dict:
-        """The parameters of rows(): this request's shop, and in the portal its customer."""
-        return customer_scope() if self.name == "portal" else shop_scope()
-
     def get_or_404(self, model, ident: int, *options):
-        """Load one row this audience may see, or answer 404 (a foreign id, never 403).
-
-        The statement is built once per model and options (pass module-level option tuples,
-        as the document loaders do) and run with the request's shop, customer and id."""
-        found = db.session.scalar(self._by_id(model, options), {"ident": ident, **self.scope()})
-        if found is None:
-            abort(404)
-        return found
-
-    def _by_id(self, model, options: tuple):
-        key = (model, options)
-        statement = self._statements.get(key)
-        if statement is None:
-            statement = self.rows(model).where(model.id == bindparam("ident")).options(*options)
-            if len(self._statements) < 256:  # options built per call would never repeat
-                self._statements[key] = statement
-        return statement
+        """Load one row this audience may see, or answer 404 (a foreign id, never 403)."""
+        return first_or_404(self.select(model).where(model.id == ident).options(*options))
 
     def customer(self, customer_id: int | None = None):
         """The customer a page is about: the logged-in one, or the shop's customer by id."""

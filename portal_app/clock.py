@@ -7,39 +7,33 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from flask import g, has_app_context
-
 from portal_app.models import Shop, utcnow
-
-
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo | timezone:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+from portal_app.tenancy import current_shop
 
 
 @lru_cache(maxsize=1)
 def zone_names() -> tuple[str, ...]:
-    """The IANA zones a shop may pick (Region/City names, no legacy aliases)."""
+    """The IANA zones a shop may pick (Region/City names, no legacy aliases): a fixed list read
+    from the system's time zone files once."""
     return tuple(sorted(name for name in available_timezones()
                         if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/",
                                                                  "right/", "US/"))))
 
 
-def current_shop() -> Shop | None:
-    """The shop of the request (or app context) running now, if any."""
-    return g.get("shop") if has_app_context() else None
-
-
-def zone(shop: Shop | None = None):
+def zone(shop: Shop | None = None) -> ZoneInfo | timezone:
+    """The shop's time zone (the current request's shop when none is given); UTC without one."""
     shop = shop or current_shop()
-    return _zone(shop.timezone) if shop is not None and shop.timezone else timezone.utc
+    if shop is None or not shop.timezone:
+        return timezone.utc
+    try:
+        return ZoneInfo(shop.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
 
 
-def shop_today(shop: Shop | None = None) -> date:
-    """Today in the shop's time zone (the current request's shop when none is given)."""
+def today(shop: Shop | None = None) -> date:
+    """Today in the shop's time zone (the current request's shop when none is given): due
+    dates, overdue and the earliest service date are measured on it."""
     return utcnow().astimezone(zone(shop)).date()
 
 

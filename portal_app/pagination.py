@@ -3,11 +3,10 @@ whether there is a next page. A list of 100,000 invoices costs what a list of 30
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import request
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 
 from portal_app.extensions import db
 
@@ -34,56 +33,31 @@ class Page:
         return self.page + 1
 
 
-_PREPARED: dict = {}
-
-
-def prepared(key: tuple, build: Callable[[], Select]) -> Select:
-    """A list's SELECT built once per shape: `key` names everything that shapes it (the list,
-    the status filter, whether a customer is picked), `build` makes it with bindparams for the
-    request's values (shop_id, customer_id, day, ...), and LIMIT and OFFSET are parameters too.
-    paginate(statement, per_page, params) runs it. Building a list's SELECT and its cache key
-    on every request costs SQLAlchemy more than SQLite takes to run it (about 100 µs)."""
-    found = _PREPARED.get(key)
-    if found is None:
-        found = build().limit(bindparam("page_limit")).offset(bindparam("page_offset"))
-        if len(_PREPARED) < 512:
-            _PREPARED[key] = found
-    return found
-
-
-def paginate(query: Select, per_page: int, params: dict | None = None) -> Page:
-    """The ?page= page of query's rows (a bad or huge page number is page 1 / the last we
-    allow, never an error). With `params`, query is a prepared() statement run with them."""
+def page_number() -> int:
+    """The ?page= number: a bad or huge one is page 1 / the last we allow, never an error."""
     page = request.args.get("page", 1, type=int) or 1
-    page = min(max(page, 1), MAX_PAGE)
-    if params is None:
-        rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page))
-    else:
-        rows = db.session.execute(query, {**params, "page_limit": per_page + 1,
-                                          "page_offset": (page - 1) * per_page})
-    items = rows.scalars().unique().all()
+    return min(max(page, 1), MAX_PAGE)
+
+
+def paginate(query: Select, per_page: int) -> Page:
+    """The ?page= page of query's rows."""
+    page = page_number()
+    rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page))
+    items = rows.unique().all()
     return Page(items=items[:per_page], page=page, has_next=len(items) > per_page)
 
 
-def paginate_in_two(first: Select, then: Select, per_page: int,
-                    params: dict | None = None) -> Page:
+def paginate_in_two(first: Select, then: Select, per_page: int) -> Page:
     """The ?page= page of `first`'s rows followed by `then`'s, each SELECT in its own order
     (e.g. what waits for the customer first, then the rest, both newest first): two index walks
     instead of sorting every row by a computed key. `first`'s rows before this page are counted
-    only as far as this page needs (the first page needs no count). With `params`, both are
-    prepared() statements run with them."""
-    page = request.args.get("page", 1, type=int) or 1
-    page = min(max(page, 1), MAX_PAGE)
+    only as far as this page needs (the first page needs no count)."""
+    page = page_number()
     offset = (page - 1) * per_page
     wanted = per_page + 1
 
     def rows(statement: Select, limit: int, skip: int) -> list:
-        if params is None:
-            result = db.session.execute(statement.limit(limit).offset(skip))
-        else:
-            result = db.session.execute(statement, {**params, "page_limit": limit,
-                                                    "page_offset": skip})
-        return result.scalars().unique().all()
+        return db.session.scalars(statement.limit(limit).offset(skip)).unique().all()
 
     items = []
     if offset == 0:  # the first page starts with `first`'s rows: nothing to count
@@ -91,7 +65,7 @@ def paginate_in_two(first: Select, then: Select, per_page: int,
         before = len(items)
     else:
         counted = first.order_by(None).limit(offset + wanted).offset(None).subquery()
-        before = db.session.scalar(select(func.count()).select_from(counted), params) or 0
+        before = db.session.scalar(select(func.count()).select_from(counted)) or 0
         if before > offset:
             items = rows(first, wanted, offset)
     if len(items) < wanted:

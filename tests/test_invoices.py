@@ -291,7 +291,8 @@ def test_sql_status_rule_matches_the_python_rule(app, make, read):
     from hypothesis import strategies as st
     from sqlalchemy.orm import selectinload
 
-    from portal_app.services.invoices import open_summary, today, with_status
+    from portal_app.clock import today
+    from portal_app.services.invoices import open_summary, with_status
 
     payment = st.tuples(st.integers(1, 300), st.sampled_from(
         ["succeeded", "processing", "failed", "pending"]), st.integers(0, 100))

@@ -3,7 +3,7 @@ other side (staff on a customer's comment, the customer's contacts on a staff re
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -20,20 +20,14 @@ def parent_column(document) -> str:
             "ServiceRequest": "service_request_id"}[type(document).__name__]
 
 
-# One statement per kind of document, built once (every document page runs one).
-_THREADS = {
-    name: select(Comment)
-    .options(joinedload(Comment.author_contact), joinedload(Comment.author_staff))
-    .where(Comment.shop_id == bindparam("shop_id"),
-           getattr(Comment, name) == bindparam("document_id"))
-    .order_by(Comment.created_at, Comment.id)
-    for name in ("estimate_id", "work_order_id", "service_request_id")}
-
-
 def thread(document) -> list[Comment]:
     """The document's comments, oldest first, with their authors (one query)."""
-    return db.session.scalars(_THREADS[parent_column(document)], {
-        "shop_id": document.shop_id, "document_id": document.id}).all()
+    return db.session.scalars(
+        select(Comment)
+        .options(joinedload(Comment.author_contact), joinedload(Comment.author_staff))
+        .where(Comment.shop_id == document.shop_id,
+               getattr(Comment, parent_column(document)) == document.id)
+        .order_by(Comment.created_at, Comment.id)).all()
 
 
 def already_posted(shop_id: int, submission_key: str | None) -> bool:

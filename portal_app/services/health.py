@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from portal_app import outbox
-from portal_app.clock import shop_today
+from portal_app.clock import today
 from portal_app.extensions import db
 from portal_app.models import (
     Contact,
@@ -54,106 +54,82 @@ class Check:
         return STATE_LABELS[self.state]
 
 
-# The checks' queries are built once, with the shop and the moments they compare against as
-# bound parameters (see _params): the dashboard runs them all on every visit.
-SHOP = bindparam("shop_id")
-
-
-def _params(shop: Shop) -> dict:
+def facts_queries(shop: Shop) -> dict[str, Select]:
+    """What the checks decide on, each as a SELECT of the rows it counts, built with the shop
+    and the moments it compares against."""
     now = utcnow()
-    return {"shop_id": shop.id, "now": now, "today": shop_today(shop),
-            "invited_before": now - INVITATION_UNANSWERED, "failed_since": now - DOMAIN_WINDOW,
-            "processing_before": now - BANK_PAYMENT_STUCK,
-            "estimate_before": now - WAITING_ESTIMATE,
-            "work_before": now - WAITING_ADDITIONAL_WORK}
+    return {
+        "failed_invitations": select(OutboundEmail.recipient).where(
+            OutboundEmail.shop_id == shop.id, OutboundEmail.kind == "invitation",
+            OutboundEmail.status == OutboundEmail.FAILED,
+            OutboundEmail.contact_id.in_(select(Contact.id).where(
+                Contact.shop_id == shop.id, Contact.activated_at.is_(None),
+                Contact.portal_disabled.is_(False))))
+        .distinct().order_by(OutboundEmail.recipient),
+        "unanswered_invitations": select(Contact.email).where(
+            Contact.shop_id == shop.id, Contact.activated_at.is_(None),
+            Contact.portal_disabled.is_(False), Contact.invited_at.is_not(None),
+            Contact.invited_at < now - INVITATION_UNANSWERED).order_by(Contact.invited_at),
+        "failing_domains": _failing_domains(shop, now),
+        "active_admins": select(StaffUser.name).where(
+            StaffUser.shop_id == shop.id, StaffUser.role == "admin",
+            StaffUser.active.is_(True)).order_by(StaffUser.name),
+        "stuck_bank_payments": select(Payment.id).where(
+            Payment.shop_id == shop.id, Payment.status == "processing",
+            Payment.updated_at < now - BANK_PAYMENT_STUCK),
+        "contacts_without_email": select(Contact.name).where(
+            Contact.shop_id == shop.id, or_(Contact.email == "", ~Contact.email.contains("@"))
+        ).order_by(Contact.name),
+        "locked_out": select(LoginLockout.email).where(
+            LoginLockout.locked_until > now,
+            or_((LoginLockout.kind == "portal") & LoginLockout.email.in_(
+                select(PortalUser.email).join(Contact, Contact.portal_user_id == PortalUser.id)
+                .where(Contact.shop_id == shop.id)),
+                (LoginLockout.kind == "staff") & LoginLockout.email.in_(
+                    select(StaffUser.email).where(StaffUser.shop_id == shop.id)))
+        ).order_by(LoginLockout.locked_until.desc()),
+        # Estimates sent and neither decided nor expired for longer than WAITING_ESTIMATE.
+        "waiting_estimates": select(Estimate.number).where(
+            Estimate.shop_id == shop.id, Estimate.status == Estimate.SENT,
+            Estimate.updated_at < now - WAITING_ESTIMATE,
+            or_(Estimate.valid_until.is_(None), Estimate.valid_until >= today(shop))
+        ).order_by(Estimate.updated_at),
+        "waiting_additional_work": select(WorkOrder.number).where(
+            WorkOrder.shop_id == shop.id, WorkOrder.status == WorkOrder.AWAITING,
+            WorkOrder.updated_at < now - WAITING_ADDITIONAL_WORK).order_by(WorkOrder.updated_at),
+    }
 
 
-def _names(query, shop: Shop | None, limit: int = 5) -> str:
-    """': a, b, c and more' for the health page (no shop: the dashboard needs no names)."""
-    rows = db.session.scalars(query.limit(limit + 1), _params(shop)).all() if shop else []
+def _failing_domains(shop: Shop, now) -> Select:
+    return (select(OutboundEmail.recipient_domain, func.count().label("failures")).where(
+        OutboundEmail.shop_id == shop.id, OutboundEmail.created_at >= now - DOMAIN_WINDOW,
+        or_(OutboundEmail.status == OutboundEmail.FAILED, OutboundEmail.last_error.is_not(None)))
+        .group_by(OutboundEmail.recipient_domain).having(func.count() >= DOMAIN_FAILURES))
+
+
+def _names(facts: dict, name: str, detail: bool, limit: int = 5) -> str:
+    """': a, b, c and more' for the health page (the dashboard, detail=False, names nobody)."""
+    if not detail:
+        return ""
+    rows = db.session.scalars(facts["queries"][name].limit(limit + 1)).all()
     if not rows:
         return ""
     shown = ", ".join(rows[:limit])
     return ": " + shown + (" and more" if len(rows) > limit else "")
 
 
-_failed_invitations = (
-    select(OutboundEmail.recipient).where(
-        OutboundEmail.shop_id == SHOP, OutboundEmail.kind == "invitation",
-        OutboundEmail.status == OutboundEmail.FAILED,
-        OutboundEmail.contact_id.in_(select(Contact.id).where(
-            Contact.shop_id == SHOP, Contact.activated_at.is_(None),
-            Contact.portal_disabled.is_(False))))
-    .distinct().order_by(OutboundEmail.recipient))
-
-_unanswered_invitations = select(Contact.email).where(
-    Contact.shop_id == SHOP, Contact.activated_at.is_(None),
-    Contact.portal_disabled.is_(False), Contact.invited_at.is_not(None),
-    Contact.invited_at < bindparam("invited_before")).order_by(Contact.invited_at)
-
-_failing_domains = (
-    select(OutboundEmail.recipient_domain, func.count().label("failures")).where(
-        OutboundEmail.shop_id == SHOP, OutboundEmail.created_at >= bindparam("failed_since"),
-        or_(OutboundEmail.status == OutboundEmail.FAILED, OutboundEmail.last_error.is_not(None)))
-    .group_by(OutboundEmail.recipient_domain).having(func.count() >= DOMAIN_FAILURES))
-
-_active_admins = select(StaffUser.name).where(
-    StaffUser.shop_id == SHOP, StaffUser.role == "admin", StaffUser.active.is_(True)
-).order_by(StaffUser.name)
-
-_stuck_bank_payments = select(Payment.id).where(
-    Payment.shop_id == SHOP, Payment.status == "processing",
-    Payment.updated_at < bindparam("processing_before"))
-
-_contacts_without_email = select(Contact.name).where(
-    Contact.shop_id == SHOP, or_(Contact.email == "", ~Contact.email.contains("@"))
-).order_by(Contact.name)
-
-_locked_out = select(LoginLockout.email).where(
-    LoginLockout.locked_until > bindparam("now"),
-    or_((LoginLockout.kind == "portal") & LoginLockout.email.in_(
-        select(PortalUser.email).join(Contact, Contact.portal_user_id == PortalUser.id)
-        .where(Contact.shop_id == SHOP)),
-        (LoginLockout.kind == "staff") & LoginLockout.email.in_(
-            select(StaffUser.email).where(StaffUser.shop_id == SHOP)))
-).order_by(LoginLockout.locked_until.desc())
-
-# Estimates sent and neither decided nor expired for longer than WAITING_ESTIMATE.
-_waiting_estimates = select(Estimate.number).where(
-    Estimate.shop_id == SHOP, Estimate.status == Estimate.SENT,
-    Estimate.updated_at < bindparam("estimate_before"),
-    or_(Estimate.valid_until.is_(None), Estimate.valid_until >= bindparam("today"))
-).order_by(Estimate.updated_at)
-
-_waiting_additional_work = select(WorkOrder.number).where(
-    WorkOrder.shop_id == SHOP, WorkOrder.status == WorkOrder.AWAITING,
-    WorkOrder.updated_at < bindparam("work_before")).order_by(WorkOrder.updated_at)
-
-COUNTED = {"failed_invitations": _failed_invitations,
-           "unanswered_invitations": _unanswered_invitations,
-           "failing_domains": _failing_domains, "active_admins": _active_admins,
-           "stuck_bank_payments": _stuck_bank_payments,
-           "contacts_without_email": _contacts_without_email, "locked_out": _locked_out,
-           "waiting_estimates": _waiting_estimates,
-           "waiting_additional_work": _waiting_additional_work}
-_GATHER: dict[tuple, object] = {}
-
-
 def _counted(query):
     return select(func.count()).select_from(query.subquery()).scalar_subquery()
 
 
-def gather(shop: Shop, **extra) -> dict:
-    """Every count the checks decide on, in one query (the dashboard asks this often and adds
-    its own counts as `extra`: SELECTs with the same bound parameters, built once by the
-    caller)."""
-    statement = _GATHER.get(tuple(extra))
-    if statement is None:
-        statement = select(*[_counted(query).label(name) for name, query in COUNTED.items()],
-                           *[query.scalar_subquery().label(name)
-                             for name, query in extra.items()])
-        _GATHER[tuple(extra)] = statement
-    return dict(db.session.execute(statement, _params(shop)).one()._mapping)
+def gather(shop: Shop, extra: dict[str, Select] | None = None) -> dict:
+    """Every count the checks decide on, in one query; the dashboard adds its own counts as
+    `extra` (SELECTs of one value)."""
+    queries = facts_queries(shop)
+    statement = select(*[_counted(query).label(name) for name, query in queries.items()],
+                       *[query.scalar_subquery().label(name)
+                         for name, query in (extra or {}).items()])
+    return {**db.session.execute(statement).one()._mapping, "queries": queries}
 
 
 def mail_delivery(shop: Shop, facts: dict, detail: bool) -> Check:
@@ -204,13 +180,13 @@ def invitations(shop: Shop, facts: dict, detail: bool) -> Check:
     title = "Invitations"
     faq = "Troubleshooting 1 and 3"
     if failed := facts["failed_invitations"]:
-        names = _names(_failed_invitations, shop if detail else None)
+        names = _names(facts, "failed_invitations", detail)
         return Check("invitations", title, ACTION, f"{failed} invitation(s) could not be "
                      f"delivered{names}.", "Open the contact, check the address and press "
                      "Resend invitation; the contact's page shows the mail server's answer.",
                      faq)
     if unanswered := facts["unanswered_invitations"]:
-        names = _names(_unanswered_invitations, shop if detail else None)
+        names = _names(facts, "unanswered_invitations", detail)
         return Check("invitations", title, WARNING, f"{unanswered} contact(s) were invited "
                      f"over 7 days ago and never set a password{names}.", "Ask them to look "
                      "in spam or junk, then press Resend invitation on the contact (links last "
@@ -220,11 +196,8 @@ def invitations(shop: Shop, facts: dict, detail: bool) -> Check:
 
 def failing_domains(shop: Shop) -> list[tuple[str, int]]:
     """Recipient domains with DOMAIN_FAILURES or more failed deliveries in 24 hours."""
-    return db.session.execute(_FAILING_DOMAINS_LISTED, _params(shop)).all()
-
-
-_FAILING_DOMAINS_LISTED = _failing_domains.order_by(
-    func.count().desc(), OutboundEmail.recipient_domain).limit(10)
+    return db.session.execute(_failing_domains(shop, utcnow()).order_by(
+        func.count().desc(), OutboundEmail.recipient_domain).limit(10)).all()
 
 
 def delivery_domains(shop: Shop, facts: dict, detail: bool) -> Check:
@@ -244,7 +217,7 @@ def administrators(shop: Shop, facts: dict, detail: bool) -> Check:
     title = "Administrators"
     faq = "Troubleshooting 9"
     if facts["active_admins"] <= 1:
-        who = _names(_active_admins, shop if detail else None)
+        who = _names(facts, "active_admins", detail)
         return Check("admins", title, WARNING, f"Only one active Administrator{who}: if that "
                      "login is lost, nobody can change the settings or the roles.", "Make a "
                      "second trusted person an Administrator in Users.", faq)
@@ -268,7 +241,7 @@ def stuck_bank_payments(shop: Shop, facts: dict, detail: bool) -> Check:
 def contacts_without_email(shop: Shop, facts: dict, detail: bool) -> Check:
     title = "Contact email addresses"
     if missing := facts["contacts_without_email"]:
-        names = _names(_contacts_without_email, shop if detail else None)
+        names = _names(facts, "contacts_without_email", detail)
         return Check("contact_emails", title, WARNING, f"{missing} contact(s) have no usable "
                      f"email address{names}.", "Open the contact and enter their email, so "
                      "they can be invited and receive invoices.", "Troubleshooting 5")
@@ -279,7 +252,7 @@ def locked_out(shop: Shop, facts: dict, detail: bool) -> Check:
     title = "Login lockouts"
     faq = "Troubleshooting 1"
     if locked := facts["locked_out"]:
-        names = _names(_locked_out, shop if detail else None)
+        names = _names(facts, "locked_out", detail)
         return Check("lockouts", title, WARNING, f"{locked} login(s) are refused right now "
                      f"after too many wrong passwords{names}.", "The lock lifts by itself "
                      "within the hour. If it was them, send a password reset from the "
@@ -293,11 +266,11 @@ def waiting_approvals(shop: Shop, facts: dict, detail: bool) -> Check:
     if estimates or work:
         parts = []
         if estimates:
-            names = _names(_waiting_estimates, shop if detail else None)
+            names = _names(facts, "waiting_estimates", detail)
             parts.append(f"{estimates} estimate(s) sent over 14 days ago are still waiting for "
                          f"the customer's decision{names}")
         if work:
-            names = _names(_waiting_additional_work, shop if detail else None)
+            names = _names(facts, "waiting_additional_work", detail)
             parts.append(f"{work} work order(s) have waited over 7 days for approval of "
                          f"additional work{names}")
         return Check("approvals", title, WARNING, "; ".join(parts) + ".", "Check that the "

@@ -164,25 +164,17 @@ def _move_totals(moves: dict) -> None:
                  for row in emptied])
 
 
-def _totals_of(model, *where):
-    return select(model.status, model.due_on, model.invoices, model.amount_due_cents).where(
-        model.shop_id == bindparam("shop_id"), *where)
-
-
-# Built once (both dashboards read them on every visit).
-_SHOP_TOTALS = _totals_of(ShopInvoiceTotal)
-_CUSTOMER_TOTALS = _totals_of(CustomerInvoiceTotal,
-                              CustomerInvoiceTotal.customer_id == bindparam("customer_id"))
-
-
 def open_totals(shop_id: int, customer_id: int | None, today) -> dict[str, tuple[int, int]]:
     """{unpaid, overdue, processing: (invoices, amount due)} of the shop, or of one of its
     customers, added up from the open-invoice totals (a row per status and due date that still
     has open invoices: a few hundred at most, whatever the number of invoices)."""
-    query = _SHOP_TOTALS if customer_id is None else _CUSTOMER_TOTALS
+    model = ShopInvoiceTotal if customer_id is None else CustomerInvoiceTotal
+    query = select(model.status, model.due_on, model.invoices, model.amount_due_cents).where(
+        model.shop_id == shop_id)
+    if customer_id is not None:
+        query = query.where(CustomerInvoiceTotal.customer_id == customer_id)
     summary = {"unpaid": [0, 0], "overdue": [0, 0], "processing": [0, 0]}
-    for status, due_on, count, due in db.session.execute(query, {"shop_id": shop_id,
-                                                                 "customer_id": customer_id}):
+    for status, due_on, count, due in db.session.execute(query):
         shown = "overdue" if status == "unpaid" and due_on < today else status
         summary[shown][0] += count
         summary[shown][1] += due

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal_app.clock import shop_today
+from portal_app.clock import today
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import (
@@ -28,18 +28,9 @@ class InvoiceStateError(Exception):
     """The invoice is not in a state that allows the action; the message says why."""
 
 
-def today(shop: Shop | None = None) -> date:
-    """The shop's today (the request's shop when none is given): overdue is measured on it."""
-    return shop_today(shop)
-
-
-# Built once: the invoice pages and both dashboards read the settings on every request.
-_SETTINGS = select(PaymentSettings).where(PaymentSettings.shop_id == bindparam("shop"))
-
-
 def payment_settings(shop: Shop) -> PaymentSettings:
     """The shop's payment settings; defaults (not saved) when the shop never changed them."""
-    return db.session.scalar(_SETTINGS, {"shop": shop.id}) or PaymentSettings(
+    return db.session.get(PaymentSettings, shop.id) or PaymentSettings(
         shop_id=shop.id, stripe_state="not_connected", bank_transfer_enabled=False,
         invoice_notifications=True)
 

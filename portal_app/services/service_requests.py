@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal_app.clock import shop_today
+from portal_app.clock import today
 from portal_app.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import (
@@ -38,7 +38,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # the draft keeps overlong text (so n
 
 def earliest_service_date(shop=None) -> date:
     """The first date a visit can be asked for: the shop's today (in its time zone)."""
-    return shop_today(shop)
+    return today(shop)
 
 
 def find_draft(contact: Contact) -> ServiceRequestDraft | None:

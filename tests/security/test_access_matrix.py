@@ -551,10 +551,9 @@ def test_a_contact_disabled_and_enabled_again_ends_its_only_session(app, make):
     assert fresh.get("/").status_code == 200
 
 
-def test_lists_built_once_run_with_each_requests_shop_and_customer(app, make):
-    """The list statements built once (pagination.prepared) take the shop, the customer and the
-    day as parameters: two shops and two customers of one shop, served one after the other by
-    the same process, each see only their own invoices and requests, with every filter."""
+def test_lists_run_with_each_requests_shop_and_customer(app, make):
+    """Two shops and two customers of one shop, served one after the other by the same process,
+    each see only their own invoices and requests, with every filter."""
     s1, s2 = make.shop("Harbor Diesel"), make.shop("Summit Fleet")
     acme, bolt = make.customer(s1, "Acme Logistics"), make.customer(s1, "Bolt Freight")
     other = make.customer(s2, "Acme Logistics")
@@ -576,7 +575,7 @@ def test_lists_built_once_run_with_each_requests_shop_and_customer(app, make):
     def invoices(html):
         return {n for n in every if f">{n}<" in html}
 
-    for _ in range(2):  # the second round runs the statements the first one built
+    for _ in range(2):  # the second round runs after the other tenants' first
         for label, browser in people.items():
             assert invoices(browser.get("/invoices").get_data(as_text=True)) == numbers[label]
             assert invoices(browser.get("/invoices?status=overdue").get_data(as_text=True)) \
@@ -598,9 +597,9 @@ def test_lists_built_once_run_with_each_requests_shop_and_customer(app, make):
             assert {n for n, i in requests.items() if f'"/staff/requests/{i}"' in inbox} == labels
 
 
-def test_estimate_and_work_order_lists_built_once_keep_each_tenant_apart(app, make):
-    """The estimate and work order lists (statements built once per filter) for two shops and
-    two customers of one shop, one after the other in one process."""
+def test_estimate_and_work_order_lists_keep_each_tenant_apart(app, make):
+    """The estimate and work order lists for two shops and two customers of one shop, one after
+    the other in one process."""
     s1, s2 = make.shop("Harbor Diesel"), make.shop("Summit Fleet")
     acme, bolt = make.customer(s1, "Acme Logistics"), make.customer(s1, "Bolt Freight")
     other = make.customer(s2, "Acme Logistics")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, request
-from sqlalchemy import bindparam, literal, null, select, union_all
+from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from portal_app import search
@@ -18,7 +18,7 @@ from portal_app.models import (
     ServiceRequest,
     WorkOrder,
 )
-from portal_app.pagination import paginate, prepared
+from portal_app.pagination import paginate
 from portal_app.services import assets
 
 PER_PAGE = 25
@@ -26,14 +26,10 @@ ASSET_SEARCH = (search.Branch(Asset.unit_number_key), search.Branch(Asset.make_k
                 search.Branch(Asset.model_key))
 
 
-_LOCATIONS = (select(Location).where(Location.shop_id == bindparam("shop_id"),
-                                     Location.customer_id == bindparam("customer_id"))
-              .order_by(Location.name, Location.id))
-
-
 def customer_locations(customer: Customer) -> list[Location]:
-    return db.session.scalars(_LOCATIONS, {"shop_id": customer.shop_id,
-                                           "customer_id": customer.id}).all()
+    return db.session.scalars(select(Location).where(
+        Location.shop_id == customer.shop_id, Location.customer_id == customer.id)
+        .order_by(Location.name, Location.id)).all()
 
 
 def search_assets(customer: Customer, locations: list[Location]) -> dict:
@@ -45,28 +41,15 @@ def search_assets(customer: Customer, locations: list[Location]) -> dict:
     own = {str(location.id) for location in locations}
     location = form.location.data if form.location.data in own else ""
     archived = request.args.get("archived") == "1"
-    if q:  # Unit Number, make or model starting with what was typed: built each time
-        query = select(Asset).where(
-            Asset.shop_id == customer.shop_id, Asset.customer_id == customer.id,
-            Asset.archived.is_(archived))
-        if location:
-            query = query.where(Asset.location_id == int(location))
+    query = select(Asset).where(
+        Asset.shop_id == customer.shop_id, Asset.customer_id == customer.id,
+        Asset.archived.is_(archived))
+    if location:
+        query = query.where(Asset.location_id == int(location))
+    if q:  # Unit Number, make or model starting with what was typed
         query = search.matching(query, Asset.id, ASSET_SEARCH, q)
-        page = paginate(query.options(joinedload(Asset.location))
-                        .order_by(Asset.unit_number_key, Asset.id), PER_PAGE)
-    else:  # one statement per archived / location filter
-        def build():
-            query = select(Asset).where(
-                Asset.shop_id == bindparam("shop_id"), Asset.customer_id == bindparam("customer_id"),
-                Asset.archived.is_(archived))
-            if location:
-                query = query.where(Asset.location_id == bindparam("location_id"))
-            return query.options(joinedload(Asset.location)).order_by(Asset.unit_number_key,
-                                                                        Asset.id)
-
-        page = paginate(prepared(("assets", archived, bool(location)), build), PER_PAGE, {
-            "shop_id": customer.shop_id, "customer_id": customer.id,
-            "location_id": int(location) if location else None})
+    page = paginate(query.options(joinedload(Asset.location))
+                    .order_by(Asset.unit_number_key, Asset.id), PER_PAGE)
     params = {key: value for key, value in
               (("q", q), ("location", location), ("archived", "1" if archived else "")) if value}
     return {"form": form, "page": page, "q": q, "location": location, "archived": archived,

@@ -24,7 +24,7 @@ from portal_app.blueprints.staff.forms import LocationForm
 from portal_app.extensions import db
 from portal_app.models import Asset, Location
 from portal_app.rendering import render, see_other
-from portal_app.services.invoices import today
+from portal_app.clock import today
 
 pages = Pages(portal=bp, console=console)
 ASSET = "/assets/<int:asset_id>"

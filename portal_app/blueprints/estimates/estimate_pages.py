@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from flask import request
 from sqlalchemy import and_, or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app import related
 from portal_app.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import bp
 from portal_app.blueprints.estimates import deciding, lists, threads
@@ -21,7 +20,7 @@ from portal_app.ids import id_arg
 from portal_app.models import Approval, Estimate
 from portal_app.rendering import render
 from portal_app.services import approvals, comments
-from portal_app.services.invoices import today
+from portal_app.clock import today
 
 pages = Pages(portal=bp, console=console)
 ESTIMATE = "/estimates/<int:estimate_id>"
@@ -74,18 +73,13 @@ def index(audience):
                   filters=CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS)
 
 
-PAGE_LOADS = (joinedload(Estimate.customer), joinedload(Estimate.location),
-              joinedload(Estimate.asset), joinedload(Estimate.current),
-              joinedload(Estimate.work_order))
-APPROVAL_LOADS = (joinedload(Approval.contact),)
-
-
 def load(audience, estimate_id: int) -> Estimate:
-    """The estimate with everything its page shows, in three queries (each built once)."""
-    estimate = audience.get_or_404(Estimate, estimate_id, *PAGE_LOADS)
-    related.fill(estimate, Estimate.lines)
-    related.fill(estimate, Estimate.approvals, *APPROVAL_LOADS)
-    return estimate
+    """The estimate with everything its page shows, in three queries."""
+    return audience.get_or_404(
+        Estimate, estimate_id, joinedload(Estimate.customer), joinedload(Estimate.location),
+        joinedload(Estimate.asset), joinedload(Estimate.current),
+        joinedload(Estimate.work_order), selectinload(Estimate.lines),
+        selectinload(Estimate.approvals).joinedload(Approval.contact))
 
 
 def page_context(audience, estimate: Estimate, *, decision_form=None, ticked=None,

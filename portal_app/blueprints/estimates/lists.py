@@ -5,12 +5,12 @@ with what was typed)."""
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal_app import search
 from portal_app.models import Customer
-from portal_app.pagination import paginate, paginate_in_two, prepared
+from portal_app.pagination import paginate, paginate_in_two
 
 
 def narrowed(audience, model, values: dict, number_prefix: str):
@@ -34,37 +34,13 @@ def listing(audience, model, values: dict, number_prefix: str, *, narrow, waits,
             per_page: int):
     """The page of the list: newest first in the console; in the portal what `waits` for the
     customer first, then the rest. `narrow(query, day)` adds the status filter; `waits(day)` is
-    the condition of what waits. A search is built per request (its probes depend on the text);
-    the lists without one are statements built once per filter, the scope, the customer and
-    asset filters and the day as parameters."""
+    the condition of what waits."""
     newest = model.id.desc()
-    one_list = audience.may("see_all_customers")
-    if values["q"]:
-        query = narrow(narrowed(audience, model, values, number_prefix), day)
-        if one_list:
-            return paginate(query.order_by(newest), per_page)
-        return paginate_in_two(query.where(waits(day)).order_by(newest),
-                               query.where(~waits(day)).order_by(newest), per_page)
-    shape = (audience.name, model.__name__, values["status"], bool(values["customer_id"]),
-             bool(values["asset_id"]))
-    on = bindparam("day")
-
-    def rows():
-        query = audience.rows(model)
-        if values["customer_id"]:
-            query = query.where(model.customer_id == bindparam("listed_customer_id"))
-        if values["asset_id"]:
-            query = query.where(model.asset_id == bindparam("asset_id"))
-        return narrow(query.options(joinedload(model.customer)), on)
-
-    params = {**audience.scope(), "listed_customer_id": values["customer_id"],
-              "asset_id": values["asset_id"], "day": day}
-    if one_list:
-        return paginate(prepared(shape, lambda: rows().order_by(newest)), per_page, params)
-    return paginate_in_two(
-        prepared(shape + ("waiting",), lambda: rows().where(waits(on)).order_by(newest)),
-        prepared(shape + ("rest",), lambda: rows().where(~waits(on)).order_by(newest)),
-        per_page, params)
+    query = narrow(narrowed(audience, model, values, number_prefix), day)
+    if audience.may("see_all_customers"):
+        return paginate(query.order_by(newest), per_page)
+    return paginate_in_two(query.where(waits(day)).order_by(newest),
+                           query.where(~waits(day)).order_by(newest), per_page)
 
 
 def listed_customer(audience, values: dict):

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from flask import g, request
-from sqlalchemy import bindparam
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app import related
 from portal_app.audience import PORTAL
 from portal_app.blueprints.invoices import bp
 from portal_app.models import Invoice
-from portal_app.pagination import paginate, prepared
+from portal_app.pagination import paginate
 from portal_app.rendering import render
 from portal_app.services import stripe_gateway
 from portal_app.services.invoices import (
     list_order,
     open_summary,
     payment_settings,
-    today,
 )
+from portal_app.clock import today
 from portal_app.services.payments import failure_advice
 
 FILTERS = ("unpaid", "overdue", "processing", "paid", "void")
@@ -31,8 +29,7 @@ def portal_invoices():
 
 
 def portal_invoice_or_404(invoice_id: int, *options) -> Invoice:
-    """One of the current customer's invoices (drafts excluded), or 404 (pass module-level
-    option tuples: the statement is built once per tuple)."""
+    """One of the current customer's invoices (drafts excluded), or 404."""
     return PORTAL.get_or_404(Invoice, invoice_id, *options)
 
 
@@ -43,14 +40,11 @@ def index():
     wanted = wanted if wanted in FILTERS else ""
     day = today()
 
-    def build():
-        query = PORTAL.rows(Invoice)
-        if wanted:
-            query = query.where(Invoice.status_is(wanted, bindparam("day")))
-        return query.order_by(*list_order(wanted, Invoice.issued_on.desc(), Invoice.id.desc()))
-
-    page = paginate(prepared(("portal invoices", wanted), build), PER_PAGE,
-                    {**PORTAL.scope(), "day": day})
+    query = PORTAL.select(Invoice)
+    if wanted:
+        query = query.where(Invoice.status_is(wanted, day))
+    page = paginate(query.order_by(*list_order(wanted, Invoice.issued_on.desc(),
+                                               Invoice.id.desc())), PER_PAGE)
     methods = stripe_gateway.payment_methods(payment_settings(g.shop))
     return render("invoices/index.html", "results", page=page, wanted=wanted, today=day,
                   methods=methods, filters=FILTERS)
@@ -68,21 +62,16 @@ def _detail_context(invoice: Invoice) -> dict:
             "payments": [p for p in invoice.payments if p.status not in ("pending", "canceled")]}
 
 
-DETAIL_LOADS = (joinedload(Invoice.asset),)
-
-
-def load(invoice_id: int, *options) -> Invoice:
-    """One of the customer's invoices with its lines and payments (statements built once)."""
-    invoice = portal_invoice_or_404(invoice_id, *options)
-    related.fill(invoice, Invoice.lines)
-    related.fill(invoice, Invoice.payments)
-    return invoice
+def load(invoice_id: int) -> Invoice:
+    """One of the customer's invoices with its unit, lines and payments."""
+    return portal_invoice_or_404(invoice_id, joinedload(Invoice.asset),
+                                 selectinload(Invoice.lines), selectinload(Invoice.payments))
 
 
 @bp.get("/<int:invoice_id>")
 def detail(invoice_id: int):
     """One invoice: lines, payments, amount due and how to pay it."""
-    return render("invoices/detail.html", **_detail_context(load(invoice_id, *DETAIL_LOADS)))
+    return render("invoices/detail.html", **_detail_context(load(invoice_id)))
 
 
 @bp.get("/<int:invoice_id>/print")

@@ -13,7 +13,7 @@ from portal_app.ids import parse_id
 from portal_app.models import Invoice, Payment
 from portal_app.rendering import render, see_other
 from portal_app.services import payments, stripe_gateway
-from portal_app.services.invoices import today
+from portal_app.clock import today
 from portal_app.services.stripe_gateway import StripeUnavailable
 
 MAX_INVOICES_PER_CHECKOUT = 20

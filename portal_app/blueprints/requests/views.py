@@ -25,11 +25,11 @@ from portal_app.blueprints.requests.forms import CommentForm
 from portal_app.extensions import comment_limit, db
 from portal_app.ids import parse_id
 from portal_app.models import URGENCIES, Asset, Location, ServiceRequest
-from portal_app.pagination import paginate, prepared
+from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import comments
 from portal_app.services import service_requests as service
-from portal_app.tenancy import customer_get_or_404, customer_rows, customer_scope, customer_select
+from portal_app.tenancy import customer_get_or_404, customer_select
 
 ASSET_CHOICES_LIMIT = 500
 
@@ -115,11 +115,10 @@ def _part(block: str, target: str, draft, problems: dict, status: int = 200):
 @bp.get("/requests")
 def index():
     """List the customer's service requests with their status."""
-    page = paginate(prepared(("portal requests",), lambda: (
-        customer_rows(ServiceRequest)
+    page = paginate(
+        customer_select(ServiceRequest)
         .options(joinedload(ServiceRequest.location), joinedload(ServiceRequest.asset))
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()))),
-        25, customer_scope())
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()), 25)
     return render("requests/index.html", page=page, audience=PORTAL)
 
 

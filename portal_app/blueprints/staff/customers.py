@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, request, url_for
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app import related, search
+from portal_app import search
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import (
     ContactForm,
@@ -17,10 +17,10 @@ from portal_app.blueprints.staff.forms import (
 )
 from portal_app.extensions import db, limiter
 from portal_app.models import Contact, Customer, Location, OutboundEmail
-from portal_app.pagination import paginate, prepared
+from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import accounts
-from portal_app.tenancy import shop_get_or_404, shop_rows, shop_scope, shop_select
+from portal_app.tenancy import shop_get_or_404, shop_select
 
 
 def _invite_limit() -> str:
@@ -45,8 +45,7 @@ def customers():
             q)
         page = paginate(query.order_by(Customer.name, Customer.id), 20)
     else:
-        page = paginate(prepared(("staff customers",), lambda: shop_rows(Customer).order_by(
-            Customer.name, Customer.id)), 20, shop_scope())
+        page = paginate(shop_select(Customer).order_by(Customer.name, Customer.id), 20)
     return render("staff/customers.html", "results", form=form, page=page, q=q)
 
 
@@ -85,8 +84,7 @@ def _contacts_panel_context(customer: Customer) -> dict:
 @bp.get("/customers/<int:customer_id>")
 def customer(customer_id: int):
     """Show a customer with its contacts' portal access and its locations."""
-    found = shop_get_or_404(Customer, customer_id)
-    related.fill(found, Customer.locations)
+    found = shop_get_or_404(Customer, customer_id, selectinload(Customer.locations))
     return render("staff/customer.html", **_contacts_panel_context(found))
 
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from flask import flash, g, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
-from portal_app import related, search
+from portal_app import search
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, VoidForm
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, Invoice, InvoiceLine, unit_number_key
 from portal_app.ids import id_arg
-from portal_app.pagination import paginate, prepared
+from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import invoices as invoice_service
 from portal_app.services.invoices import InvoiceStateError, today
-from portal_app.tenancy import shop_get_or_404, shop_rows, shop_scope, shop_select
+from portal_app.tenancy import shop_get_or_404, shop_select
 
 STAFF_FILTERS = ("draft", "unpaid", "overdue", "processing", "paid", "void")
 BLANK_LINES = 3
@@ -33,30 +33,18 @@ def invoices():
     q = request.args.get("q", "").strip()[:100]
     customer_id = id_arg(request.args, "customer_id")
     day = today()
-    if q:  # the number, or the customer's name, starting with what was typed: built each time
-        query = shop_select(Invoice)
-        if customer_id:
-            query = query.where(Invoice.customer_id == customer_id)
-        if wanted:
-            query = invoice_service.with_status(query, wanted)
+    query = shop_select(Invoice)
+    if customer_id:
+        query = query.where(Invoice.customer_id == customer_id)
+    if wanted:
+        query = query.where(Invoice.status_is(wanted, day))
+    if q:  # the number, or the customer's name, starting with what was typed
         query = search.matching(query, Invoice.id, [
             search.Branch(Invoice.number_key, number_prefix="INV-"),
             search.Branch(Invoice.customer_id, among=select(Customer.id).where(
                 Customer.shop_id == g.shop.id, search.starts_with(Customer.name_key, q)))], q)
-        page = paginate(query.options(joinedload(Invoice.customer))
-                        .order_by(*invoice_service.list_order(wanted, Invoice.id.desc())), 25)
-    else:  # the lists without a search: one statement per status and customer filter
-        def build():
-            query = shop_rows(Invoice)
-            if customer_id:
-                query = query.where(Invoice.customer_id == bindparam("customer_id"))
-            if wanted:
-                query = query.where(Invoice.status_is(wanted, bindparam("day")))
-            return query.options(joinedload(Invoice.customer)).order_by(
-                *invoice_service.list_order(wanted, Invoice.id.desc()))
-
-        page = paginate(prepared(("staff invoices", wanted, bool(customer_id)), build), 25,
-                        {**shop_scope(), "customer_id": customer_id, "day": day})
+    page = paginate(query.options(joinedload(Invoice.customer))
+                    .order_by(*invoice_service.list_order(wanted, Invoice.id.desc())), 25)
     return render("staff/invoices/index.html", "results", page=page, wanted=wanted, q=q,
                   customer_id=customer_id, today=day, filters=STAFF_FILTERS)
 
@@ -143,8 +131,7 @@ def new_invoice():
 
 @bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
 def edit_invoice(invoice_id: int):
-    invoice = shop_get_or_404(Invoice, invoice_id)
-    related.fill(invoice, Invoice.lines)
+    invoice = shop_get_or_404(Invoice, invoice_id, selectinload(Invoice.lines))
     if invoice.state != "draft":
         flash("Only drafts can be edited. Void the invoice and issue a new one instead.", "error")
         return see_other(url_for("staff.invoice", invoice_id=invoice.id))
@@ -165,10 +152,8 @@ def _payment_form(invoice: Invoice) -> ManualPaymentForm:
 
 
 def _load(invoice_id: int) -> Invoice:
-    invoice = shop_get_or_404(Invoice, invoice_id, joinedload(Invoice.customer))
-    related.fill(invoice, Invoice.lines)
-    related.fill(invoice, Invoice.payments)
-    return invoice
+    return shop_get_or_404(Invoice, invoice_id, joinedload(Invoice.customer),
+                           selectinload(Invoice.lines), selectinload(Invoice.payments))
 
 
 @bp.get("/invoices/<int:invoice_id>")

@@ -12,12 +12,12 @@ from portal_app.blueprints.requests.forms import CloseForm, CommentForm, Convert
 from portal_app.blueprints.staff import bp
 from portal_app.extensions import comment_limit, db
 from portal_app.models import ServiceRequest
-from portal_app.pagination import paginate, prepared
+from portal_app.pagination import paginate
 from portal_app.rendering import render, see_other
 from portal_app.services import comments
 from portal_app.services import service_requests as service
 from portal_app.services.work_orders import WorkOrderStateError
-from portal_app.tenancy import shop_get_or_404, shop_rows, shop_scope
+from portal_app.tenancy import shop_get_or_404, shop_select
 
 VIEWS = {"open": (ServiceRequest.SUBMITTED, ServiceRequest.SCHEDULED),
          "submitted": (ServiceRequest.SUBMITTED,), "scheduled": (ServiceRequest.SCHEDULED,),
@@ -30,13 +30,12 @@ def requests_inbox():
     view = request.args.get("status", "open")
     if view not in VIEWS:
         view = "open"
-    page = paginate(prepared(("staff requests", view), lambda: (
-        shop_rows(ServiceRequest)
+    page = paginate(
+        shop_select(ServiceRequest)
         .options(joinedload(ServiceRequest.location), joinedload(ServiceRequest.asset),
                  joinedload(ServiceRequest.customer))
         .where(ServiceRequest.status.in_(VIEWS[view]))
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()))),
-        25, shop_scope())
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()), 25)
     return render("staff/requests.html", page=page, view=view, views=list(VIEWS))
 
 

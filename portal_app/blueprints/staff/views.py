@@ -67,24 +67,25 @@ def _counted(query):
     return select(func.count()).select_from(query.subquery())
 
 
-_LIVE = (Contact.shop_id == health.SHOP, Contact.portal_disabled.is_(False))
-# The dashboard's own numbers, beside the health checks' facts (built once, shop bound).
-DASHBOARD_COUNTS = {
-    "customers": _counted(select(Customer.id).where(Customer.shop_id == health.SHOP)),
-    "contacts_total": _counted(select(Contact.id).where(*_LIVE)),
-    "contacts_active": _counted(select(Contact.id).where(*_LIVE,
-                                                         Contact.activated_at.is_not(None))),
-    "contacts_invited": _counted(select(Contact.id).where(*_LIVE, Contact.invited_at.is_not(None),
-                                                          Contact.activated_at.is_(None))),
-    "failed_emails": _counted(select(OutboundEmail.id).where(
-        OutboundEmail.shop_id == health.SHOP, OutboundEmail.status == OutboundEmail.FAILED)),
-}
+def dashboard_counts(shop) -> dict:
+    """The dashboard's own numbers, beside the health checks' facts."""
+    live = (Contact.shop_id == shop.id, Contact.portal_disabled.is_(False))
+    return {
+        "customers": _counted(select(Customer.id).where(Customer.shop_id == shop.id)),
+        "contacts_total": _counted(select(Contact.id).where(*live)),
+        "contacts_active": _counted(select(Contact.id).where(
+            *live, Contact.activated_at.is_not(None))),
+        "contacts_invited": _counted(select(Contact.id).where(
+            *live, Contact.invited_at.is_not(None), Contact.activated_at.is_(None))),
+        "failed_emails": _counted(select(OutboundEmail.id).where(
+            OutboundEmail.shop_id == shop.id, OutboundEmail.status == OutboundEmail.FAILED)),
+    }
 
 
 @bp.get("/")
 def dashboard():
     """Show the shop's portal at a glance."""
-    facts = health.gather(g.shop, **DASHBOARD_COUNTS)  # one query: numbers and health facts
+    facts = health.gather(g.shop, dashboard_counts(g.shop))  # one query: numbers and health facts
     settings = payment_settings(g.shop)
     problems = [c for c in health.run_checks(g.shop, facts=facts, settings=settings,
                                              detail=False) if c.state != health.OK]
