@@ -16,8 +16,8 @@ from portal_app import create_app
 
 # --- The portal's login guard and render helper: the only imports of portal_app internals. ---
 # (Moving to portal_app.auth.guards and portal_app.web.rendering: change these two lines.)
-from portal_app.auth_session import require_portal_login
-from portal_app.rendering import render
+from portal_app.auth.guards import require_portal_login
+from portal_app.web.rendering import render
 # ----------------------------------------------------------------------------------------------
 
 app = create_app()

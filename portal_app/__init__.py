@@ -46,15 +46,15 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
 
 def register_converters(app: Flask) -> None:
     """<int:id> matches only ids a database column can hold; any other is a 404."""
-    from portal_app.ids import IdConverter
+    from portal_app.web.ids import IdConverter
 
     app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:
-    from portal_app import database
+    from portal_app.data import engine
     from portal_app.auth import login
-    from portal_app.request import PortalRequest
+    from portal_app.web.request import PortalRequest
     from portal_app.extensions import (
         compress,
         csrf,
@@ -68,7 +68,7 @@ def register_extensions(app: Flask) -> None:
     )
 
     db.init_app(app)
-    database.configure_engines(app)
+    engine.configure_engines(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     login.init_app(app, login_manager)
@@ -112,10 +112,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from portal_app import errors, http_headers, outbox_hooks, rendering
+    from portal_app.mail import outbox
+    from portal_app.web import errors, headers, rendering
 
-    http_headers.init_app(app)
-    outbox_hooks.init_app(app)
+    headers.init_app(app)
+    outbox.init_app(app)
     errors.init_app(app)
     rendering.init_app(app)
 

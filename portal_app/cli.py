@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from portal_app import outbox
+from portal_app.mail import outbox
 from portal_app.extensions import db
 from portal_app.models import Shop, StaffUser
 from portal_app.services import demo, staff_users

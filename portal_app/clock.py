@@ -8,7 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from portal_app.models import Shop, utcnow
-from portal_app.tenancy import current_shop
+from portal_app.data.tenancy import current_shop
 
 
 @lru_cache(maxsize=1)

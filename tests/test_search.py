@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from portal_app import search
+from portal_app.data import search
 from portal_app.models.base import search_key
 from tests.factories import PASSWORD
 

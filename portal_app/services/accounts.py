@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from portal_app.emails import portal_link, queue_email
+from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Contact, PortalUser, StaffUser, Token, utcnow
 from portal_app.services import tokens

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal_app.emails import portal_link, queue_email
+from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Comment, Contact, Estimate, StaffUser, WorkOrder
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
-from portal_app import outbox
+from portal_app.mail import outbox
 from portal_app.clock import today
 from portal_app.extensions import db
 from portal_app.models import (

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal_app.emails import portal_link, queue_email
+from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Contact, Invoice, Payment, utcnow
 from portal_app.services import stripe_gateway

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.clock import today
-from portal_app.emails import portal_link, queue_email
+from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import (
     Asset,

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
 
-from portal_app.emails import portal_link, queue_email
+from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Shop, StaffUser, Token, utcnow
 from portal_app.services import audit, tokens

@@ -33,7 +33,7 @@ def invitation_link(mailbox, address: str, base_url: str, read, *, worker_fallba
     """
     messages = wait_for(lambda: mailbox.to(address), timeout=3 if worker_fallback else 10)
     if not messages and worker_fallback:
-        from portal_app import outbox
+        from portal_app.mail import outbox
 
         read(outbox.deliver)
         messages = wait_for(lambda: mailbox.to(address), timeout=5)

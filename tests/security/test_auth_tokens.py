@@ -376,7 +376,7 @@ def test_no_token_or_password_in_logs(app, make, s1, mailbox, caplog):
     assert set_password(app.test_client(), reset, OTHER_PASSWORD).status_code == 303
     secrets = [raw_of(link), raw_of(reset), NEW_PASSWORD, OTHER_PASSWORD, PASSWORD]
     app_records = [r for r in caplog.records if not r.name.startswith("mail.log")]  # aiosmtpd
-    assert any(r.name == "portal_app.outbox" for r in app_records)  # logging was captured
+    assert any(r.name == "portal_app.mail.outbox" for r in app_records)  # logging was captured
     for record in app_records:
         text = record.getMessage() + (record.exc_text or "") + repr(record.args)
         for secret in secrets:

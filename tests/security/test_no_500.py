@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from portal_app.ids import IdConverter
+from portal_app.web.ids import IdConverter
 
 from tests.security.helpers import A1, ADMIN_S1, ANON, build_world, live_tokens, \
     representative_url

@@ -134,7 +134,7 @@ def test_worker_and_after_request_delivery_never_double_send(app, make, console,
     contacts = [make.contact(console.customer) for _ in range(3)]
     for contact in contacts:
         assert console.post_form(f"/staff/contacts/{contact.id}/invite").status_code == 303
-    from portal_app import outbox
+    from portal_app.mail import outbox
 
     with app.app_context():
         try:

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal_app.clock import zone_names
-from portal_app.form_filters import single_line, strip
+from portal_app.web.forms import single_line, strip
 from portal_app.models import StaffUser
 from portal_app.services.branding import brand_color_problem
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from portal_app.blueprints.admin import bp
-from portal_app.rendering import render
+from portal_app.web.rendering import render
 from portal_app.services import health as checks
 
 

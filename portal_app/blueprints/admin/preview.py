@@ -11,10 +11,10 @@ from portal_app.blueprints.admin import bp
 from portal_app.blueprints.admin.forms import PreviewSearchForm
 from portal_app.extensions import db
 from portal_app.models import Customer
-from portal_app.pagination import paginate
-from portal_app.rendering import render, see_other
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render, see_other
 from portal_app.services import audit
-from portal_app.tenancy import shop_get_or_404, shop_select
+from portal_app.data.tenancy import shop_get_or_404, shop_select
 
 
 @bp.get("/preview")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal_app.blueprints.admin import bp
 from portal_app.blueprints.admin.forms import SettingsForm
 from portal_app.extensions import db
-from portal_app.rendering import render, see_other
+from portal_app.web.rendering import render, see_other
 from portal_app.services import audit, branding
 from portal_app.services.invoices import payment_settings, saved_payment_settings
 

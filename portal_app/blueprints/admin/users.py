@@ -12,13 +12,13 @@ from portal_app.blueprints.admin.forms import InviteStaffForm, RoleForm
 from portal_app.blueprints.auth.forms import SetPasswordForm
 from portal_app.blueprints.auth.views import _set_password_form_problem, _token_problem_page
 from portal_app.extensions import db, limiter
-from portal_app.http_headers import no_referrer
+from portal_app.web.headers import no_referrer
 from portal_app.models import AuditEntry, StaffUser, Token
-from portal_app.pagination import paginate
-from portal_app.rendering import render, see_other
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render, see_other
 from portal_app.services import audit, staff_users, tokens
 from portal_app.services.staff_users import StaffRuleError
-from portal_app.tenancy import shop_get_or_404, shop_select
+from portal_app.data.tenancy import shop_get_or_404, shop_select
 
 
 def _page(invite_form: InviteStaffForm | None = None, status: int = 200):

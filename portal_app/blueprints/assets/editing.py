@@ -6,7 +6,7 @@ from flask import flash, request
 from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
-from portal_app import search
+from portal_app.data import search
 from portal_app.blueprints.assets.forms import AssetForm, AssetSearchForm, location_choices
 from portal_app.extensions import db
 from portal_app.models import (
@@ -18,7 +18,7 @@ from portal_app.models import (
     ServiceRequest,
     WorkOrder,
 )
-from portal_app.pagination import paginate
+from portal_app.web.pagination import paginate
 from portal_app.services import assets
 
 PER_PAGE = 25

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal_app.form_filters import single_line, strip
+from portal_app.web.forms import single_line, strip
 
 
 class OwnChoiceField(SelectField):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import flash, g, request, url_for
 from sqlalchemy.orm import joinedload
 
-from portal_app.audience import Pages
+from portal_app.web.audience import Pages
 from portal_app.blueprints.assets import bp
 from portal_app.blueprints.assets.editing import (
     asset_form,
@@ -23,7 +23,7 @@ from portal_app.blueprints.staff import bp as console
 from portal_app.blueprints.staff.forms import LocationForm
 from portal_app.extensions import db
 from portal_app.models import Asset, Location
-from portal_app.rendering import render, see_other
+from portal_app.web.rendering import render, see_other
 from portal_app.clock import today
 
 pages = Pages(portal=bp, console=console)

@@ -23,9 +23,9 @@ from portal_app.blueprints.auth.forms import (
     SetPasswordForm,
 )
 from portal_app.extensions import db, limiter, submitted_email, submitted_email_and_ip
-from portal_app.http_headers import no_referrer
+from portal_app.web.headers import no_referrer
 from portal_app.models import Shop, Token
-from portal_app.rendering import render
+from portal_app.web.rendering import render
 from portal_app.services import accounts, tokens
 from portal_app.services.health import record_lockout
 from portal_app.services.passwords import password_problem

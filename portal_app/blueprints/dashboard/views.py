@@ -8,7 +8,7 @@ from portal_app.blueprints.estimates.estimate_pages import waiting
 from portal_app.blueprints.invoices.views import open_invoice_summary
 from portal_app.extensions import db
 from portal_app.models import Asset, Estimate, ServiceRequest, WorkOrder
-from portal_app.rendering import render
+from portal_app.web.rendering import render
 from portal_app.clock import today
 
 OPEN = (ServiceRequest.SUBMITTED, ServiceRequest.SCHEDULED)

@@ -8,20 +8,20 @@ from flask import flash, g, request
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from portal_app.audience import CONSOLE, Pages
+from portal_app.web.audience import CONSOLE, Pages
 from portal_app.blueprints.estimates import bp
 from portal_app.blueprints.estimates.estimate_pages import load
 from portal_app.blueprints.estimates.forms import EstimateForm, posted_lines
 from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import db
-from portal_app.ids import id_arg, version_number
+from portal_app.web.ids import id_arg, version_number
 from portal_app.models import Asset, Customer, Estimate, Location, unit_number_key
-from portal_app.rendering import render, see_other
+from portal_app.web.rendering import render, see_other
 from portal_app.services import estimates as service
 from portal_app.services import work_orders
 from portal_app.services.estimates import EstimateStateError
 from portal_app.services.work_orders import WorkOrderStateError
-from portal_app.tenancy import shop_get_or_404
+from portal_app.data.tenancy import shop_get_or_404
 
 pages = Pages(portal=bp, console=console)
 BLANK_LINES = 3

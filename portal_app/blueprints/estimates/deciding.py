@@ -8,9 +8,9 @@ from flask import flash, g, request
 
 from portal_app.blueprints.estimates.forms import DecisionForm
 from portal_app.extensions import db
-from portal_app.ids import parse_id
+from portal_app.web.ids import parse_id
 from portal_app.models import Estimate
-from portal_app.rendering import render, see_other
+from portal_app.web.rendering import render, see_other
 from portal_app.services import approvals
 from portal_app.services.approvals import CHOICES, DecisionRefused, Signature
 

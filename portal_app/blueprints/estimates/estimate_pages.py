@@ -9,16 +9,16 @@ from flask import request
 from sqlalchemy import and_, or_
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app.audience import PORTAL, Pages
+from portal_app.web.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import bp
 from portal_app.blueprints.estimates import deciding, lists, threads
 from portal_app.blueprints.estimates.threads import comment_form
 from portal_app.blueprints.estimates.forms import DecisionForm
 from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit
-from portal_app.ids import id_arg
+from portal_app.web.ids import id_arg
 from portal_app.models import Approval, Estimate
-from portal_app.rendering import render
+from portal_app.web.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.clock import today
 

@@ -20,10 +20,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal_app.blueprints.assets.forms import OwnChoiceField
 from portal_app.blueprints.staff.forms import InvoiceLineForm
-from portal_app.form_filters import single_line, strip
-from portal_app.ids import version_number
+from portal_app.web.forms import single_line, strip
+from portal_app.web.ids import version_number
 from portal_app.services.comments import COMMENT_MAX
-from portal_app.submissions import SubmissionKeyField
+from portal_app.web.submissions import SubmissionKeyField
 
 TEXT_MAX = 2000
 

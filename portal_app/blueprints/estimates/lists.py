@@ -8,9 +8,9 @@ from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal_app import search
+from portal_app.data import search
 from portal_app.models import Customer
-from portal_app.pagination import paginate, paginate_in_two
+from portal_app.web.pagination import paginate, paginate_in_two
 
 
 def narrowed(audience, model, values: dict, number_prefix: str):

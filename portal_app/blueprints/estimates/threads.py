@@ -8,7 +8,7 @@ from flask import flash, request
 
 from portal_app.blueprints.estimates.forms import CommentForm, ReplyForm
 from portal_app.extensions import db
-from portal_app.rendering import render, see_other
+from portal_app.web.rendering import render, see_other
 from portal_app.services import comments
 
 

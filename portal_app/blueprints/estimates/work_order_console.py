@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, request
 
-from portal_app.audience import Pages
+from portal_app.web.audience import Pages
 from portal_app.blueprints.estimates import work_orders_bp
 from portal_app.blueprints.estimates.forms import (
     AdditionalWorkForm,
@@ -15,10 +15,10 @@ from portal_app.blueprints.estimates.forms import (
 )
 from portal_app.blueprints.estimates.work_order_pages import load, page_context
 from portal_app.blueprints.staff import bp as console
-from portal_app.ids import version_number
+from portal_app.web.ids import version_number
 from portal_app.extensions import db
 from portal_app.models import WORK_ORDER_LABELS, WorkOrderLine
-from portal_app.rendering import render, see_other
+from portal_app.web.rendering import render, see_other
 from portal_app.services import work_orders as service
 from portal_app.services.work_orders import WorkOrderStateError
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app.audience import PORTAL, Pages
+from portal_app.web.audience import PORTAL, Pages
 from portal_app.blueprints.estimates import work_orders_bp as bp
 from portal_app.blueprints.estimates import deciding, lists, threads
 from portal_app.blueprints.estimates.threads import comment_form
@@ -17,9 +17,9 @@ from portal_app.blueprints.estimates.forms import (
 )
 from portal_app.blueprints.staff import bp as console
 from portal_app.extensions import comment_limit
-from portal_app.ids import id_arg
+from portal_app.web.ids import id_arg
 from portal_app.models import Approval, WorkOrder
-from portal_app.rendering import render
+from portal_app.web.rendering import render
 from portal_app.services import approvals, comments
 from portal_app.clock import today
 

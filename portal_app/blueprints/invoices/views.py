@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import g, request
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app.audience import PORTAL
+from portal_app.web.audience import PORTAL
 from portal_app.blueprints.invoices import bp
 from portal_app.models import Invoice
-from portal_app.pagination import paginate
-from portal_app.rendering import render
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render
 from portal_app.services import stripe_gateway
 from portal_app.services.invoices import (
     list_order,

@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 from portal_app.blueprints.invoices.views import portal_invoice_or_404, portal_invoices
 from portal_app.blueprints.payments import bp
 from portal_app.extensions import db, limiter
-from portal_app.ids import parse_id
+from portal_app.web.ids import parse_id
 from portal_app.models import Invoice, Payment
-from portal_app.rendering import render, see_other
+from portal_app.web.rendering import render, see_other
 from portal_app.services import payments, stripe_gateway
 from portal_app.clock import today
 from portal_app.services.stripe_gateway import StripeUnavailable

@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal_app.form_filters import single_line, strip
+from portal_app.web.forms import single_line, strip
 from portal_app.services.service_requests import COMMENT_MAX, earliest_service_date
-from portal_app.submissions import SubmissionKeyField
+from portal_app.web.submissions import SubmissionKeyField
 
 
 class CommentForm(FlaskForm):

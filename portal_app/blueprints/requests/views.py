@@ -18,18 +18,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal_app.audience import PORTAL
+from portal_app.web.audience import PORTAL
 from portal_app.blueprints.assets.editing import customer_locations
 from portal_app.blueprints.requests import bp
 from portal_app.blueprints.requests.forms import CommentForm
 from portal_app.extensions import comment_limit, db
-from portal_app.ids import parse_id
+from portal_app.web.ids import parse_id
 from portal_app.models import URGENCIES, Asset, Location, ServiceRequest
-from portal_app.pagination import paginate
-from portal_app.rendering import render, see_other
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render, see_other
 from portal_app.services import comments
 from portal_app.services import service_requests as service
-from portal_app.tenancy import customer_get_or_404, customer_select
+from portal_app.data.tenancy import customer_get_or_404, customer_select
 
 ASSET_CHOICES_LIMIT = 500
 

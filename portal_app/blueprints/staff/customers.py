@@ -6,7 +6,7 @@ from flask import current_app, flash, g, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app import search
+from portal_app.data import search
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import (
     ContactForm,
@@ -17,10 +17,10 @@ from portal_app.blueprints.staff.forms import (
 )
 from portal_app.extensions import db, limiter
 from portal_app.models import Contact, Customer, Location, OutboundEmail
-from portal_app.pagination import paginate
-from portal_app.rendering import render, see_other
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render, see_other
 from portal_app.services import accounts
-from portal_app.tenancy import shop_get_or_404, shop_select
+from portal_app.data.tenancy import shop_get_or_404, shop_select
 
 
 def _invite_limit() -> str:

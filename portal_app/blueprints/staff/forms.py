@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal_app.form_filters import single_line, strip
+from portal_app.web.forms import single_line, strip
 from portal_app.services.invoices import parse_money
 from portal_app.services.passwords import MAX_LENGTH
 

@@ -9,17 +9,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
-from portal_app import search
+from portal_app.data import search
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import InvoiceForm, ManualPaymentForm, VoidForm
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, Invoice, InvoiceLine, unit_number_key
-from portal_app.ids import id_arg
-from portal_app.pagination import paginate
-from portal_app.rendering import render, see_other
+from portal_app.web.ids import id_arg
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render, see_other
 from portal_app.services import invoices as invoice_service
 from portal_app.services.invoices import InvoiceStateError, today
-from portal_app.tenancy import shop_get_or_404, shop_select
+from portal_app.data.tenancy import shop_get_or_404, shop_select
 
 STAFF_FILTERS = ("draft", "unpaid", "overdue", "processing", "paid", "void")
 BLANK_LINES = 3

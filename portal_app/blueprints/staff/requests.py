@@ -7,17 +7,17 @@ from flask import flash, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from portal_app.audience import CONSOLE
+from portal_app.web.audience import CONSOLE
 from portal_app.blueprints.requests.forms import CloseForm, CommentForm, ConvertForm, ScheduleForm
 from portal_app.blueprints.staff import bp
 from portal_app.extensions import comment_limit, db
 from portal_app.models import ServiceRequest
-from portal_app.pagination import paginate
-from portal_app.rendering import render, see_other
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render, see_other
 from portal_app.services import comments
 from portal_app.services import service_requests as service
 from portal_app.services.work_orders import WorkOrderStateError
-from portal_app.tenancy import shop_get_or_404, shop_select
+from portal_app.data.tenancy import shop_get_or_404, shop_select
 
 VIEWS = {"open": (ServiceRequest.SUBMITTED, ServiceRequest.SCHEDULED),
          "submitted": (ServiceRequest.SUBMITTED,), "scheduled": (ServiceRequest.SCHEDULED,),

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from portal_app.auth.guards import admin_required
 from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import PaymentSettingsForm
-from portal_app.emails import portal_link
+from portal_app.mail.emails import portal_link
 from portal_app.extensions import db
 from portal_app.models import PaymentSettings
-from portal_app.rendering import render, see_other
+from portal_app.web.rendering import render, see_other
 from portal_app.services import payments, stripe_gateway
 from portal_app.services.invoices import payment_settings, saved_payment_settings
 from portal_app.services.stripe_gateway import StripeUnavailable

@@ -7,7 +7,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from portal_app import outbox
+from portal_app.mail import outbox
 from portal_app.auth.login import end_session, is_staff_user, safe_next, start_session
 from portal_app.blueprints.auth.views import (
     _failed,
@@ -20,11 +20,11 @@ from portal_app.blueprints.staff import bp
 from portal_app.blueprints.staff.forms import StaffLoginForm
 from portal_app.extensions import db, limiter, submitted_email, submitted_email_and_ip
 from portal_app.models import Contact, Customer, OutboundEmail
-from portal_app.pagination import paginate
-from portal_app.rendering import render
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render
 from portal_app.services import accounts, health, stripe_gateway
 from portal_app.services.invoices import open_summary, payment_settings
-from portal_app.tenancy import shop_select
+from portal_app.data.tenancy import shop_select
 
 
 @bp.route("/login", methods=["GET", "POST"])

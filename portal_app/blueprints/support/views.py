@@ -11,7 +11,7 @@ from sqlalchemy.orm import undefer
 from portal_app.blueprints.support import bp
 from portal_app.extensions import db
 from portal_app.models import Shop
-from portal_app.rendering import render
+from portal_app.web.rendering import render
 
 
 @bp.get("/help", endpoint="help")

@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import Flask, current_app, g
 from flask_mail import Message
 from sqlalchemy import or_, select, update
 
@@ -151,3 +151,25 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> DeliveryReport:
     for message_id in _claim(ids, limit):
         _send_one(message_id, report)
     return report
+
+
+def init_app(app: Flask) -> None:
+    """Deliver the emails a request queued, after its response has gone out."""
+
+    @app.after_request
+    def deliver_after_response(response):
+        ids = g.pop("outbox_ids", None)
+        if ids and app.config["OUTBOX_SEND_AFTER_REQUEST"] and mail_configured():
+            real_app = current_app._get_current_object()
+
+            def send() -> None:
+                # Runs once the response is closed: a slow or dead SMTP server never delays
+                # or fails the request; anything unsent stays queued for `flask outbox run`.
+                with real_app.app_context():
+                    try:
+                        deliver(ids)
+                    except Exception:  # noqa: BLE001 - the worker retries; log and move on
+                        real_app.logger.exception("delivery after request failed")
+
+            response.call_on_close(send)
+        return response

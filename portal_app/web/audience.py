@@ -16,7 +16,7 @@ from flask import Blueprint, g, url_for
 from flask_login import current_user
 from sqlalchemy import Select
 
-from portal_app.tenancy import customer_select, first_or_404, shop_select
+from portal_app.data.tenancy import customer_select, first_or_404, shop_select
 
 
 @dataclass(eq=False)
