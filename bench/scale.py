@@ -87,13 +87,13 @@ ESTIMATE_PAGES = [
     ("estimates.index", "portal", "portal /estimates?status=sent", "/estimates?status=sent"),
     ("estimates.index", "portal", "portal /estimates?status=expired",
      "/estimates?status=expired"),
-    ("staff.estimates", "staff", "staff /staff/estimates", "/staff/estimates"),
-    ("staff.estimates", "staff", "staff /staff/estimates?status=sent",
+    ("staff.estimates.index", "staff", "staff /staff/estimates", "/staff/estimates"),
+    ("staff.estimates.index", "staff", "staff /staff/estimates?status=sent",
      "/staff/estimates?status=sent"),
-    ("staff.estimates", "staff", "staff /staff/estimates?q=est-0001",
+    ("staff.estimates.index", "staff", "staff /staff/estimates?q=est-0001",
      "/staff/estimates?q=est-0001"),
     ("work_orders.index", "portal", "portal /work-orders", "/work-orders"),
-    ("staff.work_orders", "staff", "staff /staff/work-orders", "/staff/work-orders"),
+    ("staff.work_orders.index", "staff", "staff /staff/work-orders", "/staff/work-orders"),
 ]
 
 

@@ -82,33 +82,29 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal_app.blueprints.admin import bp as admin_bp
-    from portal_app.blueprints.assets import bp as assets_bp
-    from portal_app.blueprints.auth import bp as auth_bp
-    from portal_app.blueprints.dashboard import bp as dashboard_bp
-    from portal_app.blueprints.estimates import bp as estimates_bp
-    from portal_app.blueprints.estimates import work_orders_bp
-    from portal_app.blueprints.invoices import bp as invoices_bp
-    from portal_app.blueprints.payments import bp as payments_bp
-    from portal_app.blueprints.payments import webhooks as webhooks_bp
-    from portal_app.blueprints.probes import bp as probes_bp
-    from portal_app.blueprints.requests import bp as requests_bp
-    from portal_app.blueprints.staff import bp as staff_bp
-    from portal_app.blueprints.support import bp as support_bp
+    """Each feature's portal pages are a blueprint; its console pages a blueprint nested in the
+    console's (blueprints/staff), which carries them with it."""
+    from portal_app.blueprints import (
+        admin,
+        assets,
+        auth,
+        dashboard,
+        estimates,
+        invoices,
+        payments,
+        probes,
+        requests,
+        staff,
+        support,
+        work_orders,
+    )
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(invoices_bp)
-    app.register_blueprint(payments_bp)
-    app.register_blueprint(webhooks_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(assets_bp)
-    app.register_blueprint(requests_bp)
-    app.register_blueprint(estimates_bp)
-    app.register_blueprint(work_orders_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(support_bp)
-    app.register_blueprint(probes_bp)
+    for feature in (auth, dashboard, invoices, payments, assets, requests, estimates,
+                    work_orders, support, probes):
+        app.register_blueprint(feature.bp)
+    app.register_blueprint(payments.webhooks)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(admin.bp)
 
 
 def register_request_hooks(app: Flask) -> None:

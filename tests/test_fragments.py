@@ -11,8 +11,8 @@ from tests.security.helpers import A1, ADMIN_S1, ANON, HTMX, build_world, live_t
 from tests.security.test_access_matrix import OK, RULES, _rules
 
 SWAPPED_ON_GET = {endpoint: "results" for endpoint in (
-    "invoices.index", "staff.invoices", "assets.index", "staff.customer_assets", "staff.customers",
-    "estimates.index", "staff.estimates", "work_orders.index", "staff.work_orders")}
+    "invoices.index", "staff.invoices.index", "assets.index", "staff.assets.index", "staff.customers",
+    "estimates.index", "staff.estimates.index", "work_orders.index", "staff.work_orders.index")}
 SWAPPED_ON_GET["admin.preview"] = "customers"
 
 

@@ -18,12 +18,14 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
+from htmx_flask import make_response as htmx_response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, PortalUser, StaffUser, utcnow
 from portal_app.models.portal_user import PortalLoginMixin
+from portal_app.web.rendering import wants_fragment
 
 CONSOLE_BLUEPRINTS = ("staff", "admin")  # pages under /staff: their login is the staff login
 NO_LOGIN_ENDPOINTS = ("static", "probes.healthz")  # nobody's page: no session is read
@@ -112,11 +114,8 @@ def unauthorized():
     target = "staff.login" if console else "auth.login"
     location = url_for(target, next=request.full_path.rstrip("?")) if request.method == "GET" \
         else url_for(target)
-    if request.headers.get("HX-Request") == "true":
-        response = redirect(location)
-        response.status_code = 401
-        response.headers["HX-Redirect"] = location
-        return response
+    if wants_fragment():
+        return htmx_response(redirect(location), 401, redirect=location)
     return redirect(location)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     String,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, column_property, foreign, mapped_column, relationship
@@ -163,6 +165,21 @@ class Estimate(Base):
     def hidden_from_customers(cls):
         """Drafts are the shop's until sent."""
         return cls.status == cls.DRAFT
+
+    @classmethod
+    def waits(cls, today: date) -> ColumnElement[bool]:
+        """Sent and not past its valid-until date: what the customer still has to decide."""
+        return and_(cls.status == cls.SENT,
+                    or_(cls.valid_until.is_(None), cls.valid_until >= today))
+
+    @classmethod
+    def status_is(cls, status: str, today: date) -> ColumnElement[bool]:
+        """status_on(today) == status, in SQL."""
+        if status == cls.SENT:
+            return cls.waits(today)
+        if status == cls.EXPIRED:
+            return and_(cls.status == cls.SENT, cls.valid_until < today)
+        return cls.status == status
 
     def status_on(self, today: date) -> str:
         """The stored status, or "expired" for a sent estimate past its valid-until date."""

@@ -6,8 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, \
-    select
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
@@ -126,6 +135,15 @@ class WorkOrder(Base):
                              0))
         .where(WorkOrderLine.work_order_id == id, WorkOrderLine.approval_state == "approved")
         .correlate_except(WorkOrderLine).scalar_subquery(), deferred=False)
+
+    @classmethod
+    def waits(cls, today=None) -> ColumnElement[bool]:
+        """Additional work awaiting the customer's approval."""
+        return cls.status == cls.AWAITING
+
+    @classmethod
+    def status_is(cls, status: str, today=None) -> ColumnElement[bool]:
+        return cls.status == status
 
     @property
     def total_cents(self) -> int:

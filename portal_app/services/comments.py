@@ -63,9 +63,9 @@ def post(document, author, body: str, submission_key: str | None = None) -> Comm
 
 def _kind_and_page(document) -> tuple[str, str, str]:
     if isinstance(document, Estimate):
-        return "estimate", "estimates.detail", "staff.estimate"
+        return "estimate", "estimates.detail", "staff.estimates.detail"
     if isinstance(document, WorkOrder):
-        return "work order", "work_orders.detail", "staff.work_order"
+        return "work order", "work_orders.detail", "staff.work_orders.detail"
     raise TypeError(document)
 
 

@@ -224,7 +224,7 @@ def submit_draft(draft: ServiceRequestDraft, contact: Contact) -> ServiceRequest
 def _tell_staff(request: ServiceRequest, kind: str, comment: Comment | None = None) -> None:
     staff = db.session.scalars(select(StaffUser).where(
         StaffUser.shop_id == request.shop_id, StaffUser.active.is_(True)).order_by(StaffUser.id))
-    link = portal_link("staff.request_detail", request_id=request.id)
+    link = portal_link("staff.requests.detail", request_id=request.id)
     customer = request.customer
     for member in staff:
         queue_email(kind, recipient=member.email, shop=member.shop, request=request,
@@ -279,6 +279,15 @@ def reply(request: ServiceRequest, staff: StaffUser, body: str,
     """Post a staff reply and tell the customer."""
     return _staff_comment(request, staff, body, f"{staff.name} replied to your request.",
                           submission_key)
+
+
+def post_comment(request: ServiceRequest, author: Contact | StaffUser, body: str,
+                 submission_key: str | None = None) -> Comment | None:
+    """Post in the request's thread: a staff member's reply tells the customer, a customer's
+    comment tells the shop's staff."""
+    if isinstance(author, StaffUser):
+        return reply(request, author, body, submission_key)
+    return add_customer_comment(request, author, body, submission_key)
 
 
 def schedule(request: ServiceRequest, staff: StaffUser, on: date) -> None:

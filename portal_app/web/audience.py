@@ -1,45 +1,47 @@
 """One way to show a document to two audiences: customers in the portal, staff in the console.
 
-An Audience knows its query scope (the logged-in customer of the shop, or the whole shop), the
-endpoint behind each page name, the layout its pages extend, who is acting, and what it may do.
-A document's views are written once, take the audience as their first argument, and are
-registered on both sides with `Pages.route`; templates extend `audience.layout` and build links
-with `audience.url(page, ...)`, so no view or template is written once per side.
+An Audience knows its query scope (the logged-in customer of the shop, or the whole shop), where
+its pages are (the portal's endpoints are `<feature>.<view>`, the console's the same names on
+the feature's console blueprint nested under /staff: `staff.<feature>.<view>`), the layout its
+pages extend, who is acting, and what it may do. A document's views are written once, take the
+audience as their first argument, and are registered on both sides with `Pages.route`;
+templates extend `audience.layout` and build links with `audience.url("invoices.detail", ...)`,
+so no view or template is written once per side.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial, update_wrapper
 
-from flask import Blueprint, g, url_for
+from flask import Blueprint, current_app, g, url_for
 from flask_login import current_user
 from sqlalchemy import Select
 
 from portal_app.data.tenancy import customer_select, first_or_404, shop_select
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True)
 class Audience:
     name: str
     layout: str
     actions: frozenset[str]
-    endpoints: dict[str, str] = field(default_factory=dict)
+    prefix: str  # of its endpoints: "" in the portal, "staff." in the console
 
     def may(self, action: str) -> bool:
         """True when this audience may take the action (its buttons show, its views work)."""
         return action in self.actions
 
-    def offers(self, name: str) -> bool:
-        """True when this audience has the page called `name`."""
-        return name in self.endpoints
+    def offers(self, endpoint: str) -> bool:
+        """True when this audience has the page `endpoint` ("estimates.new", say)."""
+        return self.prefix + endpoint in current_app.view_functions
 
-    def url(self, name: str, **values) -> str:
+    def url(self, endpoint: str, **values) -> str:
         """The URL of a page for this audience. The portal's pages never name a customer: its
         scope is the logged-in one, so a customer_id is dropped there."""
         if self.name == "portal":
             values.pop("customer_id", None)
-        return url_for(self.endpoints[name], **values)
+        return url_for(self.prefix + endpoint, **values)
 
     def select(self, model) -> Select:
         """SELECT the model's rows this audience may see: the shop's, and in the portal only the
@@ -78,36 +80,28 @@ class Audience:
         return "" if self.name == "portal" else f" of {customer.name}"
 
 
-PORTAL = Audience("portal", "layouts/portal.html", frozenset({"approve", "comment"}))
+PORTAL = Audience("portal", "layouts/portal.html", frozenset({"approve", "comment", "pay"}),
+                  prefix="")
 CONSOLE = Audience("console", "layouts/staff.html", frozenset({
     "see_drafts", "see_all_customers", "edit", "reply", "send", "convert", "change_status",
-    "request_approval"}))
-
-# Pages not (yet) written on the audience, so shared templates can still link to them.
-PORTAL.endpoints.update(invoice="invoices.detail", request="requests.detail")
-CONSOLE.endpoints.update(invoice="staff.invoice", request="staff.request_detail",
-                         new_invoice="staff.new_invoice", customer="staff.customer")
+    "request_approval", "record_payment", "schedule"}), prefix="staff.")
 
 
 class Pages:
-    """Registers each view of a document once, for the portal and for the console."""
+    """Registers each view of a document once, on the feature's portal blueprint and on its
+    console blueprint, under the view's own name on both."""
 
     def __init__(self, portal: Blueprint, console: Blueprint) -> None:
         self.sides = ((PORTAL, portal), (CONSOLE, console))
 
-    def route(self, page: str, *, portal: tuple[str, str] | None = None,
-              console: tuple[str, str] | None = None, methods=("GET",)):
-        """Register the decorated view(audience, **url_values) as `page`: portal and console
-        are (rule, endpoint) on that side, or None where the audience has no such page."""
+    def route(self, rule: str, *, console: str | None = None, methods=("GET",)):
+        """Register view(audience, **url_values) at `rule` in the portal and at `console` (or
+        the same rule) in the console."""
 
         def register(view):
-            for (audience, blueprint), where in zip(self.sides, (portal, console)):
-                if where is None:
-                    continue
-                rule, endpoint = where
+            for (audience, blueprint), where in zip(self.sides, (rule, console or rule)):
                 bound = update_wrapper(partial(view, audience), view)
-                blueprint.add_url_rule(rule, endpoint, bound, methods=list(methods))
-                audience.endpoints[page] = f"{blueprint.name}.{endpoint}"
+                blueprint.add_url_rule(where, view.__name__, bound, methods=list(methods))
             return view
 
         return register

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, make_response, render_template
 from flask.globals import request_ctx
-from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
+from htmx_flask import make_response as htmx_response
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal_app.auth.guards import PreviewIsReadOnly
 from portal_app.extensions import db
+from portal_app.web.rendering import wants_fragment
 
 MESSAGES = {
     400: ("Something in that request wasn't right", "Please go back, reload the page and try again."),
@@ -24,18 +26,19 @@ MESSAGES = {
 }
 
 
-def _page(code: int, detail: str | None = None):
-    """Render the error page, or for htmx a one-line alert swapped into #htmx-alerts."""
+def _page(code: int, detail: str | None = None) -> Response:
+    """The error page, or for an htmx fragment a one-line alert swapped into #htmx-alerts."""
     title, hint = MESSAGES.get(code, MESSAGES[500])
     hint = detail or hint
     if request_ctx.url_adapter is None:
         # The Host header is not one of ours (TRUSTED_HOSTS): no URL can be built for it, and
         # none should be; plain words only.
-        return f"{title}.\n", code, {"Content-Type": "text/plain; charset=utf-8"}
-    if request.headers.get("HX-Request") == "true":
+        return make_response(f"{title}.\n", code, {"Content-Type": "text/plain; charset=utf-8"})
+    if wants_fragment():
         body = str(Markup('<p class="flash flash-error">{}. {}</p>').format(title, hint))
-        return body, code, {"HX-Retarget": "#htmx-alerts", "HX-Reswap": "innerHTML"}
-    return render_template("errors/error.html", code=code, title=title, hint=hint), code
+        return htmx_response(body, code, retarget="#htmx-alerts", reswap="innerHTML")
+    return make_response(render_template("errors/error.html", code=code, title=title,
+                                         hint=hint), code)
 
 
 def init_app(app: Flask) -> None:
@@ -45,13 +48,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        response = error.get_response()
+        response = error.get_response()  # keeps what the error adds (Allow, Retry-After)
         detail = error.description if isinstance(error, PreviewIsReadOnly) else None
-        body, code, *headers = _page(error.code or 500, detail)
-        response.set_data(body)
-        response.content_type = "text/html; charset=utf-8"
-        for extra in headers:
-            response.headers.update(extra)
+        page = _page(error.code or 500, detail)
+        response.set_data(page.get_data())
+        response.headers.update(page.headers)
         return response
 
     @app.errorhandler(OperationalError)

@@ -1,8 +1,14 @@
-"""Filters and validators every form uses: trimmed values, single-line text."""
+"""Filters, validators and fields every form uses: trimmed values, single-line text, an amount
+of money, a choice among the customer's own rows."""
+
+from __future__ import annotations
 
 import re
 
+from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
+
+from portal_app.services.invoices import parse_money
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -15,3 +21,31 @@ def single_line(form, field):
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class MoneyField(StringField):
+    """An amount typed as dollars ("1,250.00"); .cents holds the parsed value."""
+
+    cents: int | None = None
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.cents = parse_money(self.data) if self.data else None
+
+    def pre_validate(self, form):
+        if self.data and self.cents is None:
+            raise ValidationError("Enter an amount like 125.00.")
+
+
+class OwnChoiceField(SelectField):
+    """A select whose options are the customer's own rows: anything else is refused with
+    `refusal` (a foreign or made-up id), never stored."""
+
+    def __init__(self, *args, refusal: str = "Choose one of the options.", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+
+    def pre_validate(self, form):
+        self.data = self.data or ""  # not posted at all: the empty choice
+        if self.data not in {str(value) for value, _ in self.choices}:
+            raise ValidationError(self.refusal)

@@ -1,12 +1,13 @@
-"""One helper decides between the whole page and one named block of it (htmx fragment)."""
+"""Rendering: one predicate decides between the whole page and one named block of it (an htmx
+fragment), one helper renders either, and one answers a successful POST; template filters."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 
-from flask import (Flask, g, has_request_context, make_response, redirect, render_template,
-                   request, url_for)
+from flask import Flask, g, make_response, redirect, render_template, request
+from htmx_flask import make_response as htmx_response
 from jinja2 import pass_context
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
@@ -15,7 +16,9 @@ from portal_app.clock import local
 
 
 def wants_fragment() -> bool:
-    """True for an htmx request that is neither boosted nor a history restore."""
+    """True for an htmx request that is neither boosted nor a history restore: it swaps a part
+    of the page, so it gets a fragment (or an htmx header) where a browser gets a page (or a
+    redirect). Every view and template decides by this one predicate."""
     htmx = request.htmx
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
@@ -67,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(day)
     app.add_template_filter(moment)
     app.add_template_filter(linkify)
+    app.add_template_global(wants_fragment)
 
     @app.context_processor
     def branding():
@@ -76,8 +80,6 @@ def init_app(app: Flask) -> None:
 
 def see_other(location: str):
     """Answer a successful POST: 303 for a plain form, HX-Redirect for htmx (no swap)."""
-    if request.htmx:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = location
-        return response
+    if wants_fragment():
+        return htmx_response("", 204, redirect=location)
     return redirect(location, 303)

@@ -158,17 +158,18 @@ RULES: dict[str, dict] = {
     "webhooks.stripe_events": row(*[BAD_REQUEST] * len(PRINCIPALS)),  # unsigned: refused
     "probes.healthz": PUBLIC_PAGE,  # the host's health check: no login
     # invoices (console)
-    "staff.invoices": STAFF_SHOP_PAGE,
-    "staff.new_invoice": STAFF_SHOP_PAGE,
-    "staff.invoice": STAFF_S1_OBJECT,
-    "staff.edit_invoice": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
+    "staff.invoices.index": STAFF_SHOP_PAGE,
+    "staff.invoices.new": STAFF_SHOP_PAGE,
+    "staff.invoices.detail": STAFF_S1_OBJECT,
+    "staff.invoices.print_view": STAFF_S1_OBJECT,
+    "staff.invoices.edit": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
                               INVOICE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),  # not a draft
-    "staff.issue_invoice": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
+    "staff.invoices.issue": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
                                INVOICE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),
-    "staff.record_payment": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+    "staff.invoices.record_payment": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
                                 REFUSED_FORM, REFUSED_FORM, NOT_FOUND, STAFF_LOGIN,
                                 STAFF_LOGIN),
-    "staff.void_invoice": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
+    "staff.invoices.void": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
                               INVOICE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),
     # portal settings (Administrators only)
     "staff.payment_settings_page": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
@@ -179,20 +180,20 @@ RULES: dict[str, dict] = {
     "staff.stripe_onboarding": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
                                    FORBIDDEN, SETTINGS_DONE, SETTINGS_DONE, STAFF_LOGIN,
                                    STAFF_LOGIN),
-    "staff.customer_assets": STAFF_S1_OBJECT,
-    "staff.new_asset": STAFF_S1_OBJECT,
-    "staff.asset": STAFF_S1_OBJECT,
-    "staff.edit_asset": STAFF_S1_OBJECT,
-    "staff.archive_asset": STAFF_S1_ASSET_ACTION,
-    "staff.restore_asset": STAFF_S1_ASSET_ACTION,
-    "staff.requests_inbox": STAFF_SHOP_PAGE,
-    "staff.request_detail": STAFF_S1_OBJECT,
-    "staff.schedule_request": STAFF_S1_FORM_ACTION,
-    "staff.convert_request": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+    "staff.assets.index": STAFF_S1_OBJECT,
+    "staff.assets.new": STAFF_S1_OBJECT,
+    "staff.assets.detail": STAFF_S1_OBJECT,
+    "staff.assets.edit": STAFF_S1_OBJECT,
+    "staff.assets.archive": STAFF_S1_ASSET_ACTION,
+    "staff.assets.restore": STAFF_S1_ASSET_ACTION,
+    "staff.requests.index": STAFF_SHOP_PAGE,
+    "staff.requests.detail": STAFF_S1_OBJECT,
+    "staff.requests.schedule": STAFF_S1_FORM_ACTION,
+    "staff.requests.convert": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
                                  *[Redirect("/staff/work-orders/", 303, prefix=True)] * 2,
                                  NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),  # opens a work order
-    "staff.close_request": STAFF_S1_FORM_ACTION,
-    "staff.reply_request": STAFF_S1_FORM_ACTION,
+    "staff.requests.close": STAFF_S1_FORM_ACTION,
+    "staff.requests.comment": STAFF_S1_FORM_ACTION,
     # estimates and work orders (portal); the POSTs carry no fields: the forms come back
     "estimates.index": PORTAL_PAGE,
     "estimates.detail": PORTAL_A1_OBJECT,
@@ -207,21 +208,21 @@ RULES: dict[str, dict] = {
     "work_orders.decision": PORTAL_A1_FORM_ACTION,
     "work_orders.comment": PORTAL_A1_FORM_ACTION,
     # estimates and work orders (console): Staff and Administrators alike
-    "staff.estimates": STAFF_SHOP_PAGE,
-    "staff.new_estimate": STAFF_SHOP_PAGE,
-    "staff.estimate": STAFF_S1_OBJECT,
-    "staff.edit_estimate": STAFF_S1_OBJECT,  # a sent estimate: editing makes a new version
-    "staff.print_estimate": STAFF_S1_OBJECT,
-    "staff.send_estimate": STAFF_S1_ESTIMATE_ACTION,  # sent already: refused, back to it
-    "staff.convert_estimate": STAFF_S1_ESTIMATE_ACTION,  # not approved yet: refused
-    "staff.reply_estimate": STAFF_S1_FORM_ACTION,
-    "staff.work_orders": STAFF_SHOP_PAGE,
-    "staff.work_order": STAFF_S1_OBJECT,
-    "staff.edit_work_order": STAFF_S1_OBJECT,
-    "staff.print_work_order": STAFF_S1_OBJECT,
-    "staff.request_approval": STAFF_S1_OBJECT,
-    "staff.work_order_status": STAFF_S1_FORM_ACTION,
-    "staff.reply_work_order": STAFF_S1_FORM_ACTION,
+    "staff.estimates.index": STAFF_SHOP_PAGE,
+    "staff.estimates.new": STAFF_SHOP_PAGE,
+    "staff.estimates.detail": STAFF_S1_OBJECT,
+    "staff.estimates.edit": STAFF_S1_OBJECT,  # a sent estimate: editing makes a new version
+    "staff.estimates.print_view": STAFF_S1_OBJECT,
+    "staff.estimates.send": STAFF_S1_ESTIMATE_ACTION,  # sent already: refused, back to it
+    "staff.estimates.convert": STAFF_S1_ESTIMATE_ACTION,  # not approved yet: refused
+    "staff.estimates.comment": STAFF_S1_FORM_ACTION,
+    "staff.work_orders.index": STAFF_SHOP_PAGE,
+    "staff.work_orders.detail": STAFF_S1_OBJECT,
+    "staff.work_orders.edit": STAFF_S1_OBJECT,
+    "staff.work_orders.print_view": STAFF_S1_OBJECT,
+    "staff.work_orders.request_approval": STAFF_S1_OBJECT,
+    "staff.work_orders.change_status": STAFF_S1_FORM_ACTION,
+    "staff.work_orders.comment": STAFF_S1_FORM_ACTION,
     "staff.contact": STAFF_S1_OBJECT,
     # running the portal (issue 10): Administrators only, but the health page
     "admin.settings": ADMIN_PAGE,
@@ -246,7 +247,7 @@ RULES: dict[str, dict] = {
 
 # POST-only routes change state: run them in this order (remove and the logouts last), so
 # each one still finds what it acts on and the principal still logged in.
-POST_ORDER = {"staff.void_invoice": 1, "staff.remove_contact": 1, "admin.start_preview": 1,
+POST_ORDER = {"staff.invoices.void": 1, "staff.remove_contact": 1, "admin.start_preview": 1,
               "staff.logout": 2,
               "auth.logout": 3}
 

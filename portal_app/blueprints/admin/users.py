@@ -3,20 +3,18 @@ invitation link (/staff/invite/<token>); the audit log (/staff/audit-log)."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, url_for
 from flask_login import current_user
 
 from portal_app.auth.login import start_session
 from portal_app.blueprints.admin import bp
 from portal_app.blueprints.admin.forms import InviteStaffForm, RoleForm
-from portal_app.blueprints.auth.forms import SetPasswordForm
-from portal_app.blueprints.auth.views import _set_password_form_problem, _token_problem_page
+from portal_app.blueprints.auth.links import set_password_page
 from portal_app.extensions import db, limiter
-from portal_app.web.headers import no_referrer
 from portal_app.models import AuditEntry, StaffUser, Token
 from portal_app.web.pagination import paginate
 from portal_app.web.rendering import render, see_other
-from portal_app.services import audit, staff_users, tokens
+from portal_app.services import audit, staff_users
 from portal_app.services.staff_users import StaffRuleError
 from portal_app.data.tenancy import shop_get_or_404, shop_select
 
@@ -107,30 +105,25 @@ def resend_staff_invitation(staff_id: int):
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_staff_invitation(token: str):
     """An invited staff member chooses a password; the link works once."""
-    check = tokens.check_token(Token.STAFF_INVITATION, token)
-    if not check.ok:
-        return _token_problem_page("invitation", check.problem)
-    member = db.session.get(StaffUser, check.token.staff_user_id)
-    if member is None or not member.active:
-        return _token_problem_page("invitation", "used")
-    g.shop = member.shop
-    form = SetPasswordForm()
-    if request.method == "POST" and not _set_password_form_problem(form, member.email,
-                                                                   member.name):
-        joined = staff_users.accept_invitation(check.token, form.new_password.data)
+    def invited(found: Token):
+        member = db.session.get(StaffUser, found.staff_user_id)
+        if member is None or not member.active:
+            return None
+        g.shop = member.shop
+        return (member.email, member.name, f"Join {member.shop.name}'s console",
+                f"Choose a password for {member.email} to finish setting up your "
+                f"{member.role_label} login.")
+
+    def accept(found: Token, password: str):
+        joined = staff_users.accept_invitation(found, password)
         if joined is None:
-            db.session.rollback()
-            return _token_problem_page("invitation", "used")
+            return None
         db.session.commit()
         start_session(joined)
-        flash(f"Welcome, {joined.name}. Your password is set.", "success")
-        return redirect(url_for("staff.dashboard"), 303)
-    status = 422 if request.method == "POST" else 200
-    return no_referrer(render("auth/set_password.html", form=form,
-                              heading=f"Join {member.shop.name}'s console",
-                              intro=f"Choose a password for {member.email} to finish setting "
-                                    f"up your {member.role_label} login.",
-                              layout="layouts/staff.html", status=status))
+        return url_for("staff.dashboard"), f"Welcome, {joined.name}. Your password is set."
+
+    return set_password_page(Token.STAFF_INVITATION, token, link="invitation", person=invited,
+                             accept=accept, layout="layouts/staff.html")
 
 
 @bp.get("/audit-log")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import request
 from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
@@ -126,11 +126,3 @@ def document_history(audience, asset: Asset) -> tuple[list, list]:
                               .limit(100)).all()
     return ([row for row in rows if row.kind == "estimate"],
             [row for row in rows if row.kind == "work_order"])
-
-
-def set_archived(asset: Asset, archived: bool) -> None:
-    """Archive (it leaves the lists and the request form, its history stays) or restore an
-    asset, commit, and say so."""
-    asset.archived = archived
-    db.session.commit()
-    flash(f"Asset {asset.unit_number} {'archived' if archived else 'restored'}.", "success")

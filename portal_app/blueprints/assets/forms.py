@@ -6,23 +6,9 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal_app.web.forms import single_line, strip
-
-
-class OwnChoiceField(SelectField):
-    """A select whose options are the customer's own rows: anything else is refused with
-    `refusal` (a foreign or made-up id), never stored."""
-
-    def __init__(self, *args, refusal: str = "Choose one of the options.", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.refusal = refusal
-
-    def pre_validate(self, form):
-        self.data = self.data or ""  # not posted at all: the empty choice
-        if self.data not in {str(value) for value, _ in self.choices}:
-            raise ValidationError(self.refusal)
+from portal_app.web.forms import OwnChoiceField, single_line, strip
 
 
 def location_choices(locations, empty: str = "No location") -> list[tuple[str, str]]:
@@ -61,3 +47,9 @@ class AssetSearchForm(FlaskForm):
     q = SearchField("Search", filters=[strip], validators=[Optional(), Length(max=100)])
     location = SelectField("Location", coerce=str, choices=[], validate_choice=False)
 
+
+class LocationForm(FlaskForm):
+    name = StringField("Location name", filters=[strip], validators=[
+        DataRequired("Enter a name for the location, e.g. “North yard”."), Length(max=120),
+        single_line])
+    address = TextAreaField("Address", filters=[strip], validators=[Optional(), Length(max=500)])

@@ -4,8 +4,7 @@ from flask import g
 from sqlalchemy import func, select
 
 from portal_app.blueprints.dashboard import bp
-from portal_app.blueprints.estimates.estimate_pages import waiting
-from portal_app.blueprints.invoices.views import open_invoice_summary
+from portal_app.services.invoices import open_summary
 from portal_app.extensions import db
 from portal_app.models import Asset, Estimate, ServiceRequest, WorkOrder
 from portal_app.web.rendering import render
@@ -28,8 +27,8 @@ def index():
     open_requests, assets, estimates, work_orders = db.session.execute(select(
         _count(ServiceRequest, ServiceRequest.status.in_(OPEN)),
         _count(Asset, Asset.archived.is_(False)),
-        _count(Estimate, waiting(today())),
+        _count(Estimate, Estimate.waits(today())),
         _count(WorkOrder, WorkOrder.status == WorkOrder.AWAITING))).one()
     return render("dashboard/index.html", open_requests=open_requests, assets=assets,
                   estimates_waiting=estimates, work_orders_waiting=work_orders,
-                  invoices=open_invoice_summary())
+                  invoices=open_summary(g.shop.id, g.customer.id))

@@ -1,87 +1,83 @@
-"""Portal invoice pages. Status is computed from the invoice and its payments on every request."""
+"""Invoice pages, written once for both audiences: the list (the portal's with its "Pay
+selected" buttons, the console's with drafts, a search and a customer filter), the invoice's
+page (the portal's with how to pay it, the console's with "Mark as paid" and "Void") and its
+printable view."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal_app.web.audience import PORTAL
-from portal_app.blueprints.invoices import bp
-from portal_app.models import Invoice
-from portal_app.web.pagination import paginate
-from portal_app.web.rendering import render
-from portal_app.services import stripe_gateway
-from portal_app.services.invoices import (
-    list_order,
-    open_summary,
-    payment_settings,
-)
+from portal_app.blueprints.documents import lists, pages
+from portal_app.blueprints.invoices import bp, console
+from portal_app.blueprints.invoices.forms import ManualPaymentForm, VoidForm
 from portal_app.clock import today
+from portal_app.models import Invoice
+from portal_app.services import stripe_gateway
+from portal_app.services.invoices import list_order, payment_settings
 from portal_app.services.payments import failure_advice
+from portal_app.web.audience import Pages
+from portal_app.web.rendering import render
 
-FILTERS = ("unpaid", "overdue", "processing", "paid", "void")
-PER_PAGE = 25
-
-
-def portal_invoices():
-    """The current customer's invoices, drafts excluded."""
-    return PORTAL.select(Invoice)
+routes = Pages(portal=bp, console=console)
+PORTAL_FILTERS = ("unpaid", "overdue", "processing", "paid", "void")
+CONSOLE_FILTERS = ("draft",) + PORTAL_FILTERS
 
 
-def portal_invoice_or_404(invoice_id: int, *options) -> Invoice:
-    """One of the current customer's invoices (drafts excluded), or 404."""
-    return PORTAL.get_or_404(Invoice, invoice_id, *options)
-
-
-@bp.get("")
-def index():
-    """The customer's invoices, newest first, filtered by status."""
-    wanted = request.args.get("status", "")
-    wanted = wanted if wanted in FILTERS else ""
+@routes.route("/invoices")
+def index(audience):
+    """The invoices, filtered by status (and in the console by customer name or number):
+    the portal's by issue date, the console's newest first; overdue ones by due date."""
     day = today()
+    filters = CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS
+    values, params = lists.list_filters(audience, filters)
+    newest = (Invoice.id.desc(),) if audience.may("see_drafts") else \
+        (Invoice.issued_on.desc(), Invoice.id.desc())
+    page = lists.listing(audience, Invoice, values, number_prefix="INV-", day=day,
+                         order=list_order(values["status"], *newest))
+    methods = stripe_gateway.payment_methods(payment_settings(g.shop)) \
+        if audience.may("pay") else ()
+    return render("invoices/index.html", "results", audience=audience, page=page,
+                  values=values, params=params, today=day, statuses=filters, methods=methods,
+                  for_customer=lists.listed_customer(audience, values))
 
-    query = PORTAL.select(Invoice)
-    if wanted:
-        query = query.where(Invoice.status_is(wanted, day))
-    page = paginate(query.order_by(*list_order(wanted, Invoice.issued_on.desc(),
-                                               Invoice.id.desc())), PER_PAGE)
-    methods = stripe_gateway.payment_methods(payment_settings(g.shop))
-    return render("invoices/index.html", "results", page=page, wanted=wanted, today=day,
-                  methods=methods, filters=FILTERS)
+
+def load(audience, invoice_id: int) -> Invoice:
+    """The invoice with its customer, unit, lines and payments (drafts are the console's)."""
+    return audience.get_or_404(Invoice, invoice_id, joinedload(Invoice.customer),
+                               joinedload(Invoice.asset), selectinload(Invoice.lines),
+                               selectinload(Invoice.payments))
 
 
-def _detail_context(invoice: Invoice) -> dict:
-    settings = payment_settings(g.shop)
-    methods = stripe_gateway.payment_methods(settings)
-    last = invoice.payments[-1] if invoice.payments else None
-    failed = last if last is not None and last.status == "failed" else None
-    return {"invoice": invoice, "today": today(), "methods": methods, "settings": settings,
-            "failed_payment": failed, "advice": failure_advice(failed),
-            "bank_unusable": failed is not None and failed.method == "ach"
+def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=None) -> dict:
+    """Everything the invoice's page shows: in the portal how to pay it (and what went wrong
+    with the last payment), in the console the forms that record a payment and void it."""
+    context = {"audience": audience, "invoice": invoice, "today": today(),
+               "payments": invoice.payments}
+    if audience.may("pay"):
+        settings = payment_settings(g.shop)
+        last = invoice.payments[-1] if invoice.payments else None
+        failed = last if last is not None and last.status == "failed" else None
+        context.update(
+            methods=stripe_gateway.payment_methods(settings), settings=settings,
+            failed_payment=failed, advice=failure_advice(failed),
+            bank_unusable=failed is not None and failed.method == "ach"
             and stripe_gateway.is_ach_unusable(failed.failure_code),
-            "payments": [p for p in invoice.payments if p.status not in ("pending", "canceled")]}
+            payments=[p for p in invoice.payments if p.status not in ("pending", "canceled")])
+    if audience.may("record_payment"):
+        if payment_form is None:
+            payment_form = ManualPaymentForm(formdata=None)
+            payment_form.amount.data = f"{invoice.amount_due_cents / 100:.2f}"
+            payment_form.paid_on.data = today()
+        context.update(payment_form=payment_form,
+                       void_form=void_form or VoidForm(formdata=None))
+    return context
 
 
-def load(invoice_id: int) -> Invoice:
-    """One of the customer's invoices with its unit, lines and payments."""
-    return portal_invoice_or_404(invoice_id, joinedload(Invoice.asset),
-                                 selectinload(Invoice.lines), selectinload(Invoice.payments))
+def printed(audience, invoice: Invoice) -> dict:
+    return {"payments": [p for p in invoice.payments if p.status == "succeeded"]}
 
 
-@bp.get("/<int:invoice_id>")
-def detail(invoice_id: int):
-    """One invoice: lines, payments, amount due and how to pay it."""
-    return render("invoices/detail.html", **_detail_context(load(invoice_id)))
-
-
-@bp.get("/<int:invoice_id>/print")
-def print_view(invoice_id: int):
-    """The invoice on paper: no navigation, a print stylesheet."""
-    invoice = load(invoice_id)
-    payments = [p for p in invoice.payments if p.status == "succeeded"]
-    return render("invoices/print.html", invoice=invoice, today=today(), payments=payments)
-
-
-def open_invoice_summary() -> dict:
-    """Counts and amounts for the dashboard card, in one query."""
-    return open_summary(g.shop.id, g.customer.id)
+pages.register(routes, bp, "/invoices/<int:invoice_id>", pages.Document(
+    "invoice", load, page_context, "invoices/detail.html", "invoices/print.html", printed,
+    post=None))

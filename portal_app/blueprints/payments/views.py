@@ -6,7 +6,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal_app.blueprints.invoices.views import portal_invoice_or_404, portal_invoices
+from portal_app.web.audience import PORTAL
 from portal_app.blueprints.payments import bp
 from portal_app.extensions import db, limiter
 from portal_app.web.ids import parse_id
@@ -37,7 +37,7 @@ def _checkout(invoices: list[Invoice], back: str):
 @limiter.limit("20 per minute")
 def pay_invoice(invoice_id: int):
     """"Pay by card" / "Pay by bank transfer (ACH)": 303 to Stripe Checkout."""
-    invoice = portal_invoice_or_404(invoice_id)
+    invoice = PORTAL.get_or_404(Invoice, invoice_id)
     return _checkout([invoice], url_for("invoices.detail", invoice_id=invoice.id))
 
 
@@ -56,7 +56,7 @@ def pay_many():
     if len(ids) > MAX_INVOICES_PER_CHECKOUT:
         flash(f"Pay at most {MAX_INVOICES_PER_CHECKOUT} invoices at once.", "error")
         return see_other(back)
-    invoices = db.session.scalars(portal_invoices().where(Invoice.id.in_(ids))
+    invoices = db.session.scalars(PORTAL.select(Invoice).where(Invoice.id.in_(ids))
                                   .order_by(Invoice.id)).all()
     if len(invoices) != len(ids):
         abort(404)
@@ -69,7 +69,7 @@ def _session_payments() -> list[Payment]:
     found = db.session.scalars(
         select(Payment).join(Payment.invoice)
         .where(Payment.stripe_checkout_session_id == session_id,
-               Invoice.id.in_(portal_invoices().with_only_columns(Invoice.id)))
+               Invoice.id.in_(PORTAL.select(Invoice).with_only_columns(Invoice.id)))
         .options(selectinload(Payment.invoice)).order_by(Payment.invoice_id)).all()
     if not session_id or not found:
         abort(404)

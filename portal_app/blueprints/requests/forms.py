@@ -1,4 +1,5 @@
-"""Forms of service requests: comments (portal and console) and the staff actions.
+"""Forms of the console's actions on a service request. The thread's form is the documents'
+MessageForm.
 
 The request form itself is read field by field in views.posted_draft_values(): its draft keeps
 what a form would refuse (an overlong description, a past date) so that nothing typed is lost,
@@ -10,16 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal_app.web.forms import single_line, strip
 from portal_app.services.service_requests import COMMENT_MAX, earliest_service_date
-from portal_app.web.submissions import SubmissionKeyField
-
-
-class CommentForm(FlaskForm):
-    body = TextAreaField("Message", filters=[strip], validators=[
-        DataRequired("Write a message first."),
-        Length(max=COMMENT_MAX, message=f"Keep the message under {COMMENT_MAX:,} characters.")])
-    submission_key = SubmissionKeyField()
+from portal_app.web.forms import single_line, strip
 
 
 def not_in_the_past(form, field):

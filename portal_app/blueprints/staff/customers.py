@@ -8,17 +8,17 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal_app.data import search
 from portal_app.blueprints.staff import bp
+from portal_app.blueprints.assets.forms import LocationForm
 from portal_app.blueprints.staff.forms import (
     ContactForm,
     CustomerForm,
     CustomerSearchForm,
-    LocationForm,
     NewContactForm,
 )
 from portal_app.extensions import db, limiter
 from portal_app.models import Contact, Customer, Location, OutboundEmail
 from portal_app.web.pagination import paginate
-from portal_app.web.rendering import render, see_other
+from portal_app.web.rendering import render, see_other, wants_fragment
 from portal_app.services import accounts
 from portal_app.data.tenancy import shop_get_or_404, shop_select
 
@@ -164,7 +164,7 @@ def edit_contact(contact_id: int):
 def _after_contact_action(contact: Contact, message: str, category: str = "success"):
     """Answer a contact button: the refreshed contacts panel for htmx, else back to the page."""
     flash(message, category)
-    if request.htmx:
+    if wants_fragment():
         customer = db.session.get(Customer, contact.customer_id)
         return render("staff/customer.html", "contacts_panel",
                       **_contacts_panel_context(customer))
@@ -234,7 +234,7 @@ def remove_contact(contact_id: int):
     accounts.remove_contact(contact)
     db.session.commit()
     flash(f"{name} removed.", "success")
-    if request.htmx:
+    if wants_fragment():
         customer = db.session.get(Customer, customer_id)
         return render("staff/customer.html", "contacts_panel",
                       **_contacts_panel_context(customer))

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-
 from flask import flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal_app.mail import outbox
 from portal_app.auth.login import end_session, is_staff_user, safe_next, start_session
-from portal_app.blueprints.auth.views import (
-    _failed,
-    _login_account_limit,
-    _login_ip_limit,
-    _login_limit,
-    _note_lockout,
-)
+from portal_app.auth.limits import login_limits
+from portal_app.blueprints.auth.forms import LoginForm
+from portal_app.blueprints.auth.links import login_page
 from portal_app.blueprints.staff import bp
-from portal_app.blueprints.staff.forms import StaffLoginForm
-from portal_app.extensions import db, limiter, submitted_email, submitted_email_and_ip
+from portal_app.extensions import db
 from portal_app.models import Contact, Customer, OutboundEmail
 from portal_app.web.pagination import paginate
 from portal_app.web.rendering import render
@@ -28,29 +22,24 @@ from portal_app.data.tenancy import shop_select
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, key_func=submitted_email_and_ip, methods=["POST"],
-               deduct_when=_failed, on_breach=_note_lockout)
-@limiter.limit(_login_account_limit, key_func=submitted_email, methods=["POST"],
-               deduct_when=_failed, on_breach=_note_lockout)
+@login_limits
 def login():
     """Log a staff member in to the console."""
     home = url_for("staff.dashboard")
     if is_staff_user():
         return redirect(home)
-    form = StaffLoginForm()
-    if form.validate_on_submit():
-        user = accounts.authenticate_staff(form.email.data, form.password.data)
-        if user is not None:
-            db.session.commit()
-            start_session(user)
-            target = safe_next(request.args.get("next"), home)
-            if not target.startswith("/staff"):
-                target = home
-            return redirect(target, 303)
-        form.form_errors.append("That email and password don't match a staff account.")
-    status = 422 if request.method == "POST" else 200
-    return render("staff/login.html", form=form, status=status)
+
+    def signed_in(email: str, password: str) -> str | None:
+        user = accounts.authenticate_staff(email, password)
+        if user is None:
+            return None
+        db.session.commit()
+        start_session(user)
+        target = safe_next(request.args.get("next"), home)
+        return target if target.startswith("/staff") else home
+
+    return login_page(LoginForm(), signed_in, "staff/login.html",
+                      "That email and password don't match a staff account.")
 
 
 @bp.post("/logout")

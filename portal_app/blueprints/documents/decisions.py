@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from flask import flash, g, request
 
-from portal_app.blueprints.estimates.forms import DecisionForm
+from portal_app.blueprints.documents.forms import DecisionForm
+from portal_app.blueprints.documents.threads import document_url
 from portal_app.extensions import db
 from portal_app.web.ids import parse_id
 from portal_app.models import Estimate
@@ -20,12 +21,21 @@ def ticked_lines() -> set[int]:
     return {ident for ident in map(parse_id, request.form.getlist("line")) if ident}
 
 
-def total(audience, kind: str, document, page_context, template: str):
+def _rules(document):
+    """How a decision on this document is checked and recorded, the version (or round) it is
+    tied to now and the lines it decides on."""
+    if isinstance(document, Estimate):
+        return (approvals.check_estimate, approvals.decide_estimate, document.version,
+                document.lines)
+    return (approvals.check_additional_work, approvals.decide_additional_work,
+            document.approval_round, document.pending_lines)
+
+
+def total(audience, document, page_context, template: str):
     """The totals of the ticked lines (htmx: the totals block; else the page, ticks and typing
     kept). From a page of a version that is no longer current: 409, and what changed."""
     form = DecisionForm()
-    check = approvals.check_estimate if kind == "estimate" else approvals.check_additional_work
-    current = document.version if kind == "estimate" else document.approval_round
+    check, _, current, _ = _rules(document)
     if form.version.data is not None and form.version.data != current:
         try:
             check(document, form.version.data)
@@ -37,11 +47,10 @@ def total(audience, kind: str, document, page_context, template: str):
                                                      ticked=ticked_lines()))
 
 
-def decide(audience, kind: str, load, page_context, template: str):
-    """Handle a posted decision on `kind` ("estimate" or "work_order") loaded by load()."""
+def decide(audience, load, page_context, template: str):
+    """Handle a posted decision on the estimate or work order load() loads."""
     document = load()
-    is_estimate = kind == "estimate"
-    check = approvals.check_estimate if is_estimate else approvals.check_additional_work
+    check, record, _, lines = _rules(document)
     form = DecisionForm()
     ticked = ticked_lines()
     choice = request.form.get("decision", "")
@@ -62,7 +71,6 @@ def decide(audience, kind: str, load, page_context, template: str):
         form.reason.errors.append(f"Tell {g.shop.name} why you decline, so they can offer "
                                   "something else.")
         valid = False
-    lines = document.lines if is_estimate else document.pending_lines
     if choice == "approve_selected" and not any(
             not line.optional or line.id in ticked for line in lines):
         form.form_errors.append("Tick the lines you approve, or press Decline.")
@@ -74,7 +82,6 @@ def decide(audience, kind: str, load, page_context, template: str):
                           po_number=form.po_number.data or None,
                           reason=form.reason.data or None, ip_address=request.remote_addr,
                           user_agent=(request.user_agent.string or "")[:300] or None)
-    record = approvals.decide_estimate if is_estimate else approvals.decide_additional_work
     try:
         approval = record(document, seen, choice, ticked, signature)
     except DecisionRefused as refused:
@@ -82,8 +89,7 @@ def decide(audience, kind: str, load, page_context, template: str):
         return _refused(audience, load(), refused, page_context, template)
     db.session.commit()
     flash(_thanks(document, approval), "success")
-    page = audience.url(kind, **{f"{kind}_id": document.id})
-    return see_other(page + "#decision")
+    return see_other(document_url(audience, document) + "#decision")
 
 
 def _thanks(document, approval) -> str:

@@ -1,0 +1,65 @@
+"""Signing in, shared by the portal's and the console's login pages, and the pages behind a
+one-time link (a contact's invitation, a staff member's invitation, a password reset), where
+the person chooses a password; each link works once."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request
+
+from portal_app.blueprints.auth.forms import SetPasswordForm
+from portal_app.extensions import db
+from portal_app.services import tokens
+from portal_app.services.passwords import password_problem
+from portal_app.web.headers import no_referrer
+from portal_app.web.rendering import render
+
+
+def login_page(form, signed_in, template: str, refused: str):
+    """A login form. On a valid post signed_in(email, password) logs the person in and returns
+    where they go, or None when the email and password don't match (the same message for an
+    unknown address as for a wrong password)."""
+    if form.validate_on_submit():
+        target = signed_in(form.email.data, form.password.data)
+        if target is not None:
+            return redirect(target, 303)
+        form.form_errors.append(refused)
+    return render(template, form=form, status=422 if request.method == "POST" else 200)
+
+
+def link_problem(kind: str, problem: str):
+    """The page of a link that can't be used (unknown: 404; used or expired: 410)."""
+    status = 404 if problem == "unknown" else 410
+    return no_referrer(render("auth/link_problem.html", kind=kind, problem=problem,
+                              status=status))
+
+
+def set_password_page(token_kind: str, raw: str, *, link: str, person, accept,
+                      layout: str = "layouts/portal.html"):
+    """The page behind a one-time link of `token_kind` (`link`: "invitation" or "reset"):
+    person(token) is (email, name, heading, intro) of whom the link is for and the page's
+    words, or None when it no longer leads anywhere; on a valid post accept(token, password)
+    sets the password, logs the person in and returns (where they go, what to tell them), or
+    None when another request used the link first."""
+    check = tokens.check_token(token_kind, raw)
+    if not check.ok:
+        return link_problem(link, check.problem)
+    found = person(check.token)
+    if found is None:
+        return link_problem(link, "used")
+    email, name, heading, intro = found
+    form = SetPasswordForm()
+    if request.method == "POST" and form.validate_on_submit():
+        problem = password_problem(form.new_password.data, email=email, name=name)
+        if problem:
+            form.new_password.errors = [problem]
+        else:
+            done = accept(check.token, form.new_password.data)
+            if done is None:
+                db.session.rollback()
+                return link_problem(link, "used")
+            target, message = done
+            flash(message, "success")
+            return redirect(target, 303)
+    return no_referrer(render("auth/set_password.html", form=form, heading=heading,
+                              intro=intro, layout=layout,
+                              status=422 if request.method == "POST" else 200))

@@ -1,0 +1,67 @@
+"""What the console's document forms share (estimates, work orders, invoices): the customer and
+unit pickers, "More lines" (blank rows through a plain post, so it works with JavaScript off),
+and running a staff action that a document's state may refuse."""
+
+from __future__ import annotations
+
+from flask import flash, g, request
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from portal_app.extensions import db
+from portal_app.models import Asset, Customer, unit_number_key
+from portal_app.web.rendering import see_other
+
+BLANK_LINES = 3
+
+
+def customer_choices() -> list[SelectChoice]:
+    """The shop's customers, by name, as a select's choices."""
+    return [SelectChoice(str(c.id), c.name) for c in db.session.execute(
+        select(Customer.id, Customer.name).where(Customer.shop_id == g.shop.id)
+        .order_by(Customer.name))]
+
+
+def named_asset(form, customer_id: int) -> Asset | None | bool:
+    """The customer's unit named in the form (None when empty); False, with the error next to
+    the field, when the customer has no such unit."""
+    if not form.unit_number.data:
+        return None
+    asset = db.session.scalar(select(Asset).where(
+        Asset.shop_id == g.shop.id, Asset.customer_id == customer_id,
+        Asset.unit_number_key == unit_number_key(form.unit_number.data)))
+    if asset is None:
+        form.unit_number.errors.append(
+            f"This customer has no unit numbered “{form.unit_number.data}”. Check the number "
+            "or add the asset first.")
+        return False
+    return asset
+
+
+def wants_more_lines(form) -> bool:
+    """A post of "More lines": add blank rows to the form (nothing is saved)."""
+    if request.method != "POST" or request.form.get("action") != "more_lines":
+        return False
+    for _ in range(BLANK_LINES):
+        form.lines.append_entry()
+    return True
+
+
+def form_status(more: bool) -> int:
+    """The status of a form page: 422 when a save was refused, 200 otherwise."""
+    return 422 if request.method == "POST" and not more else 200
+
+
+def act(apply, refused: type[Exception], back: str):
+    """Run a staff action: apply() changes the document and returns what to tell; commit and
+    say it, or, when the document's state refuses (`refused`), roll back and say why. Then
+    back to `back` (a page)."""
+    try:
+        message = apply()
+    except refused as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return see_other(back)

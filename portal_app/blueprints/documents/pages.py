@@ -1,0 +1,128 @@
+"""The pages every document has, written once for every document type and both audiences: its
+page, its printable view, posting to its thread, and in the portal the total of the ticked
+lines and the decision (estimates and work orders).
+
+A feature describes its document (how it is loaded, what its page shows, its template) as a
+`Document` and `register`s the pages it has under its own URL rule, on its portal blueprint
+and its console blueprint. The views find the document type by the name of the id in the URL
+(`estimate_id`, `work_order_id`, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal_app.auth.limits import comment_limit
+from portal_app.blueprints.documents import decisions, threads
+from portal_app.blueprints.documents.forms import DecisionForm
+from portal_app.clock import today
+from portal_app.models import Approval
+from portal_app.services import approvals, comments
+from portal_app.web.audience import PORTAL, Pages
+from portal_app.web.rendering import render
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str  # its name in templates: "estimate", "work_order", "invoice", "item"
+    load: Callable  # load(audience, ident): the document, or 404
+    context: Callable  # context(audience, document, **shown): what its page shows
+    template: str  # its page; "thread" and "totals" are blocks of it
+    print_template: str | None = None  # its printable view, if it has one
+    printed: Callable = lambda audience, document: {}  # more context of the printable view
+    post: Callable | None = comments.post  # post(document, author, body, key), or no thread
+    messages: bool = False  # its thread has messages on both sides, not comments and replies
+
+
+DOCUMENTS: dict[str, Document] = {}  # by the name of the document's id in its URLs
+
+
+def register(routes: Pages, portal: Blueprint, rule: str, document: Document, *,
+             console: str | None = None, decided: bool = False) -> None:
+    """Register the document's pages under `rule` ("/estimates/<int:estimate_id>"), and
+    `console` in the console where it differs: its page, its print view and its thread
+    ("/comments", the console's "/reply") when it has them, and with `decided` the portal's
+    total and decision."""
+    DOCUMENTS[rule.rsplit(":", 1)[-1].rstrip(">")] = document
+    console = console or rule
+    routes.route(rule, console=console)(detail)
+    if document.print_template is not None:
+        routes.route(rule + "/print", console=console + "/print")(print_view)
+    if document.post is not None:
+        routes.route(rule + "/comments", console=console + "/reply", methods=("POST",))(comment)
+    if decided:
+        portal.add_url_rule(rule + "/total", view_func=total, methods=["POST"])
+        portal.add_url_rule(rule + "/decision", view_func=decision, methods=["POST"])
+
+
+def _found(ids: dict) -> tuple[Document, int]:
+    (name, ident), = ids.items()
+    return DOCUMENTS[name], ident
+
+
+def detail(audience, **ids):
+    """The document's page for this audience."""
+    document, ident = _found(ids)
+    return render(document.template, **document.context(audience, document.load(audience, ident)))
+
+
+def print_view(audience, **ids):
+    """The document on paper: no navigation, a print stylesheet."""
+    document, ident = _found(ids)
+    found = document.load(audience, ident)
+    return render(document.print_template, audience=audience, today=today(),
+                  back=threads.document_url(audience, found),
+                  **{document.kind: found}, **document.printed(audience, found))
+
+
+@comment_limit
+def comment(audience, **ids):
+    """Post a comment (customer) or a reply (staff) in the document's thread."""
+    document, ident = _found(ids)
+    return threads.post_comment(audience, document.load(audience, ident),
+                                lambda: document.load(audience, ident), document.context,
+                                document.template, post=document.post,
+                                messages=document.messages)
+
+
+def total(**ids):
+    """The total of the required lines and the ticked optional ones: htmx gets the totals
+    block; "Update total" with JavaScript off gets the page with the ticks and typing kept."""
+    document, ident = _found(ids)
+    return decisions.total(PORTAL, document.load(PORTAL, ident), document.context,
+                           document.template)
+
+
+def decision(**ids):
+    """Approve all, approve selected or decline what the customer saw."""
+    document, ident = _found(ids)
+    return decisions.decide(PORTAL, lambda: document.load(PORTAL, ident), document.context,
+                            document.template)
+
+
+def load_decided(audience, model, ident: int, *related):
+    """An estimate or a work order with its customer, location, unit, lines and receipts (and
+    `related`, other one-to-one rows its page shows), in three queries; another shop's or
+    customer's is a 404."""
+    return audience.get_or_404(
+        model, ident, joinedload(model.customer), joinedload(model.location),
+        joinedload(model.asset), *(joinedload(one) for one in related),
+        selectinload(model.lines), selectinload(model.approvals).joinedload(Approval.contact))
+
+
+def decided_context(audience, kind: str, document, *, waiting, version: int, deciding: bool,
+                    decision_form=None, ticked=None, refusal=None, form=None, **extra) -> dict:
+    """Everything the page of an estimate or a work order (`kind`) shows to this audience:
+    `waiting` are the lines the customer decides on, `version` the version (or round) the
+    decision is tied to, `deciding` whether this audience decides here now."""
+    ticked = ticked if ticked is not None else set()
+    if decision_form is None and deciding:  # made only where the page shows it
+        decision_form = DecisionForm(formdata=None, version=version)
+    return {"audience": audience, kind: document, "customer": document.customer,
+            "today": today(), "ticked": ticked, "refusal": refusal, "deciding": deciding,
+            "decision_form": decision_form, "totals": approvals.totals(waiting, ticked),
+            "comments": comments.thread(document), "form": form or threads.comment_form(audience),
+            **extra}
