@@ -10,27 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    JSON,
-    CheckConstraint,
-    ColumnElement,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    and_,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import (JSON, CheckConstraint, ColumnElement, ForeignKey, Index, String, Text,
+                        UniqueConstraint, and_, func, or_, select)
 from sqlalchemy.orm import Mapped, column_property, foreign, mapped_column, relationship
 
-from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
+from portal_app.models.base import Base, keeps_key, utcnow
+from portal_app.models.documents import LineColumns, WorkDocument
 
 if TYPE_CHECKING:
-    from portal_app.models.asset import Asset
-    from portal_app.models.customer import Contact, Customer, Location
+    from portal_app.models.customer import Contact
     from portal_app.models.work_order import WorkOrder
 
 
@@ -45,26 +33,17 @@ ESTIMATE_LABELS = {
 }
 
 
-class EstimateLine(Base):
+class EstimateLine(LineColumns, Base):
     __tablename__ = "estimate_line"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     estimate_id: Mapped[int] = mapped_column(
         ForeignKey("estimate.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    description: Mapped[str] = mapped_column(String(300))
-    quantity: Mapped[int] = mapped_column(default=1)
-    unit_price_cents: Mapped[int]
     optional: Mapped[bool] = mapped_column(default=False)
 
     estimate: Mapped[Estimate] = relationship(back_populates="lines")
 
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),
                       CheckConstraint("unit_price_cents >= 0", name="price_not_negative"))
-
-    @property
-    def amount_cents(self) -> int:
-        return self.quantity * self.unit_price_cents
 
     def snapshot(self) -> dict:
         """The line as a version keeps it."""
@@ -91,7 +70,7 @@ class EstimateVersion(Base):
     __table_args__ = (UniqueConstraint("estimate_id", "version"),)
 
 
-class Estimate(Base):
+class Estimate(WorkDocument, Base):
     __tablename__ = "estimate"
 
     DRAFT, SENT, APPROVED, PARTIAL, DECLINED, CONVERTED = (
@@ -101,26 +80,12 @@ class Estimate(Base):
     CONVERTIBLE = (APPROVED, PARTIAL)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
-    number: Mapped[str] = mapped_column(String(20))
-    number_key: Mapped[str] = mapped_column(  # search_key(number), kept by a listener
-        SearchKey(20), default="", server_default="")
-    location_id: Mapped[int | None] = mapped_column(
-        ForeignKey("location.id", ondelete="SET NULL"))
-    asset_id: Mapped[int | None] = mapped_column(
-        ForeignKey("asset.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     version: Mapped[int] = mapped_column(default=0)  # 0 until sent; +1 on every sent change
     valid_until: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     submission_key: Mapped[str | None] = mapped_column(String(64))  # one draft per form
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    customer: Mapped[Customer] = relationship()
-    location: Mapped[Location | None] = relationship()
-    asset: Mapped[Asset | None] = relationship()
     lines: Mapped[list[EstimateLine]] = relationship(
         back_populates="estimate", order_by="EstimateLine.position, EstimateLine.id",
         cascade="all, delete-orphan")

@@ -12,22 +12,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    CheckConstraint,
-    ColumnElement,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    event,
-    false,
-    inspect,
-    or_,
-)
+from sqlalchemy import (CheckConstraint, ColumnElement, ForeignKey, Index, String, Text,
+                        UniqueConstraint, event, false, inspect, or_)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
+from portal_app.models.documents import LineColumns
 
 if TYPE_CHECKING:
     from portal_app.models.asset import Asset
@@ -67,24 +57,15 @@ class PaymentSettings(Base):
     )
 
 
-class InvoiceLine(Base):
+class InvoiceLine(LineColumns, Base):
     __tablename__ = "invoice_line"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    description: Mapped[str] = mapped_column(String(300))
-    quantity: Mapped[int] = mapped_column(default=1)
-    unit_price_cents: Mapped[int]
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
-
-    @property
-    def amount_cents(self) -> int:
-        return self.quantity * self.unit_price_cents
 
 
 class Payment(Base):

@@ -3,27 +3,16 @@ approval (pending) until they approve or decline it in the portal."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    CheckConstraint,
-    ColumnElement,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-)
+from sqlalchemy import (CheckConstraint, ColumnElement, ForeignKey, Index, String, Text,
+                        UniqueConstraint, func, select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
+from portal_app.models.base import Base, keeps_key
+from portal_app.models.documents import LineColumns, WorkDocument
 
 if TYPE_CHECKING:
-    from portal_app.models.asset import Asset
-    from portal_app.models.customer import Customer, Location
     from portal_app.models.estimate import Approval, Estimate
     from portal_app.models.service_request import ServiceRequest
 
@@ -38,18 +27,13 @@ WORK_ORDER_LABELS = {
 }
 
 
-class WorkOrderLine(Base):
+class WorkOrderLine(LineColumns, Base):
     __tablename__ = "work_order_line"
 
     APPROVED, PENDING, DECLINED = "approved", "pending", "declined"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     work_order_id: Mapped[int] = mapped_column(
         ForeignKey("work_order.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    description: Mapped[str] = mapped_column(String(300))
-    quantity: Mapped[int] = mapped_column(default=1)
-    unit_price_cents: Mapped[int]
     approval_state: Mapped[str] = mapped_column(String(10), default=APPROVED)
     approval_round: Mapped[int | None]  # the "Request approval" round that added it
 
@@ -63,10 +47,6 @@ class WorkOrderLine(Base):
     )
 
     @property
-    def amount_cents(self) -> int:
-        return self.quantity * self.unit_price_cents
-
-    @property
     def optional(self) -> bool:
         """Additional work is opt-in, like an estimate's optional line."""
         return self.approval_state == self.PENDING
@@ -76,7 +56,7 @@ class WorkOrderLine(Base):
                 "unit_price_cents": self.unit_price_cents, "optional": True}
 
 
-class WorkOrder(Base):
+class WorkOrder(WorkDocument, Base):
     __tablename__ = "work_order"
 
     OPEN, IN_PROGRESS, AWAITING, COMPLETED, CLOSED = (
@@ -84,15 +64,6 @@ class WorkOrder(Base):
     STAFF_STATUSES = (OPEN, IN_PROGRESS, COMPLETED, CLOSED)  # awaiting: "Request approval"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
-    number: Mapped[str] = mapped_column(String(20))
-    number_key: Mapped[str] = mapped_column(  # search_key(number), kept by a listener
-        SearchKey(20), default="", server_default="")
-    location_id: Mapped[int | None] = mapped_column(
-        ForeignKey("location.id", ondelete="SET NULL"))
-    asset_id: Mapped[int | None] = mapped_column(
-        ForeignKey("asset.id", ondelete="SET NULL"), index=True)
     estimate_id: Mapped[int | None] = mapped_column(  # one work order per estimate
         ForeignKey("estimate.id", ondelete="SET NULL"), unique=True)
     service_request_id: Mapped[int | None] = mapped_column(  # and per service request
@@ -103,12 +74,7 @@ class WorkOrder(Base):
     approval_note: Mapped[str] = mapped_column(Text, default="")  # of the latest round
     # The status to go back to once the customer decided (open or in progress).
     resume_status: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    customer: Mapped[Customer] = relationship()
-    location: Mapped[Location | None] = relationship()
-    asset: Mapped[Asset | None] = relationship()
     estimate: Mapped[Estimate | None] = relationship()
     service_request: Mapped[ServiceRequest | None] = relationship(
         back_populates="work_order")

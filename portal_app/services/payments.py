@@ -325,10 +325,7 @@ def apply_intent_failure(intent, account: str) -> str:
     ids = _intent_payments(intent, account)
     code, message = failure_reason(intent, account)
     _record_failure(ids, code, message)
-    moved = _move(ids.where(Payment.status == "processing"), "failed", failure_code=code,
-                  failure_message=message)
-    for payment in _reload(moved):
-        _notify_failure(payment)
+    _fail_processing(ids, code, message)
     return f"failure recorded ({code})"
 
 
@@ -343,11 +340,16 @@ def apply_charge_failure(charge, account: str) -> str:
     # The charge's code replaces a vaguer one already stored, never an "unusable bank" one.
     _record_failure(ids if stripe_gateway.is_ach_unusable(code)
                     else ids.where(Payment.failure_code.is_(None)), code, message)
+    _fail_processing(ids, code, message)
+    return f"charge failure recorded ({code})"
+
+
+def _fail_processing(ids, code: str | None, message: str | None) -> None:
+    """The bank payments in flight among `ids` have failed: move them, tell the customer."""
     moved = _move(ids.where(Payment.status == "processing"), "failed", failure_code=code,
                   failure_message=message)
     for payment in _reload(moved):
         _notify_failure(payment)
-    return f"charge failure recorded ({code})"
 
 
 def apply_refund(charge, account: str) -> str:

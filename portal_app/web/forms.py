@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from wtforms import SelectField, StringField
-from wtforms.validators import ValidationError
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SearchField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal_app.services.invoices import parse_money
 
@@ -21,6 +22,32 @@ def single_line(form, field):
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def name_field(missing: str, label: str = "Name") -> StringField:
+    """A person's name: required (`missing` says so), one line."""
+    return StringField(label, filters=[strip], validators=[
+        DataRequired(missing), Length(max=120), single_line])
+
+
+def email_field(missing: str) -> EmailField:
+    """An email address: required (`missing` says so) and shaped like one."""
+    return EmailField("Email", filters=[strip], validators=[
+        DataRequired(missing), Length(max=254),
+        Email("Enter an email address like name@example.com.")])
+
+
+def search_field(label: str = "Search") -> SearchField:
+    return SearchField(label, filters=[strip], validators=[Optional(), Length(max=100)])
+
+
+class SearchForm(FlaskForm):
+    """A list's search box (?q=): a GET form, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = search_field()
 
 
 class MoneyField(StringField):

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal_app.clock import zone_names
-from portal_app.web.forms import single_line, strip
+from portal_app.web.forms import SearchForm, email_field, name_field, search_field, single_line, strip
 from portal_app.models import StaffUser
 from portal_app.services.branding import brand_color_problem
 
@@ -49,11 +49,8 @@ class SettingsForm(FlaskForm):
 
 
 class InviteStaffForm(FlaskForm):
-    name = StringField("Name", filters=[strip], validators=[
-        DataRequired("Enter their name."), Length(max=120), single_line])
-    email = EmailField("Email", filters=[strip], validators=[
-        DataRequired("Enter their email address."), Length(max=254),
-        Email("Enter an email address like name@example.com.")])
+    name = name_field("Enter their name.")
+    email = email_field("Enter their email address.")
     role = SelectField("Role", choices=ROLE_CHOICES, default="staff")
 
 
@@ -61,8 +58,5 @@ class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class PreviewSearchForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    q = StringField("Customer", filters=[strip], validators=[Optional(), Length(max=100)])
+class PreviewSearchForm(SearchForm):
+    q = search_field("Customer")

@@ -109,21 +109,16 @@ def accept_staff_invitation(token: str):
         member = db.session.get(StaffUser, found.staff_user_id)
         if member is None or not member.active:
             return None
-        g.shop = member.shop
-        return (member.email, member.name, f"Join {member.shop.name}'s console",
-                f"Choose a password for {member.email} to finish setting up your "
-                f"{member.role_label} login.")
+        return (member, f"Join {member.shop.name}'s console", f"Choose a password for "
+                f"{member.email} to finish setting up your {member.role_label} login.")
 
-    def accept(found: Token, password: str):
-        joined = staff_users.accept_invitation(found, password)
-        if joined is None:
-            return None
-        db.session.commit()
-        start_session(joined)
-        return url_for("staff.dashboard"), f"Welcome, {joined.name}. Your password is set."
+    def welcome(found: Token, member: StaffUser):
+        start_session(member)
+        return url_for("staff.dashboard"), f"Welcome, {member.name}. Your password is set."
 
     return set_password_page(Token.STAFF_INVITATION, token, link="invitation", person=invited,
-                             accept=accept, layout="layouts/staff.html")
+                             accept=staff_users.accept_invitation, welcome=welcome,
+                             layout="layouts/staff.html")
 
 
 @bp.get("/audit-log")

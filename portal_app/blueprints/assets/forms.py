@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal_app.web.forms import OwnChoiceField, single_line, strip
+from portal_app.web.forms import OwnChoiceField, SearchForm, single_line, strip
 
 
 def location_choices(locations, empty: str = "No location") -> list[tuple[str, str]]:
@@ -40,11 +40,7 @@ class AssetForm(FlaskForm):
                 "location_id": int(self.location_id.data) if self.location_id.data else None}
 
 
-class AssetSearchForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    q = SearchField("Search", filters=[strip], validators=[Optional(), Length(max=100)])
+class AssetSearchForm(SearchForm):
     location = SelectField("Location", coerce=str, choices=[], validate_choice=False)
 
 

@@ -4,7 +4,7 @@ the person chooses a password; each link works once."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, request
+from flask import flash, g, redirect, request
 
 from portal_app.blueprints.auth.forms import SetPasswordForm
 from portal_app.extensions import db
@@ -33,31 +33,37 @@ def link_problem(kind: str, problem: str):
                               status=status))
 
 
-def set_password_page(token_kind: str, raw: str, *, link: str, person, accept,
+def set_password_page(token_kind: str, raw: str, *, link: str, person, accept, welcome,
                       layout: str = "layouts/portal.html"):
-    """The page behind a one-time link of `token_kind` (`link`: "invitation" or "reset"):
-    person(token) is (email, name, heading, intro) of whom the link is for and the page's
-    words, or None when it no longer leads anywhere; on a valid post accept(token, password)
-    sets the password, logs the person in and returns (where they go, what to tell them), or
-    None when another request used the link first."""
+    """The page behind a one-time link of `token_kind` (`link`: "invitation" or "reset").
+
+    person(token) is (who, heading, intro): whom the link is for (an email, a name if they
+    have one, a shop whose brand the page wears if they have one) and the page's words, or None
+    when the link no longer leads anywhere. On a valid post accept(token, password) sets the
+    password and returns the login, or None when another request used the link first; after the
+    commit welcome(token, login) logs them in and returns (where they go, what to tell them)."""
     check = tokens.check_token(token_kind, raw)
     if not check.ok:
         return link_problem(link, check.problem)
     found = person(check.token)
     if found is None:
         return link_problem(link, "used")
-    email, name, heading, intro = found
+    who, heading, intro = found
+    if getattr(who, "shop", None) is not None:
+        g.shop = who.shop
     form = SetPasswordForm()
     if request.method == "POST" and form.validate_on_submit():
-        problem = password_problem(form.new_password.data, email=email, name=name)
+        problem = password_problem(form.new_password.data, email=who.email,
+                                   name=getattr(who, "name", ""))
         if problem:
             form.new_password.errors = [problem]
         else:
-            done = accept(check.token, form.new_password.data)
-            if done is None:
+            login = accept(check.token, form.new_password.data)
+            if login is None:
                 db.session.rollback()
                 return link_problem(link, "used")
-            target, message = done
+            db.session.commit()
+            target, message = welcome(check.token, login)
             flash(message, "success")
             return redirect(target, 303)
     return no_referrer(render("auth/set_password.html", form=form, heading=heading,

@@ -88,47 +88,36 @@ def forgot_password():
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """Let an invited contact choose a password; the link works once."""
+    def welcome(found: Token, user):
+        start_session(user, contact_id=found.contact.id)
+        return url_for("dashboard.index"), f"Welcome, {found.contact.name}. Your password is set."
+
     def invited(found: Token):
         contact = found.contact
-        g.shop = contact.shop
-        return (contact.email, contact.name, f"Welcome to {contact.shop.name}",
-                f"Choose a password for {contact.email} to finish setting up your portal "
-                "access.")
-
-    def accept(found: Token, password: str):
-        contact = found.contact
-        user = accounts.accept_invitation(found, password)
-        if user is None:
+        if contact is None:  # removed since it was invited
             return None
-        db.session.commit()
-        start_session(user, contact_id=contact.id)
-        return url_for("dashboard.index"), f"Welcome, {contact.name}. Your password is set."
+        return (contact, f"Welcome to {contact.shop.name}", f"Choose a password for "
+                f"{contact.email} to finish setting up your portal access.")
 
     return set_password_page(Token.INVITATION, token, link="invitation", person=invited,
-                             accept=accept)
+                             accept=accounts.accept_invitation, welcome=welcome)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Set a new password from a reset link; other sessions end."""
-    def resetting(found: Token):
-        email = found.portal_user.email
-        return (email, "", "Choose a new password",
-                f"For {email}. This link works once, for an hour.")
-
-    def accept(found: Token, password: str):
-        changed = accounts.reset_password(found, password)
-        if changed is None:
-            return None
-        db.session.commit()
-        contacts = accounts.accessible_contacts(changed)
+    def welcome(found: Token, user):
+        contacts = accounts.accessible_contacts(user)
         if not contacts:
             return url_for("auth.login"), "Your password was changed. You can log in now."
-        start_session(changed, contact_id=contacts[0].id)
+        start_session(user, contact_id=contacts[0].id)
         return url_for("dashboard.index"), "Your password was changed."
 
-    return set_password_page(Token.PASSWORD_RESET, token, link="reset", person=resetting,
-                             accept=accept)
+    return set_password_page(
+        Token.PASSWORD_RESET, token, link="reset", accept=accounts.reset_password,
+        welcome=welcome, person=lambda found: (
+            found.portal_user, "Choose a new password",
+            f"For {found.portal_user.email}. This link works once, for an hour."))
 
 
 @bp.route("/accounts", methods=["GET", "POST"], endpoint="accounts")

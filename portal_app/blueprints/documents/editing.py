@@ -10,7 +10,8 @@ from wtforms.fields.choices import SelectChoice
 
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, unit_number_key
-from portal_app.web.rendering import see_other
+from portal_app.web.audience import CONSOLE
+from portal_app.web.rendering import render, see_other
 
 BLANK_LINES = 3
 
@@ -38,18 +39,24 @@ def named_asset(form, customer_id: int) -> Asset | None | bool:
     return asset
 
 
-def wants_more_lines(form) -> bool:
-    """A post of "More lines": add blank rows to the form (nothing is saved)."""
-    if request.method != "POST" or request.form.get("action") != "more_lines":
-        return False
-    for _ in range(BLANK_LINES):
-        form.lines.append_entry()
-    return True
-
-
-def form_status(more: bool) -> int:
-    """The status of a form page: 422 when a save was refused, 200 otherwise."""
-    return 422 if request.method == "POST" and not more else 200
+def lines_form_page(form, template: str, save, prefill=None, **context):
+    """A console form with line rows. A GET shows it as prefill() fills it; "More lines" (a
+    plain post, so it works with JavaScript off) adds blank rows and saves nothing; another
+    post runs save(), which returns where to go next, or None with the errors on the form
+    (422, with everything typed kept)."""
+    more = request.method == "POST" and request.form.get("action") == "more_lines"
+    if more:
+        for _ in range(BLANK_LINES):
+            form.lines.append_entry()
+    elif request.method == "GET":
+        if prefill is not None:
+            prefill()
+    else:
+        target = save()
+        if target is not None:
+            return see_other(target)
+    status = 422 if request.method == "POST" and not more else 200
+    return render(template, form=form, audience=CONSOLE, status=status, **context)
 
 
 def act(apply, refused: type[Exception], back: str):

@@ -7,13 +7,7 @@ from __future__ import annotations
 from flask import flash, g, request
 from sqlalchemy import select
 
-from portal_app.blueprints.documents.editing import (
-    act,
-    customer_choices,
-    form_status,
-    named_asset,
-    wants_more_lines,
-)
+from portal_app.blueprints.documents import editing
 from portal_app.blueprints.documents.forms import fill_lines, posted_lines
 from portal_app.blueprints.estimates import console
 from portal_app.blueprints.estimates.forms import EstimateForm
@@ -27,7 +21,7 @@ from portal_app.services.estimates import EstimateStateError
 from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.web.audience import CONSOLE
 from portal_app.web.ids import id_arg, version_number
-from portal_app.web.rendering import render, see_other
+from portal_app.web.rendering import see_other
 
 ESTIMATE = "/estimates/<int:estimate_id>"
 
@@ -54,8 +48,8 @@ def _prefill(form: EstimateForm, estimate: Estimate | None) -> None:
     fill_lines(form, estimate.lines, blank=3)
 
 
-def _save(form: EstimateForm, estimate: Estimate | None):
-    """Validate and save; return the estimate, or None with the errors on the form."""
+def _save(form: EstimateForm, estimate: Estimate | None) -> str | None:
+    """Validate and save; return the estimate's page, or None with the errors on the form."""
     if not form.validate_on_submit():
         return None
     lines = posted_lines(form)
@@ -63,7 +57,7 @@ def _save(form: EstimateForm, estimate: Estimate | None):
         form.form_errors.append("Add at least one line.")
         return None
     customer = shop_get_or_404(Customer, form.customer_id.data)
-    asset = named_asset(form, customer.id)
+    asset = editing.named_asset(form, customer.id)
     if asset is False:
         return None
     location_id = int(form.location_id.data) if form.location_id.data else None
@@ -90,12 +84,12 @@ def _save(form: EstimateForm, estimate: Estimate | None):
         form.form_errors.append(str(problem))
         return None
     db.session.commit()
-    return estimate
+    return CONSOLE.url("estimates.detail", estimate_id=estimate.id)
 
 
 def _edit(estimate: Estimate | None):
     form = EstimateForm()
-    form.customer_id.choices = customer_choices()
+    form.customer_id.choices = editing.customer_choices()
     if estimate is not None and estimate.status != Estimate.DRAFT:
         form.customer_id.data = estimate.customer_id  # sent: the customer stays
     if request.method == "GET":
@@ -103,13 +97,8 @@ def _edit(estimate: Estimate | None):
     own = {int(choice.value) for choice in form.customer_id.choices}
     form.location_id.choices = location_choices(
         form.customer_id.data if form.customer_id.data in own else None)
-    more = wants_more_lines(form)
-    if request.method == "POST" and not more:
-        saved = _save(form, estimate)
-        if saved is not None:
-            return see_other(CONSOLE.url("estimates.detail", estimate_id=saved.id))
-    return render("estimates/form.html", form=form, estimate=estimate, audience=CONSOLE,
-                  status=form_status(more))
+    return editing.lines_form_page(form, "estimates/form.html", lambda: _save(form, estimate),
+                                   estimate=estimate)
 
 
 @console.route("/estimates/new", methods=["GET", "POST"])
@@ -140,7 +129,7 @@ def send(estimate_id: int):
             f"Emailed to {emailed} contact{'s' if emailed != 1 else ''}." if emailed else
             "The customer has no contact to email; they see it in the portal.")
 
-    return act(sent, EstimateStateError, CONSOLE.url("estimates.detail", estimate_id=estimate_id))
+    return editing.act(sent, EstimateStateError, CONSOLE.url("estimates.detail", estimate_id=estimate_id))
 
 
 @console.post(ESTIMATE + "/convert")

@@ -7,13 +7,7 @@ from flask import flash, g, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal_app.blueprints.documents.editing import (
-    act,
-    customer_choices,
-    form_status,
-    named_asset,
-    wants_more_lines,
-)
+from portal_app.blueprints.documents import editing
 from portal_app.blueprints.documents.forms import fill_lines
 from portal_app.blueprints.invoices import console
 from portal_app.blueprints.invoices.forms import InvoiceForm, ManualPaymentForm, VoidForm
@@ -43,14 +37,14 @@ def _lines(form: InvoiceForm) -> list[InvoiceLine]:
             for i, entry in enumerate(e for e in form.lines if not e.form.is_blank)]
 
 
-def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice | None:
-    """Validate and save the draft; return it, or None with the errors on the form."""
+def _save(form: InvoiceForm, invoice: Invoice | None) -> str | None:
+    """Validate and save the draft; return its page, or None with the errors on the form."""
     if not form.validate_on_submit():
         return None
     if not any(not e.form.is_blank for e in form.lines):
         form.form_errors.append("Add at least one line.")
         return None
-    asset = named_asset(form, form.customer_id.data)
+    asset = editing.named_asset(form, form.customer_id.data)
     if asset is False:
         return None
     target = invoice or Invoice(shop_id=g.shop.id, state="draft")
@@ -67,26 +61,26 @@ def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice | None:
         form.number.errors.append("Another invoice already has this number.")
         return None
     flash(f"Draft {target.number} saved. Issue it when it is ready.", "success")
-    return target
+    return _page(target.id)
 
 
 def _edit(invoice: Invoice | None):
     """New and edit share one form: lines are rows, "More lines" adds blank ones (JS off too)."""
     form = InvoiceForm(obj=invoice)
-    form.customer_id.choices = customer_choices()
-    more = wants_more_lines(form)
-    if request.method == "GET" and invoice is None:
+    form.customer_id.choices = editing.customer_choices()
+
+    def prefill() -> None:
+        if invoice is not None:
+            form.unit_number.data = invoice.asset.unit_number if invoice.asset else ""
+            fill_lines(form, invoice.lines, blank=3)
+            return
         form.number.data = service.next_number(g.shop)
         form.customer_id.data = id_arg(request.args, "customer_id")
         form.unit_number.data = request.args.get("unit_number", "")[:40]
         form.issued_on.data = today()
-    elif request.method == "GET":
-        form.unit_number.data = invoice.asset.unit_number if invoice.asset else ""
-        fill_lines(form, invoice.lines, blank=3)
-    elif not more and (saved := _save(form, invoice)) is not None:
-        return see_other(_page(saved.id))
-    return render("invoices/form.html", form=form, invoice=invoice, audience=CONSOLE,
-                  status=form_status(more))
+
+    return editing.lines_form_page(form, "invoices/form.html", lambda: _save(form, invoice),
+                                   prefill, invoice=invoice)
 
 
 @console.route("/invoices/new", methods=["GET", "POST"])
@@ -116,7 +110,7 @@ def issue(invoice_id: int):
             f" Emailed to {sent} billing contact{'s' if sent != 1 else ''}." if sent else
             " No email was sent (no billing contact, or invoice emails are off).")
 
-    return act(issued, InvoiceStateError, _page(invoice_id))
+    return editing.act(issued, InvoiceStateError, _page(invoice_id))
 
 
 @console.post(INVOICE + "/void")
@@ -132,7 +126,7 @@ def void(invoice_id: int):
         service.void(invoice, form.reason.data)
         return f"Invoice {invoice.number} is void."
 
-    return act(voided, InvoiceStateError, _page(invoice_id))
+    return editing.act(voided, InvoiceStateError, _page(invoice_id))
 
 
 @console.post(INVOICE + "/payments")

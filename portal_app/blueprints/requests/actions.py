@@ -18,16 +18,17 @@ from portal_app.web.rendering import render, see_other
 REQUEST = "/requests/<int:request_id>"
 
 
-def _act(request_id: int, form_class, form_name: str, apply, refused: str | None = None):
-    """Run one staff action from its form: apply(item, form) changes the request and returns
-    where to go next and what to say (PRG); the page with the form's errors (422) if invalid,
-    or when the work order refuses (WorkOrderStateError: its message next to the field
-    `refused`)."""
+def _act(request_id: int, form_class, form_name: str, apply, done: str | None = None,
+         refused: str | None = None):
+    """Run one staff action from its form (PRG): apply(item, form) changes the request; then
+    back to the request saying `done`, or, without `done`, to where apply() returns, saying what
+    it returns ((url, message)). The page with the form's errors (422) if invalid, or when the
+    work order refuses (WorkOrderStateError: its message next to the field `refused`)."""
     item = load(CONSOLE, request_id)
     form = form_class()
     if form.validate_on_submit():
         try:
-            target, message = apply(item, form)
+            result = apply(item, form)
         except WorkOrderStateError as problem:
             if refused is None:
                 raise
@@ -36,6 +37,8 @@ def _act(request_id: int, form_class, form_name: str, apply, refused: str | None
             item = load(CONSOLE, request_id)
         else:
             db.session.commit()
+            target, message = result if done is None else \
+                (CONSOLE.url("requests.detail", request_id=item.id), done)
             flash(message, "success")
             return see_other(target)
     return render("requests/detail.html", status=422,
@@ -45,12 +48,9 @@ def _act(request_id: int, form_class, form_name: str, apply, refused: str | None
 @console.post(REQUEST + "/schedule")
 def schedule(request_id: int):
     """Schedule the visit on a date."""
-    def scheduled(item, form):
-        service.schedule(item, current_user, form.scheduled_for.data)
-        return (CONSOLE.url("requests.detail", request_id=item.id),
-                "Request scheduled; the customer was emailed.")
-
-    return _act(request_id, ScheduleForm, "schedule_form", scheduled)
+    return _act(request_id, ScheduleForm, "schedule_form", lambda item, form: service.schedule(
+        item, current_user, form.scheduled_for.data),
+        "Request scheduled; the customer was emailed.")
 
 
 @console.post(REQUEST + "/convert")
@@ -69,9 +69,5 @@ def convert(request_id: int):
 @console.post(REQUEST + "/close")
 def close(request_id: int):
     """Close the request with a note to the customer."""
-    def closed(item, form):
-        service.close(item, current_user, form.note.data)
-        return (CONSOLE.url("requests.detail", request_id=item.id),
-                "Request closed; the customer was emailed.")
-
-    return _act(request_id, CloseForm, "close_form", closed)
+    return _act(request_id, CloseForm, "close_form", lambda item, form: service.close(
+        item, current_user, form.note.data), "Request closed; the customer was emailed.")

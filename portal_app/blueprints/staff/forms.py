@@ -3,19 +3,16 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
-    SearchField,
     StringField,
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     Length,
     Optional,
     Regexp,
 )
 
-from portal_app.web.forms import single_line, strip
+from portal_app.web.forms import SearchForm, email_field, name_field, search_field, single_line, strip
 
 
 class CustomerForm(FlaskForm):
@@ -26,11 +23,8 @@ class CustomerForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    name = StringField("Name", filters=[strip], validators=[
-        DataRequired("Enter the contact's name."), Length(max=120), single_line])
-    email = EmailField("Email", filters=[strip], validators=[
-        DataRequired("Enter the contact's email address."), Length(max=254),
-        Email("Enter an email address like name@example.com.")])
+    name = name_field("Enter the contact's name.")
+    email = email_field("Enter the contact's email address.")
     phone = StringField("Phone", filters=[strip], validators=[
         Optional(), Length(max=40), single_line])
     is_billing = BooleanField("Billing contact (receives invoices)")
@@ -40,11 +34,8 @@ class NewContactForm(ContactForm):
     send_invitation = BooleanField("Send portal invitation now", default=True)
 
 
-class CustomerSearchForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    q = SearchField("Search customers", filters=[strip], validators=[Optional(), Length(max=100)])
+class CustomerSearchForm(SearchForm):
+    q = search_field("Search customers")
 
 
 class PaymentSettingsForm(FlaskForm):

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import flash
 
-from portal_app.blueprints.documents.editing import act, form_status, wants_more_lines
+from portal_app.blueprints.documents import editing
 from portal_app.blueprints.documents.forms import fill_lines, posted_lines
 from portal_app.blueprints.work_orders import console
 from portal_app.blueprints.work_orders.forms import (
@@ -20,7 +20,7 @@ from portal_app.services import work_orders as service
 from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.web.audience import CONSOLE
 from portal_app.web.ids import version_number
-from portal_app.web.rendering import render, see_other
+from portal_app.web.rendering import render
 
 WORK_ORDER = "/work-orders/<int:work_order_id>"
 
@@ -43,7 +43,7 @@ def change_status(work_order_id: int):
         return (f"{work_order.number} is now "
                 f"{WORK_ORDER_LABELS['console'][work_order.status].lower()}.")
 
-    return act(moved, WorkOrderStateError, _page(work_order_id))
+    return editing.act(moved, WorkOrderStateError, _page(work_order_id))
 
 
 @console.route(WORK_ORDER + "/edit", methods=["GET", "POST"])
@@ -51,18 +51,22 @@ def edit(work_order_id: int):
     """Change the work to do and the approved lines (additional work keeps its approval)."""
     work_order = load(CONSOLE, work_order_id)
     form = WorkOrderForm()
-    more = wants_more_lines(form)
-    if request.method == "GET":
+
+    def prefill() -> None:
         form.description.data = work_order.description
         fill_lines(form, [line for line in work_order.lines
                           if line.approval_state == WorkOrderLine.APPROVED], blank=3)
-    elif not more and form.validate_on_submit():
+
+    def save() -> str | None:
+        if not form.validate_on_submit():
+            return None
         service.update_lines(work_order, form.description.data or "", posted_lines(form))
         db.session.commit()
         flash(f"{work_order.number} saved.", "success")
-        return see_other(_page(work_order_id))
-    return render("work_orders/form.html", form=form, work_order=work_order, audience=CONSOLE,
-                  status=form_status(more))
+        return _page(work_order_id)
+
+    return editing.lines_form_page(form, "work_orders/form.html", save, prefill,
+                                   work_order=work_order)
 
 
 @console.route(WORK_ORDER + "/additional-work", methods=["GET", "POST"])
@@ -70,10 +74,13 @@ def request_approval(work_order_id: int):
     """Add additional work that waits for the customer's approval; the customer is emailed."""
     work_order = load(CONSOLE, work_order_id)
     form = AdditionalWorkForm()
-    more = wants_more_lines(form)
-    if request.method == "GET":
+
+    def prefill() -> None:
         form.based_on.data = str(work_order.approval_round)
-    elif not more and form.validate_on_submit():
+
+    def save() -> str | None:
+        if not form.validate_on_submit():
+            return None
         based_on = version_number(form.based_on.data)
         try:
             sent = service.request_approval(work_order, posted_lines(form),
@@ -82,12 +89,13 @@ def request_approval(work_order_id: int):
             db.session.rollback()
             if based_on != work_order.approval_round and work_order.pending_lines:
                 flash(str(problem), "info")  # a second click: the first one sent it
-                return see_other(_page(work_order_id))
+                return _page(work_order_id)
             form.form_errors.append(str(problem))
-        else:
-            db.session.commit()
-            flash(f"Additional work sent for approval; emailed to {sent} contact"
-                  f"{'s' if sent != 1 else ''}.", "success")
-            return see_other(_page(work_order_id))
-    return render("work_orders/additional_work.html", form=form, work_order=work_order,
-                  audience=CONSOLE, status=form_status(more))
+            return None
+        db.session.commit()
+        flash(f"Additional work sent for approval; emailed to {sent} contact"
+              f"{'s' if sent != 1 else ''}.", "success")
+        return _page(work_order_id)
+
+    return editing.lines_form_page(form, "work_orders/additional_work.html", save, prefill,
+                                   work_order=work_order)
