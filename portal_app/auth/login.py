@@ -20,7 +20,7 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from htmx_flask import make_response as htmx_response
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, PortalUser, StaffUser, utcnow
@@ -88,8 +88,8 @@ def _load_portal_login(ident: int, version: int) -> PortalLogin | None:
     # The contacts the login may act through, with their customers and shops, in one query;
     # none means the session's version is stale or access was removed everywhere.
     contacts = db.session.scalars(
-        select(Contact).join(PortalUser, PortalUser.id == Contact.portal_user_id)
-        .options(joinedload(Contact.customer), joinedload(Contact.shop))
+        select(Contact).join(Contact.portal_user).join(Contact.customer).join(Contact.shop)
+        .options(contains_eager(Contact.customer), contains_eager(Contact.shop))
         .where(PortalUser.id == ident, PortalUser.session_version == version,
                Contact.portal_disabled.is_(False), Contact.activated_at.is_not(None))
         .order_by(Contact.id)).all()

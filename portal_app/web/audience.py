@@ -17,6 +17,7 @@ from functools import partial, update_wrapper
 from flask import Blueprint, current_app, g, url_for
 from flask_login import current_user
 from sqlalchemy import Select
+from sqlalchemy.orm import joinedload
 
 from portal_app.data.tenancy import customer_select, first_or_404, shop_select
 
@@ -51,6 +52,12 @@ class Audience:
         query = customer_select(model)
         hidden = getattr(model, "hidden_from_customers", None)
         return query.where(~hidden()) if hidden is not None else query
+
+    def with_customer(self, model) -> tuple:
+        """The loader option for the customer a row of `model` is for: one join in the console,
+        whose rows are many customers'; none in the portal, where every row is the logged-in
+        customer's, loaded with the login (SQLAlchemy finds it in the session)."""
+        return (joinedload(model.customer),) if self.name == "console" else ()
 
     def get_or_404(self, model, ident: int, *options):
         """Load one row this audience may see, or answer 404 (a foreign id, never 403)."""

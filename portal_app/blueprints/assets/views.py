@@ -61,14 +61,15 @@ def new(audience, customer_id: int | None = None):
 @routes.route(ASSET + "/edit", methods=("GET", "POST"))
 def edit(audience, asset_id: int):
     """Change an asset's details."""
-    return _form_page(audience, audience.get_or_404(Asset, asset_id, joinedload(Asset.customer)))
+    return _form_page(audience, audience.get_or_404(Asset, asset_id,
+                                                    *audience.with_customer(Asset)))
 
 
 @routes.route(ASSET)
 def detail(audience, asset_id: int):
     """Show an asset with its service history: requests, estimates, work orders, invoices."""
     asset = audience.get_or_404(Asset, asset_id, joinedload(Asset.location),
-                                joinedload(Asset.customer))
+                                *audience.with_customer(Asset))
     estimates, work_orders = document_history(audience, asset)
     return render("assets/detail.html", asset=asset, customer=asset.customer,
                   history=service_history(asset), estimates=estimates, work_orders=work_orders,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import g, request
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal_app.data import search
 from portal_app.models import Customer
@@ -33,7 +32,7 @@ def listing(audience, model, values: dict, *, number_prefix: str, day, order: tu
     """The page of the list, in `order`: the audience's `model` rows matching the filters; in
     the portal the rows that wait for the customer (model.waits(day)) first, when the model
     has such rows."""
-    query = audience.select(model).options(joinedload(model.customer))
+    query = audience.select(model).options(*audience.with_customer(model))
     if values["status"]:
         query = query.where(model.status_is(values["status"], day))
     if values["customer_id"]:

@@ -44,7 +44,7 @@ def index(audience):
 
 def load(audience, invoice_id: int) -> Invoice:
     """The invoice with its customer, unit, lines and payments (drafts are the console's)."""
-    return audience.get_or_404(Invoice, invoice_id, joinedload(Invoice.customer),
+    return audience.get_or_404(Invoice, invoice_id, *audience.with_customer(Invoice),
                                joinedload(Invoice.asset), selectinload(Invoice.lines),
                                selectinload(Invoice.payments))
 

@@ -30,7 +30,7 @@ def index(audience):
     shop's, open ones by default, by status."""
     query = audience.select(ServiceRequest).options(
         joinedload(ServiceRequest.location), joinedload(ServiceRequest.asset),
-        joinedload(ServiceRequest.customer))
+        *audience.with_customer(ServiceRequest))
     view = None
     if audience.may("schedule"):
         view = request.args.get("status", "open")
@@ -47,7 +47,7 @@ def load(audience, request_id: int) -> ServiceRequest:
     return audience.get_or_404(
         ServiceRequest, request_id, joinedload(ServiceRequest.location),
         joinedload(ServiceRequest.asset), joinedload(ServiceRequest.contact),
-        joinedload(ServiceRequest.customer), joinedload(ServiceRequest.work_order))
+        *audience.with_customer(ServiceRequest), joinedload(ServiceRequest.work_order))
 
 
 def page_context(audience, item: ServiceRequest, *, form=None, **forms) -> dict:
