@@ -50,9 +50,9 @@ bench: install
 bench-scale: install
 	$(BIN)/python bench/scale.py
 
-# req/s of every logged-in page against a trivial endpoint of the same app, and of that against
-# a bare Flask hello, side by side (gunicorn -w 2, wrk -t2 -c16; BENCH_DATABASE_URL: PostgreSQL).
-# Needs wrk (apt-get install -y wrk).
+# req/s of every logged-in page (a first view) against an empty page of the portal layout, and
+# of that against a bare Flask hello, side by side (gunicorn -c gunicorn.conf.py with 2 workers,
+# wrk -t2 -c16; BENCH_DATABASE_URL: PostgreSQL). Needs wrk (apt-get install -y wrk).
 bench-throughput: install
 	$(BIN)/python bench/throughput.py
 

@@ -3,12 +3,13 @@ a figure that does not move with the machine's other work, to compare two commit
 machine where req/s moves by a third from one run to the next.
 
 `make bench-calls` builds the demo on a fresh SQLite file, serves bench/throughput_app.py's app
-(the portal plus /_bench/trivial and /_bench/empty) through Flask's test client, logs in as the
+(the portal plus /_bench/empty and /_bench/trivial) through Flask's test client, logs in as the
 demo customer and the demo administrator like a browser (the first page's cookie is kept),
-and counts the calls of 100 warm requests per page under cProfile with the browsers'
-Accept-Encoding. It prints calls per request and the ratio to the trivial endpoint. Nothing is
-judged: time per call differs (a call into SQLite or brotli is one call), so req/s stays what
-bench/throughput.py measures; this says whether a change did less work.
+and counts the calls of 100 requests per page under cProfile with the browsers'
+Accept-Encoding. Every request renders (nothing is kept between requests). It prints calls per
+request and the ratio to the empty page of the portal layout. Nothing is judged: time per call
+differs (a call into SQLite or brotli is one call), so req/s stays what bench/throughput.py
+measures; this says whether a change did less work.
 
     .venv/bin/python bench/calls.py [--only /invoices] [--requests 100]
 """
@@ -75,17 +76,17 @@ def main() -> int:
     from bench.throughput_app import app
 
     clients = {"portal": _logged_in(app, *PORTAL, "/"), "staff": _logged_in(app, *STAFF, "/staff/")}
-    measured = [("portal", "/_bench/trivial"), ("portal", "/_bench/empty"),
+    measured = [("portal", "/_bench/empty"), ("portal", "/_bench/trivial"),
                 *pages(_ids(database_url))]
     if args.only:
         measured = [(who, path) for who, path in measured
-                    if path in args.only or path == "/_bench/trivial"]
-    print(f"{'page':<34} {'calls':>7} {'ratio':>6}   (calls per request, ratio to the trivial)")
-    trivial = None
+                    if path in args.only or path == "/_bench/empty"]
+    print(f"{'page':<34} {'calls':>7} {'ratio':>6}   (calls per request, to the empty page)")
+    empty = None
     for who, path in measured:
         calls = count(clients[who], path, args.requests)
-        trivial = trivial or calls
-        print(f"{who + ' ' + path:<34} {calls:>7.0f} {calls / trivial:>6.2f}")
+        empty = empty or calls
+        print(f"{who + ' ' + path:<34} {calls:>7.0f} {calls / empty:>6.2f}")
     return 0
 
 
