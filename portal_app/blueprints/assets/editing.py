@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import literal, null, select, union_all
+from sqlalchemy import Date, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from portal_app.data import search
@@ -19,6 +19,7 @@ from portal_app.models import (
     WorkOrder,
 )
 from portal_app.web.pagination import paginate
+from portal_app.clock import today
 from portal_app.services import assets
 
 PER_PAGE = 25
@@ -98,31 +99,31 @@ def service_history(asset: Asset) -> list[ServiceRequest]:
                                                       ServiceRequest.id.desc()).limit(50)).all()
 
 
-def invoice_history(asset: Asset, *, include_drafts: bool) -> list[Invoice]:
-    """The invoices that name the asset, newest first (drafts only in the console)."""
-    query = select(Invoice).where(Invoice.shop_id == asset.shop_id,
-                                  Invoice.customer_id == asset.customer_id,
-                                  Invoice.asset_id == asset.id)
-    if not include_drafts:
-        query = query.where(Invoice.state != "draft")
-    return db.session.scalars(query.order_by(Invoice.id.desc()).limit(50)).all()
+def document_history(audience, asset: Asset) -> dict[str, list]:
+    """The estimates, work orders and invoices that name the asset (drafts only where the
+    audience sees them), newest first, in one query: {"estimate": [...], "work_order": [...],
+    "invoice": [...]}, rows of kind, id, number, status (an invoice's as status_on() says it),
+    valid_until, issued_on, due_on and total_cents."""
+    def rows_of(model, kind: str, total, *dates):
+        return audience.select(model).where(model.asset_id == asset.id).with_only_columns(
+            literal(kind).label("kind"), model.id, model.number, model.status, *dates,
+            total.label("total_cents"), model.created_at)
 
+    def no_date(name: str):
+        return literal(None, Date).label(name)
 
-def document_history(audience, asset: Asset) -> tuple[list, list]:
-    """The estimates and work orders that name the asset, newest first, in one query:
-    (estimates, work orders) as rows of kind, id, number, status, valid_until, total_cents."""
-    estimates = audience.select(Estimate).where(Estimate.asset_id == asset.id) \
-        .with_only_columns(literal("estimate").label("kind"), Estimate.id, Estimate.number,
-                           Estimate.status, Estimate.valid_until,
-                           Estimate.required_cents.expression.label("total_cents"),
-                           Estimate.created_at)
-    work_orders = audience.select(WorkOrder).where(WorkOrder.asset_id == asset.id) \
-        .with_only_columns(literal("work_order").label("kind"), WorkOrder.id, WorkOrder.number,
-                           WorkOrder.status, null().label("valid_until"),
-                           WorkOrder.approved_cents.expression.label("total_cents"),
-                           WorkOrder.created_at)
-    both = union_all(estimates, work_orders).subquery()
-    rows = db.session.execute(select(both).order_by(both.c.created_at.desc(), both.c.id.desc())
-                              .limit(100)).all()
-    return ([row for row in rows if row.kind == "estimate"],
-            [row for row in rows if row.kind == "work_order"])
+    estimates = rows_of(Estimate, "estimate", Estimate.required_cents.expression,
+                        Estimate.valid_until, no_date("issued_on"), no_date("due_on"))
+    work_orders = rows_of(WorkOrder, "work_order", WorkOrder.approved_cents.expression,
+                          no_date("valid_until"), no_date("issued_on"), no_date("due_on"))
+    invoices = rows_of(Invoice, "invoice", Invoice.total_cents, no_date("valid_until"),
+                       Invoice.issued_on, Invoice.due_on)
+    every = union_all(estimates, work_orders, invoices).subquery()
+    found = {"estimate": [], "work_order": [], "invoice": []}
+    day = today()
+    for row in db.session.execute(select(every).order_by(every.c.created_at.desc(),
+                                                         every.c.id.desc()).limit(150)):
+        # An invoice's status as people read it: overdue is an unpaid one past its due date.
+        found[row.kind].append(row if row.kind != "invoice" else
+                               {**row._mapping, "status": Invoice.status_on(row, day)})
+    return found

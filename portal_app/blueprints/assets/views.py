@@ -12,7 +12,6 @@ from portal_app.blueprints.assets.editing import (
     asset_form,
     customer_locations,
     document_history,
-    invoice_history,
     save_asset_form,
     search_assets,
     service_history,
@@ -70,10 +69,10 @@ def detail(audience, asset_id: int):
     """Show an asset with its service history: requests, estimates, work orders, invoices."""
     asset = audience.get_or_404(Asset, asset_id, joinedload(Asset.location),
                                 *audience.with_customer(Asset))
-    estimates, work_orders = document_history(audience, asset)
+    documents = document_history(audience, asset)
     return render("assets/detail.html", asset=asset, customer=asset.customer,
-                  history=service_history(asset), estimates=estimates, work_orders=work_orders,
-                  invoices=invoice_history(asset, include_drafts=audience.may("see_drafts")),
+                  history=service_history(asset), estimates=documents["estimate"],
+                  work_orders=documents["work_order"], invoices=documents["invoice"],
                   today=today(), audience=audience)
 
 

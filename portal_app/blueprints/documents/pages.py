@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, abort
+from flask import Blueprint
 from sqlalchemy.orm import joinedload
 
 from portal_app.auth.limits import comment_limit
 from portal_app.blueprints.documents import decisions, threads
 from portal_app.blueprints.documents.forms import DecisionForm
 from portal_app.clock import today
-from portal_app.extensions import db
 from portal_app.models import Approval
 from portal_app.services import approvals, comments
 from portal_app.web.audience import PORTAL, Pages
@@ -109,13 +108,10 @@ def load_decided(audience, model, ident: int, *related):
     `related`, other one-to-one rows its page shows), in one query (a document has a few lines
     and receipts: joining them costs less than a query each); another shop's or customer's is
     a 404."""
-    found = db.session.scalars(audience.select(model).where(model.id == ident).options(
-        *audience.with_customer(model), joinedload(model.location), joinedload(model.asset),
-        *(joinedload(one) for one in related), joinedload(model.lines),
-        joinedload(model.approvals).joinedload(Approval.contact))).unique().first()
-    if found is None:
-        abort(404)
-    return found
+    return audience.get_or_404(
+        model, ident, *audience.with_customer(model), joinedload(model.location),
+        joinedload(model.asset), *(joinedload(one) for one in related), joinedload(model.lines),
+        joinedload(model.approvals).joinedload(Approval.contact))
 
 
 def decided_context(audience, kind: str, document, *, waiting, version: int, deciding: bool,

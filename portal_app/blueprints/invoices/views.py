@@ -6,7 +6,7 @@ printable view."""
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.documents import lists, pages
 from portal_app.blueprints.invoices import bp, console
@@ -43,10 +43,11 @@ def index(audience):
 
 
 def load(audience, invoice_id: int) -> Invoice:
-    """The invoice with its customer, unit, lines and payments (drafts are the console's)."""
+    """The invoice with its customer, unit, lines and payments, in one query (drafts are the
+    console's)."""
     return audience.get_or_404(Invoice, invoice_id, *audience.with_customer(Invoice),
-                               joinedload(Invoice.asset), selectinload(Invoice.lines),
-                               selectinload(Invoice.payments))
+                               joinedload(Invoice.asset), joinedload(Invoice.lines),
+                               joinedload(Invoice.payments))
 
 
 def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=None) -> dict:
