@@ -372,13 +372,25 @@ class FakeStripe:
         except (OSError, ValueError):
             return None
 
+    def _hang(self, seconds: float) -> bool:
+        """Hold a request for `seconds`; True when the server stops meanwhile. Short sleeps, not
+        Event.wait(timeout): under libfaketime (the suite with the clock years ahead) a wait's
+        deadline is taken from the faked clock and the kernel waits for the real one to reach
+        it, where a relative sleep is unaffected."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if self._stopping.is_set():
+                return True
+            time.sleep(0.01)
+        return self._stopping.is_set()
+
     def _handle(self, request: Recorded) -> _Reply | None:
         """Answer one request; None means drop it unanswered (the server is stopping)."""
         with self._lock:
             self.requests.append(request)
             hang = self._take_injection(self._hangs, request.path)
             failure = self._take_injection(self._failures, request.path)
-        if hang and self._stopping.wait(hang["seconds"]):
+        if hang and self._hang(hang["seconds"]):
             return None
         if failure:
             return failure["error"].reply
