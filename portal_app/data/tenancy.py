@@ -45,8 +45,3 @@ def first_or_404(query: Select):
 def shop_get_or_404(model: type[Model], ident: int, *options) -> Model:
     """Load one row of the current shop by id, or answer 404."""
     return first_or_404(shop_select(model).where(model.id == ident).options(*options))
-
-
-def customer_get_or_404(model: type[Model], ident: int, *options) -> Model:
-    """Load one row of the current portal customer by id, or answer 404."""
-    return first_or_404(customer_select(model).where(model.id == ident).options(*options))
