@@ -8,12 +8,12 @@ from flask import flash, g, request
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from portal_app.blueprints.documents.forms import BLANK_LINES
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, unit_number_key
 from portal_app.web.audience import CONSOLE
 from portal_app.web.rendering import render, see_other
 
-BLANK_LINES = 3
 
 
 def customer_choices() -> list[SelectChoice]:

@@ -13,6 +13,7 @@ from portal_app.web.ids import version_number
 from portal_app.web.submissions import SubmissionKeyField
 
 TEXT_MAX = 2000
+BLANK_LINES = 3  # empty rows a lines form shows, and "More lines" adds
 
 
 class LineForm(Form):
@@ -53,7 +54,7 @@ def posted_lines(form) -> list[dict]:
             for entry in form.lines if not entry.form.is_blank]
 
 
-def fill_lines(form, lines, blank: int) -> None:
+def fill_lines(form, lines, blank: int = BLANK_LINES) -> None:
     """Put a document's lines into the form's rows, with `blank` empty rows after them."""
     while len(form.lines) < len(lines) + blank:
         form.lines.append_entry()

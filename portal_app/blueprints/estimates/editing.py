@@ -45,7 +45,7 @@ def _prefill(form: EstimateForm, estimate: Estimate | None) -> None:
     form.location_id.data = str(estimate.location_id or "")
     form.valid_until.data, form.notes.data = estimate.valid_until, estimate.notes
     form.based_on.data = str(estimate.version)
-    fill_lines(form, estimate.lines, blank=3)
+    fill_lines(form, estimate.lines)
 
 
 def _save(form: EstimateForm, estimate: Estimate | None) -> str | None:

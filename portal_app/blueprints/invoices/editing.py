@@ -72,7 +72,7 @@ def _edit(invoice: Invoice | None):
     def prefill() -> None:
         if invoice is not None:
             form.unit_number.data = invoice.asset.unit_number if invoice.asset else ""
-            fill_lines(form, invoice.lines, blank=3)
+            fill_lines(form, invoice.lines)
             return
         form.number.data = service.next_number(g.shop)
         form.customer_id.data = id_arg(request.args, "customer_id")

@@ -55,7 +55,7 @@ def edit(work_order_id: int):
     def prefill() -> None:
         form.description.data = work_order.description
         fill_lines(form, [line for line in work_order.lines
-                          if line.approval_state == WorkOrderLine.APPROVED], blank=3)
+                          if line.approval_state == WorkOrderLine.APPROVED])
 
     def save() -> str | None:
         if not form.validate_on_submit():
