@@ -34,7 +34,8 @@ def _serve(args: argparse.Namespace) -> None:
           f"  STRIPE_SECRET_KEY=sk_test_fake STRIPE_API_BASE={fake.url} "
           f"STRIPE_WEBHOOK_SECRET={args.webhook_secret}\n"
           f"Webhooks go to: {args.webhook_url or '(nowhere: pass --webhook-url)'}\n"
-          f"Active accounts: {', '.join(args.account) or '(none: pass --account acct_...)'}\n"
+          f"Active accounts: {', '.join(args.account) or '(none)'}; the portal's \"Set up "
+          f"online payments\" creates more (onboarding: press \"Submit details\")\n"
           f"Settle a bank payment from another shell:\n  python -m tests.fakes.stripe_server "
           f"settle --url {fake.url} cs_test_... [--fail bank_account_unusable]", flush=True)
     try:

@@ -1,8 +1,10 @@
 """A fake Stripe API for tests: a real HTTP server on 127.0.0.1 that the stripe library talks to.
 
-Connected accounts, account links, Checkout Sessions, PaymentIntents and their charges with
-Stripe's form encoding, Stripe-Account scoping, idempotency keys and errors; a hosted checkout
-page without JavaScript; signed webhooks. By hand: ``python -m tests.fakes.stripe_server --help`` (see stripe_cli.py)."""
+Connected accounts (created by the platform or added by a test), single-use account links with
+an onboarding page, Checkout Sessions, PaymentIntents and their charges with Stripe's form
+encoding, Stripe-Account scoping, idempotency keys and errors; a hosted checkout page without
+JavaScript; signed webhooks. By hand: ``python -m tests.fakes.stripe_server --help`` (see
+stripe_cli.py)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,15 @@ PAY_LABELS = {"card": "Pay with card", "ach": "Pay with bank account"}
 ACCOUNT_DEFAULTS = {"charges_enabled": True, "payouts_enabled": True, "disabled_reason": None,
                     "currently_due": (), "current_deadline": None, "card": True, "ach": True}
 CHECKOUT_TITLE = "Fake Stripe Checkout"
+# A connected account the platform has just created: Stripe needs the business's details first.
+NEW_ACCOUNT = {"charges_enabled": False, "payouts_enabled": False,
+               "disabled_reason": "requirements.past_due",
+               "currently_due": ("business_type", "external_account", "tos_acceptance.date",
+                                 "tos_acceptance.ip"), "card": False, "ach": False}
+# What the account reads after "Submit details" on the fake onboarding page: Active.
+ONBOARDED = {"charges_enabled": True, "payouts_enabled": True, "disabled_reason": None,
+             "currently_due": (), "current_deadline": None, "card": True, "ach": True}
+CREATED_FIELDS = ("email", "country", "business_profile", "controller", "metadata", "type")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -139,7 +150,8 @@ class FakeStripe:
         self.charges: dict[str, Scoped] = {}
         self.deliveries: list[tuple[str, int | None]] = []
         self._accounts: dict[str, dict] = {}
-        self._account_links: dict[str, dict] = {}
+        self.created_accounts: dict[str, dict] = {}  # id: the parameters of POST /v1/accounts
+        self._account_links: dict[str, dict] = {}  # account: its newest link (id, params, used)
         self._intent_metadata: dict[str, dict] = {}
         self._idempotency: dict[tuple, tuple] = {}  # (account, key): (method, path, params, reply)
         self._hangs: list[dict] = []
@@ -187,7 +199,7 @@ class FakeStripe:
         """Forget accounts, objects, requests, deliveries, injections and idempotency keys."""
         with self._lock:
             for state in (self.requests, self.sessions, self.payment_intents, self.charges,
-                          self.deliveries,
+                          self.deliveries, self.created_accounts,
                           self._accounts, self._account_links, self._intent_metadata,
                           self._idempotency, self._hangs, self._failures):
                 state.clear()
@@ -210,7 +222,9 @@ class FakeStripe:
     def _account_object(self, account_id: str) -> dict:
         settings = self._accounts[account_id]
         due, reason = list(settings["currently_due"]), settings["disabled_reason"]
+        created = self.created_accounts.get(account_id, {})
         return {
+            **{name: created[name] for name in CREATED_FIELDS if name in created},
             "id": account_id, "object": "account",
             "charges_enabled": settings["charges_enabled"],
             "payouts_enabled": settings["payouts_enabled"],
@@ -261,6 +275,15 @@ class FakeStripe:
                     injections.remove(injection)
                 return injection
         return None
+
+    def complete_onboarding(self, account_id: str) -> dict:
+        """The account holder submitted every detail: the account is Active (card and ACH).
+        Returns the account.updated event. Raises KeyError for an unknown account."""
+        with self._lock:
+            if account_id not in self._accounts:
+                raise KeyError(account_id)
+            account = self.update_account(account_id, **ONBOARDED)
+            return self.event("account.updated", account, account_id)
 
     def complete_checkout(self, session_id: str, outcome: str = "card") -> dict:
         """Pay an open session ("card": paid at once, "ach": processing), create its
@@ -440,6 +463,20 @@ class FakeStripe:
             raise _ApiError(404, f"No such account: '{account_id}'", "resource_missing", "account")
         return self._account_object(account_id)
 
+    def _create_account(self, request: Recorded) -> dict:
+        """POST /v1/accounts on the platform: a new connected account that needs onboarding."""
+        params = request.params
+        if request.account is not None:
+            raise _ApiError(400, "A connected account cannot create accounts.")
+        if params.get("type") and params.get("controller"):
+            raise _ApiError(400, "You cannot set both type and controller.", param="type")
+        if params.get("country", "US") != "US":
+            raise _ApiError(400, "The fake creates US accounts only.", param="country")
+        account_id = new_id("acct")
+        self.created_accounts[account_id] = params
+        self._accounts[account_id] = dict(ACCOUNT_DEFAULTS, **NEW_ACCOUNT)
+        return self._account_object(account_id)
+
     def _create_account_link(self, request: Recorded) -> dict:
         params = request.params
         for name in ("account", "refresh_url", "return_url", "type"):
@@ -448,9 +485,12 @@ class FakeStripe:
         account = params["account"]
         if account not in self._accounts:
             raise _ApiError(400, f"No such account: '{account}'", "resource_missing", "account")
-        self._account_links[account] = params
+        if params["type"] not in ("account_onboarding", "account_update"):
+            raise _ApiError(400, f"Invalid type: {params['type']}", param="type")
+        link_id = new_id("link")
+        self._account_links[account] = {"id": link_id, "params": params, "used": False}
         now = int(time.time())
-        return {"object": "account_link", "url": f"{self.url}/onboarding/{account}",
+        return {"object": "account_link", "url": f"{self.url}/onboarding/{account}/{link_id}",
                 "created": now, "expires_at": now + 300}
 
     def _create_session(self, request: Recorded) -> dict:
@@ -548,15 +588,51 @@ class FakeStripe:
         return _Reply(303, headers={"Location": success_url.replace("{CHECKOUT_SESSION_ID}",
                                                                     session_id)})
 
-    def _onboarding_page(self, request: Recorded, account_id: str) -> _Reply:
+    def _take_link(self, account_id: str, link_id: str) -> tuple[dict | None, bool]:
+        """(the link's parameters, whether it is still usable): a link is single-use, and a
+        newer link for the account replaces it, as with Stripe."""
         with self._lock:
             link = self._account_links.get(account_id)
+            if link is None:
+                return None, False
+            usable = link["id"] == link_id and not link["used"]
+            if usable:
+                link["used"] = True
+            return copy.deepcopy(link["params"]), usable
+
+    def _onboarding_page(self, request: Recorded, account_id: str, link_id: str) -> _Reply:
+        """An Account Link opened: Stripe's onboarding, as one form. An expired (used or
+        replaced) link sends the browser to the platform's refresh_url."""
+        link, usable = self._take_link(account_id, link_id)
         if link is None:
             return _html_reply(404, "<p>No account link for this account.</p>", "Fake onboarding")
-        return _html_reply(200, f"<p>Account {html.escape(account_id)}.</p>"
+        if not usable:
+            return _Reply(303, headers={"Location": link["refresh_url"]})
+        with self._lock:
+            due = ", ".join(self._accounts[account_id]["currently_due"]) or "nothing"
+            self._account_links[account_id]["submit"] = link_id
+        action = f"/onboarding/{html.escape(account_id)}/{html.escape(link_id)}"
+        return _html_reply(200, f"<p>Account {html.escape(account_id)}. Stripe needs: "
+                           f"{html.escape(due)}.</p>"
+                           f'<form method="post" action="{action}"><button type="submit">'
+                           f"Submit details</button></form>"
                            f'<p><a href="{html.escape(link["return_url"])}">Return to the '
                            f'platform</a> | <a href="{html.escape(link["refresh_url"])}">'
                            f"Link expired</a></p>", "Fake onboarding")
+
+    def _submit_onboarding(self, request: Recorded, account_id: str, link_id: str) -> _Reply:
+        """"Submit details": the account becomes Active, account.updated is delivered, and
+        the browser goes to the return_url."""
+        with self._lock:
+            link = self._account_links.get(account_id)
+            if link is None or link.get("submit") != link_id:
+                return _html_reply(400, "<p>This onboarding page has expired.</p>",
+                                   "Fake onboarding")
+            link["submit"] = None
+            event = self.complete_onboarding(account_id)
+            return_url = link["params"]["return_url"]
+        self._deliver_quietly(event)
+        return _Reply(303, headers={"Location": return_url})
 
     def _control_settle(self, request: Recorded) -> _Reply:
         """POST /_fake/settle (form: session, failure_code): settle_ach, deliver the event."""
@@ -570,6 +646,7 @@ class FakeStripe:
                                  "webhook_status": self._deliver_quietly(event)})
 
     _API_ROUTES = (
+        ("POST", r"/v1/accounts", _create_account),
         ("GET", r"/v1/accounts/([^/]+)", _get_account),
         ("POST", r"/v1/account_links", _create_account_link),
         ("POST", r"/v1/checkout/sessions", _create_session),
@@ -581,7 +658,8 @@ class FakeStripe:
     _PAGE_ROUTES = (
         ("GET", r"/pay/([^/]+)", _checkout_page),
         ("POST", r"/pay/([^/]+)", _pay),
-        ("GET", r"/onboarding/([^/]+)", _onboarding_page),
+        ("GET", r"/onboarding/([^/]+)/([^/]+)", _onboarding_page),
+        ("POST", r"/onboarding/([^/]+)/([^/]+)", _submit_onboarding),
         ("POST", r"/_fake/settle", _control_settle),
     )
 

@@ -372,14 +372,64 @@ def test_settle_command_reaches_the_running_fake(fake, client, receiver, capsys)
     assert main(["settle", "--url", fake.url, session.id]) == 1
 
 
-def test_account_link_leads_to_onboarding_page(fake, client):
-    link = client.v1.account_links.create({
-        "account": SHOP, "type": "account_onboarding",
-        "refresh_url": "http://portal.test/staff/stripe/refresh",
-        "return_url": "http://portal.test/staff/stripe/return"})
-    assert link.url == f"{fake.url}/onboarding/{SHOP}"
+LINK_URLS = {"refresh_url": "http://portal.test/staff/stripe/refresh",
+             "return_url": "http://portal.test/staff/stripe/return"}
+
+
+def test_account_link_leads_to_onboarding_page_once(fake, client):
+    link = client.v1.account_links.create({"account": SHOP, "type": "account_onboarding",
+                                           **LINK_URLS})
+    assert link.url.startswith(f"{fake.url}/onboarding/{SHOP}/link_")
     status, _, page = fetch(link.url)
     assert status == 200 and 'href="http://portal.test/staff/stripe/return"' in page
+    # single-use, as Stripe's: opened again, it sends the browser to the refresh URL
+    status, headers, _ = fetch(link.url)
+    assert (status, headers["Location"]) == (303, LINK_URLS["refresh_url"])
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.account_links.create({"account": "acct_nobody", "type": "account_onboarding",
+                                        **LINK_URLS})
+
+
+CONTROLLER = {"stripe_dashboard": {"type": "full"}, "fees": {"payer": "account"},
+              "losses": {"payments": "stripe"}, "requirement_collection": "stripe"}
+
+
+def test_created_account_needs_onboarding_and_submitting_makes_it_active(fake, client,
+                                                                         receiver):
+    fake.webhook_url = receiver.url
+    params = {"email": "ava@harbor.example", "country": "US", "controller": CONTROLLER,
+              "business_profile": {"name": "Harbor Diesel"}, "metadata": {"shop_id": "7"}}
+    account = client.v1.accounts.create(params, options={"idempotency_key": "shop-7"})
+    assert account.id.startswith("acct_") and account.id in fake.created_accounts
+    assert (account.charges_enabled, account.payouts_enabled) == (False, False)
+    assert "external_account" in account.requirements.currently_due
+    assert account.controller.to_dict() == CONTROLLER and account.email == params["email"]
+    assert client.v1.accounts.retrieve(account.id).id == account.id
+    # the same key and parameters: the same account (a double click); other parameters: refused
+    again = client.v1.accounts.create(params, options={"idempotency_key": "shop-7"})
+    assert again.id == account.id and len(fake.created_accounts) == 1
+    with pytest.raises(stripe.IdempotencyError):
+        client.v1.accounts.create(dict(params, email="eve@evil.example"),
+                                  options={"idempotency_key": "shop-7"})
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.accounts.create({"type": "standard", "controller": CONTROLLER})
+
+    link = client.v1.account_links.create({"account": account.id, "type": "account_onboarding",
+                                           "collection_options": {"fields": "currently_due"},
+                                           **LINK_URLS})
+    status, _, page = fetch(link.url)
+    assert status == 200 and "external_account" in page and "Submit details" in page
+    action = link.url.removeprefix(fake.url)
+    status, headers, _ = fetch(fake.url + action, form={})
+    assert (status, headers["Location"]) == (303, LINK_URLS["return_url"])
+    updated = client.v1.accounts.retrieve(account.id)
+    assert (updated.charges_enabled, updated.payouts_enabled) == (True, True)
+    assert updated.requirements.currently_due == []
+    body, _, _ = receiver.received[-1]
+    event = json.loads(body)
+    assert (event["type"], event["account"]) == ("account.updated", account.id)
+    # the form works once
+    assert fetch(fake.url + action, form={})[0] == 400
 
 
 def test_reset_forgets_everything(fake, client):
