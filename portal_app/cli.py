@@ -1,5 +1,5 @@
 """Operator commands: flask --app wsgi demo | outbox run | roles restore-admin | shop create |
-stripe sync | invoices check."""
+stripe sync | stripe attach | invoices check."""
 
 from __future__ import annotations
 
@@ -113,6 +113,43 @@ def stripe_sync() -> None:
     for line in results:
         click.echo(line)
     click.echo(f"{len(results)} checkout session(s) checked.")
+
+
+@stripe_cli.command("attach")
+@click.argument("shop_slug")
+@click.argument("account_id")
+def stripe_attach(shop_slug: str, account_id: str) -> None:
+    """Attach a Stripe account the platform already owns to a shop (the only way an account id
+    is given to the portal; shops set up theirs with "Set up online payments")."""
+    from sqlalchemy.exc import IntegrityError
+
+    from portal_app.services import payments, stripe_connect, stripe_gateway
+    from portal_app.services.invoices import payment_settings
+
+    shop = db.session.scalar(select(Shop).where(Shop.slug == shop_slug))
+    if shop is None:
+        raise click.ClickException(f"No shop with slug {shop_slug}.")
+    try:
+        attached = stripe_connect.attach(shop, account_id.strip())
+        db.session.commit()
+    except stripe_connect.AttachRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from refused
+    except IntegrityError as clash:  # attached to another shop a moment ago
+        db.session.rollback()
+        raise click.ClickException(f"{account_id} was just attached to another shop. "
+                                   "Nothing changed.") from clash
+    if attached.warning:
+        click.echo(f"Warning: {attached.warning}", err=True)
+    state = stripe_gateway.STATE_LABELS[payment_settings(shop).stripe_state]
+    click.echo(f"{account_id.strip()} is attached to {shop.name} ({shop.slug}); "
+               f"Stripe status: {state}.")
+    if attached.former and stripe_gateway.configured():
+        # Checkouts opened on the former account would be paid to it: close them there. Any
+        # it cannot close stay payable, and what that account reports is still applied.
+        completed = payments.expire_sessions_of_former_account(shop.id, attached.former)
+        click.echo(f"Open checkouts on the former account {attached.former} are closed where "
+                   f"Stripe could close them ({len(completed)} had just been paid: applied).")
 
 
 @invoices_cli.command("check")

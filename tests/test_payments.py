@@ -354,7 +354,7 @@ def test_not_active_account_hides_payment_and_explains(app, portal, acme, make, 
     page = admin.get("/staff/settings/payments").get_data(as_text=True)
     assert "Payouts suspended" in page
     assert "Stripe needs information: individual.verification.document" in page
-    assert "Refresh status" in page and "Continue onboarding in Stripe" in page
+    assert "Refresh status" in page and ">Continue setup</button>" in page
 
     invoice = make.invoice(acme, number="INV-NA")
     body = portal.get(f"/invoices/{invoice.id}").get_data(as_text=True)
@@ -385,40 +385,6 @@ def test_stripe_not_configured_explains_itself(app, portal, acme, make, shop):
             "/staff/settings/payments").get_data(as_text=True)
     finally:
         app.config["STRIPE_SECRET_KEY"] = "sk_test_fake"
-
-
-def test_admin_connects_an_account_and_onboards(app, make, shop, fake_stripe, read):
-    fake_stripe.add_account("acct_new", charges_enabled=False, payouts_enabled=False,
-                            disabled_reason="requirements.pending_verification")
-    admin = app.test_client()
-    admin.login_staff(make.staff(shop, role="admin").email, PASSWORD)
-    response = admin.post_form("/staff/settings/payments", {
-        "stripe_account_id": "not-an-id", "invoice_notifications": "y"})
-    assert response.status_code == 422 and "acct_1AbC" in response.get_data(as_text=True)
-    response = admin.post_form("/staff/settings/payments", {
-        "stripe_account_id": "acct_new", "invoice_notifications": "y",
-        "bank_transfer_enabled": "y"})
-    assert response.status_code == 303
-    settings = read(lambda: db.session.get(PaymentSettings, shop.id))
-    assert (settings.stripe_state, settings.bank_transfer_enabled) == (
-        "pending_verification", True)
-    assert "Stripe is verifying your documents" in admin.get(
-        "/staff/settings/payments").get_data(as_text=True)
-    response = admin.post_form("/staff/settings/payments/onboarding")
-    assert response.status_code == 303 and "/onboarding/acct_new" in response.headers["Location"]
-    link = fake_stripe.requests_to("POST", "/v1/account_links")[-1]
-    assert link.params["account"] == "acct_new" and link.params["type"] == "account_onboarding"
-    # Another shop cannot claim the same account.
-    other = make.shop("Summit Fleet")
-    other_admin = app.test_client()
-    other_admin.login_staff(make.staff(other, role="admin").email, PASSWORD)
-    response = other_admin.post_form("/staff/settings/payments", {
-        "stripe_account_id": "acct_new", "invoice_notifications": "y"})
-    assert response.status_code == 422 and "another shop" in response.get_data(as_text=True)
-    # Staff (not Administrators) cannot open the settings.
-    staff = app.test_client()
-    staff.login_staff(make.staff(shop, role="staff").email, PASSWORD)
-    assert staff.get("/staff/settings/payments").status_code == 403
 
 
 def test_stripe_sync_reconciles_processing_payments(portal, runner, acme, make, stripe_shop,
@@ -477,15 +443,11 @@ NEW_ACCOUNT = "acct_harbornew"
 
 
 def switch_account(app, make, shop, fake_stripe, account=NEW_ACCOUNT):
-    """The shop's Administrator connects another Stripe account in the settings."""
+    """The operator attaches another Stripe account to the shop (`stripe attach`)."""
     fake_stripe.add_account(account)
-    admin = app.test_client()
-    admin.login_staff(make.staff(shop, role="admin").email, PASSWORD)
-    response = admin.post_form("/staff/settings/payments", {
-        "stripe_account_id": account, "invoice_notifications": "y",
-        "bank_transfer_enabled": "y"})
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return admin
+    result = app.test_cli_runner().invoke(args=["stripe", "attach", shop.slug, account])
+    assert result.exit_code == 0, result.output
+    assert f"{account} is attached to {shop.name}" in result.output
 
 
 def test_an_account_change_closes_the_old_accounts_checkout_and_the_next_pay_uses_the_new(

@@ -184,10 +184,19 @@ def payment_methods(settings: PaymentSettings) -> list[str]:
     return methods
 
 
+def create_account(params: dict, *, idempotency_key: str):
+    """Create a connected account on the platform (no Stripe-Account header)."""
+    return call(client().v1.accounts.create, params,
+                options={"idempotency_key": idempotency_key})
+
+
 def create_account_link(settings: PaymentSettings, *, refresh_url: str, return_url: str) -> str:
+    """A new onboarding link for the shop's own account: single-use, expires within minutes,
+    so it is made on demand and never stored."""
     link = call(client().v1.account_links.create, {
         "account": settings.stripe_account_id, "refresh_url": refresh_url,
-        "return_url": return_url, "type": "account_onboarding"})
+        "return_url": return_url, "type": "account_onboarding",
+        "collection_options": {"fields": "currently_due"}})
     return link.url
 
 

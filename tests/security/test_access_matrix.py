@@ -177,9 +177,14 @@ RULES: dict[str, dict] = {
     "staff.refresh_stripe_status": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
                                        FORBIDDEN, SETTINGS_DONE, SETTINGS_DONE, STAFF_LOGIN,
                                        STAFF_LOGIN),
-    "staff.stripe_onboarding": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
-                                   FORBIDDEN, SETTINGS_DONE, SETTINGS_DONE, STAFF_LOGIN,
-                                   STAFF_LOGIN),
+    # Set up online payments: S1's account is Active (nothing to do), S2 has none and Stripe is
+    # unreachable here: back to the settings with the reason, either way
+    "staff.stripe_setup": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                              SETTINGS_DONE, SETTINGS_DONE, STAFF_LOGIN, STAFF_LOGIN),
+    "staff.stripe_setup_again": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+                                    FORBIDDEN, SETTINGS_DONE, SETTINGS_DONE, STAFF_LOGIN,
+                                    STAFF_LOGIN),  # Stripe's refresh URL: no link made here
+    "staff.stripe_setup_return": ADMIN_PAGE,  # Stripe's return URL: the settings page
     "staff.assets.index": STAFF_S1_OBJECT,
     "staff.assets.new": STAFF_S1_OBJECT,
     "staff.assets.detail": STAFF_S1_OBJECT,

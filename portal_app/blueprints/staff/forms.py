@@ -9,7 +9,6 @@ from wtforms.validators import (
     DataRequired,
     Length,
     Optional,
-    Regexp,
 )
 
 from portal_app.web.forms import SearchForm, email_field, name_field, search_field, single_line, strip
@@ -39,7 +38,5 @@ class CustomerSearchForm(SearchForm):
 
 
 class PaymentSettingsForm(FlaskForm):
-    stripe_account_id = StringField("Stripe account id", filters=[strip], validators=[
-        Optional(), Length(max=64), Regexp(r"^acct_[A-Za-z0-9]+$",
-                                           message="A Stripe account id looks like acct_1AbC…")])
+    # No account id field: the platform creates the shop's account (services/stripe_connect.py).
     bank_transfer_enabled = BooleanField("Offer bank transfer (ACH) as well as card")
