@@ -253,7 +253,7 @@ class Factories:
                     shop_id=row.shop_id, estimate_id=row.id, version=row.version,
                     contact_id=contact.id, decision=decision,
                     signed_name=kw.pop("signed_name", contact.name), lines=lines,
-                    total_approved_cents=sum(l["quantity"] * l["unit_price_cents"]
+                    total_approved_cents=sum(l["amount_cents"]
                                              for l in lines if l["decision"] == "approved"),
                     **kw)
                 session.add(approval)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
@@ -25,6 +25,9 @@ class Customer(Base):
     # search_key() of name and account number, kept by the listeners below (prefix search)
     name_key: Mapped[str] = mapped_column(SearchKey(160), default="", server_default="")
     account_number_key: Mapped[str | None] = mapped_column(SearchKey(40))
+    billing_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tax_exempt: Mapped[bool] = mapped_column(default=False, server_default=false())
+    tax_exempt_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop: Mapped[Shop] = relationship()

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (JSON, CheckConstraint, ColumnElement, ForeignKey, Index, String, Text,
-                        UniqueConstraint, and_, func, or_, select)
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index,
+                        String, Text, UniqueConstraint, and_, cast, func, or_, select)
 from sqlalchemy.orm import Mapped, column_property, foreign, mapped_column, relationship
 
-from portal_app.models.base import Base, keeps_key, utcnow
+from portal_app.models.base import Base, Cents, keeps_key, utcnow
+from portal_app.services import pricing
 from portal_app.models.documents import LineColumns, WorkDocument
 
 if TYPE_CHECKING:
@@ -42,13 +43,12 @@ class EstimateLine(LineColumns, Base):
 
     estimate: Mapped[Estimate] = relationship(back_populates="lines")
 
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),
-                      CheckConstraint("unit_price_cents >= 0", name="price_not_negative"))
+    __table_args__ = LineColumns.line_checks()
 
     def snapshot(self) -> dict:
         """The line as a version keeps it."""
-        return {"line_id": self.id, "description": self.description, "quantity": self.quantity,
-                "unit_price_cents": self.unit_price_cents, "optional": self.optional}
+        return {"line_id": self.id, "description": self.description, **self.priced(),
+                "optional": self.optional}
 
 
 class EstimateVersion(Base):
@@ -118,11 +118,16 @@ class Estimate(WorkDocument, Base):
     )
 
     required_cents: Mapped[int] = column_property(
-        select(func.coalesce(func.sum(EstimateLine.quantity * EstimateLine.unit_price_cents), 0))
+        select(cast(func.coalesce(func.sum(EstimateLine.amount_cents), 0), BigInteger))
         .where(EstimateLine.estimate_id == id, EstimateLine.optional.is_(False))
         .correlate_except(EstimateLine).scalar_subquery(), deferred=False)
+    required_taxable_cents: Mapped[int] = column_property(
+        select(cast(func.coalesce(func.sum(EstimateLine.amount_cents), 0), BigInteger))
+        .where(EstimateLine.estimate_id == id, EstimateLine.optional.is_(False),
+               EstimateLine.taxable.is_(True))
+        .correlate_except(EstimateLine).scalar_subquery(), deferred=False)
     optional_cents: Mapped[int] = column_property(
-        select(func.coalesce(func.sum(EstimateLine.quantity * EstimateLine.unit_price_cents), 0))
+        select(cast(func.coalesce(func.sum(EstimateLine.amount_cents), 0), BigInteger))
         .where(EstimateLine.estimate_id == id, EstimateLine.optional.is_(True))
         .correlate_except(EstimateLine).scalar_subquery(), deferred=False)
 
@@ -154,9 +159,17 @@ class Estimate(WorkDocument, Base):
         return self.status
 
     @property
+    def totals(self) -> pricing.Totals:
+        """Subtotal, tax and total of the required lines (optional ones are the customer's
+        choice)."""
+        tax = self.tax
+        return pricing.Totals(self.required_cents, self.required_taxable_cents,
+                              tax.on(self.required_taxable_cents), tax)
+
+    @property
     def total_cents(self) -> int:
-        """The total of the required lines (optional ones are the customer's choice)."""
-        return self.required_cents
+        """The total of the required lines with their tax."""
+        return self.totals.total_cents
 
     @property
     def decision(self) -> Approval | None:
@@ -187,7 +200,8 @@ class Approval(Base):
     po_number: Mapped[str | None] = mapped_column(String(60))
     reason: Mapped[str | None] = mapped_column(Text)
     lines: Mapped[list] = mapped_column(JSON)  # the version's lines, each with its decision
-    total_approved_cents: Mapped[int] = mapped_column(default=0)
+    total_approved_cents: Mapped[Cents] = mapped_column(default=0)  # tax included
+    tax_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")  # of the above
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -203,6 +217,10 @@ class Approval(Base):
                         "(CASE WHEN work_order_id IS NULL THEN 0 ELSE 1 END) = 1",
                         name="one_document"),
     )
+
+    def totals(self, tax: pricing.Tax) -> pricing.Totals:
+        """Subtotal, tax and total of what was approved (`tax`: its document's)."""
+        return pricing.Totals(self.total_approved_cents - self.tax_cents, 0, self.tax_cents, tax)
 
     @property
     def approved_lines(self) -> list[dict]:

@@ -16,12 +16,14 @@ from sqlalchemy import (CheckConstraint, ColumnElement, ForeignKey, Index, Strin
                         UniqueConstraint, event, false, inspect, or_)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal_app.models.base import Base, SearchKey, keeps_key, utcnow
-from portal_app.models.documents import LineColumns
+from portal_app.models.base import Base, Cents, SearchKey, keeps_key, utcnow
+from portal_app.services import pricing
+from portal_app.models.documents import LineColumns, TaxedDocument
 
 if TYPE_CHECKING:
     from portal_app.models.asset import Asset
-    from portal_app.models.customer import Customer
+    from portal_app.models.customer import Customer, Location
+    from portal_app.models.work_order import WorkOrder
     from portal_app.models.shop import Shop
 
 
@@ -65,7 +67,7 @@ class InvoiceLine(LineColumns, Base):
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = LineColumns.line_checks()
 
 
 class Payment(Base):
@@ -87,8 +89,8 @@ class Payment(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
-    amount_cents: Mapped[int]
-    refunded_cents: Mapped[int] = mapped_column(default=0)
+    amount_cents: Mapped[Cents]
+    refunded_cents: Mapped[Cents] = mapped_column(default=0)
     method: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(12))
     reference: Mapped[str | None] = mapped_column(String(120))
@@ -141,14 +143,14 @@ class Payment(Base):
         return self.amount_cents - self.refunded_cents
 
 
-class Invoice(Base):
+class Invoice(TaxedDocument, Base):
     __tablename__ = "invoice"
 
     LIFECYCLE = ("draft", "open", "void")
     # The stored status (written by invoice_balances.recompute()); overdue is derived from it.
     STATUSES = ("draft", "unpaid", "processing", "paid", "void")
-    BALANCE_COLUMNS = ("total_cents", "paid_cents", "processing_cents", "amount_due_cents",
-                       "status")
+    BALANCE_COLUMNS = ("total_cents", "tax_cents", "paid_cents", "processing_cents",
+                       "amount_due_cents", "status")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
@@ -158,6 +160,11 @@ class Invoice(Base):
         SearchKey(30), default="", server_default="")
     asset_id: Mapped[int | None] = mapped_column(  # the unit the work was on, if one
         ForeignKey("asset.id", ondelete="SET NULL"), index=True)
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("location.id", ondelete="SET NULL"))
+    work_order_id: Mapped[int | None] = mapped_column(  # the work order it bills, once
+        ForeignKey("work_order.id", ondelete="SET NULL"), unique=True)
+    po_number: Mapped[str | None] = mapped_column(String(200))
     # The lifecycle staff move it through (issue, void): an input of the status below.
     state: Mapped[str] = mapped_column(String(8), default="draft")
     currency: Mapped[str] = mapped_column(String(3), default="usd")
@@ -170,15 +177,18 @@ class Invoice(Base):
 
     # Stored balances: written only by services.invoice_balances.recompute() (assigning them
     # anywhere else raises, see the listener below), checked by `flask invoices check`.
-    total_cents: Mapped[int] = mapped_column(default=0, server_default="0")
-    paid_cents: Mapped[int] = mapped_column(default=0, server_default="0")  # succeeded, net
-    processing_cents: Mapped[int] = mapped_column(default=0, server_default="0")  # ACH in flight
-    amount_due_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    total_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")  # tax included
+    tax_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")
+    paid_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")  # succeeded, net
+    processing_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")  # ACH in flight
+    amount_due_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
 
     shop: Mapped[Shop] = relationship()
     customer: Mapped[Customer] = relationship()
     asset: Mapped[Asset | None] = relationship()
+    location: Mapped[Location | None] = relationship()
+    work_order: Mapped[WorkOrder | None] = relationship(back_populates="invoice")
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position, InvoiceLine.id",
         cascade="all, delete-orphan")
@@ -210,6 +220,11 @@ class Invoice(Base):
         CheckConstraint("amount_due_cents = CASE WHEN total_cents > paid_cents "
                         "THEN total_cents - paid_cents ELSE 0 END", name="amount_due_follows"),
     )
+
+    @property
+    def totals(self) -> pricing.Totals:
+        """Subtotal, tax and total as stored (recompute() wrote them from the lines)."""
+        return pricing.Totals(self.total_cents - self.tax_cents, 0, self.tax_cents, self.tax)
 
     @property
     def payable_cents(self) -> int:
@@ -277,7 +292,7 @@ class ShopInvoiceTotal(Base):
     status: Mapped[str] = mapped_column(String(10), primary_key=True)
     due_on: Mapped[date] = mapped_column(primary_key=True)
     invoices: Mapped[int] = mapped_column(default=0)
-    amount_due_cents: Mapped[int] = mapped_column(default=0)
+    amount_due_cents: Mapped[Cents] = mapped_column(default=0)
 
 
 class CustomerInvoiceTotal(Base):
@@ -291,7 +306,7 @@ class CustomerInvoiceTotal(Base):
     due_on: Mapped[date] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     invoices: Mapped[int] = mapped_column(default=0)
-    amount_due_cents: Mapped[int] = mapped_column(default=0)
+    amount_due_cents: Mapped[Cents] = mapped_column(default=0)
 
 
 class StripeEvent(Base):

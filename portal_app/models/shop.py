@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal_app.models.base import Base, utcnow
+from portal_app.models.base import Base, Scaled, utcnow
+from portal_app.services import pricing
 
 DEFAULT_BRAND_COLOR = "#1f5f8b"
 DEFAULT_TIMEZONE = "America/New_York"
@@ -30,12 +32,29 @@ class Shop(Base):
     logo_type: Mapped[str | None] = mapped_column(String(20))
     logo_hash: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What its documents print: where the shop is, where to send payments, when they are due.
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    billing_email: Mapped[str | None] = mapped_column(String(254))
+    remit_to: Mapped[str] = mapped_column(Text, default="", server_default="")
+    payment_terms_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Sales tax: no rate means no tax; each kind of line starts taxable or not as set here.
+    tax_name: Mapped[str] = mapped_column(String(40), default="Sales tax",
+                                          server_default="Sales tax")
+    tax_rate: Mapped[Decimal | None] = mapped_column("tax_rate_x1000", Scaled(1000))
+    labour_taxable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    parts_taxable: Mapped[bool] = mapped_column(default=True, server_default=true())
+    fee_taxable: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     staff: Mapped[list[StaffUser]] = relationship(back_populates="shop")
 
     __table_args__ = (
         CheckConstraint("length(brand_color) = 7", name="brand_color_hex"),
+        CheckConstraint("tax_rate_x1000 IS NULL OR (tax_rate_x1000 >= 0 AND "
+                        "tax_rate_x1000 <= 100000)", name="tax_rate_percent"),
     )
+
+    def taxable_by_default(self, kind: str) -> bool:
+        return bool(getattr(self, f"{kind}_taxable", pricing.DEFAULT_TAXABLE.get(kind, False)))
 
 
 class StaffUser(Base):

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (CheckConstraint, ColumnElement, ForeignKey, Index, String, Text,
-                        UniqueConstraint, func, select)
+from sqlalchemy import (BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, String,
+                        Text, UniqueConstraint, cast, func, select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal_app.models.base import Base, keeps_key
+from portal_app.services import pricing
 from portal_app.models.documents import LineColumns, WorkDocument
 
 if TYPE_CHECKING:
     from portal_app.models.estimate import Approval, Estimate
+    from portal_app.models.invoice import Invoice
     from portal_app.models.service_request import ServiceRequest
 
 
@@ -40,8 +42,7 @@ class WorkOrderLine(LineColumns, Base):
     work_order: Mapped[WorkOrder] = relationship(back_populates="lines")
 
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
+        *LineColumns.line_checks(),
         CheckConstraint("approval_state IN ('approved', 'pending', 'declined')",
                         name="approval_state_known"),
     )
@@ -52,8 +53,8 @@ class WorkOrderLine(LineColumns, Base):
         return self.approval_state == self.PENDING
 
     def snapshot(self) -> dict:
-        return {"line_id": self.id, "description": self.description, "quantity": self.quantity,
-                "unit_price_cents": self.unit_price_cents, "optional": True}
+        return {"line_id": self.id, "description": self.description, **self.priced(),
+                "optional": True}
 
 
 class WorkOrder(WorkDocument, Base):
@@ -84,6 +85,7 @@ class WorkOrder(WorkDocument, Base):
     approvals: Mapped[list[Approval]] = relationship(
         order_by="Approval.version", viewonly=True,
         primaryjoin="foreign(Approval.work_order_id) == WorkOrder.id")
+    invoice: Mapped[Invoice | None] = relationship(back_populates="work_order", uselist=False)
 
     __table_args__ = (
         UniqueConstraint("shop_id", "number"),
@@ -97,9 +99,13 @@ class WorkOrder(WorkDocument, Base):
     )
 
     approved_cents: Mapped[int] = column_property(
-        select(func.coalesce(func.sum(WorkOrderLine.quantity * WorkOrderLine.unit_price_cents),
-                             0))
+        select(cast(func.coalesce(func.sum(WorkOrderLine.amount_cents), 0), BigInteger))
         .where(WorkOrderLine.work_order_id == id, WorkOrderLine.approval_state == "approved")
+        .correlate_except(WorkOrderLine).scalar_subquery(), deferred=False)
+    approved_taxable_cents: Mapped[int] = column_property(
+        select(cast(func.coalesce(func.sum(WorkOrderLine.amount_cents), 0), BigInteger))
+        .where(WorkOrderLine.work_order_id == id, WorkOrderLine.approval_state == "approved",
+               WorkOrderLine.taxable.is_(True))
         .correlate_except(WorkOrderLine).scalar_subquery(), deferred=False)
 
     @classmethod
@@ -112,8 +118,15 @@ class WorkOrder(WorkDocument, Base):
         return cls.status == status
 
     @property
+    def totals(self) -> pricing.Totals:
+        """Subtotal, tax and total of the approved lines."""
+        tax = self.tax
+        return pricing.Totals(self.approved_cents, self.approved_taxable_cents,
+                              tax.on(self.approved_taxable_cents), tax)
+
+    @property
     def total_cents(self) -> int:
-        return self.approved_cents
+        return self.totals.total_cents
 
     @property
     def pending_lines(self) -> list[WorkOrderLine]:

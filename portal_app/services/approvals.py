@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_app.extensions import db
 from portal_app.models import Approval, Contact, Estimate, WorkOrder, WorkOrderLine, utcnow
-from portal_app.services import comments
+from portal_app.services import comments, pricing
 from portal_app.services.estimates import changes_since
 from portal_app.services.invoices import money, today
 
@@ -36,15 +36,20 @@ class Totals:
     required_cents: int
     optional_cents: int  # of the ticked optional lines
     optional_offered_cents: int  # of every optional line
-    total_cents: int
+    figures: pricing.Totals  # subtotal, tax and total of the required and ticked lines
+
+    @property
+    def total_cents(self) -> int:
+        return self.figures.total_cents
 
 
-def totals(lines, ticked: set[int]) -> Totals:
-    """The total of the required lines and the ticked optional ones."""
+def totals(lines, ticked: set[int], tax: pricing.Tax = pricing.NO_TAX) -> Totals:
+    """The total of the required lines and the ticked optional ones, with their tax."""
     required = sum(line.amount_cents for line in lines if not line.optional)
     offered = sum(line.amount_cents for line in lines if line.optional)
-    chosen = sum(line.amount_cents for line in lines if line.optional and line.id in ticked)
-    return Totals(required, chosen, offered, required + chosen)
+    chosen = [line for line in lines if not line.optional or line.id in ticked]
+    return Totals(required, sum(line.amount_cents for line in chosen if line.optional), offered,
+                  pricing.line_totals(chosen, tax))
 
 
 @dataclass
@@ -77,13 +82,14 @@ def _outcome(decided: list[dict], choice: str) -> str:
 
 def _approval(document, version: int, decided: list[dict], outcome: str,
               signature: Signature) -> Approval:
+    figures = pricing.line_totals([d for d in decided if d["decision"] == "approved"],
+                                  document.tax)
     approval = Approval(
         shop_id=document.shop_id, version=version, contact_id=signature.contact.id,
         decision=outcome, signed_name=signature.signed_name, po_number=signature.po_number,
         reason=signature.reason if outcome == Approval.DECLINED else None,
         lines=decided, ip_address=signature.ip_address, user_agent=signature.user_agent,
-        total_approved_cents=sum(d["quantity"] * d["unit_price_cents"] for d in decided
-                                 if d["decision"] == "approved"),
+        total_approved_cents=figures.total_cents, tax_cents=figures.tax_cents,
         decided_at=utcnow(),
         **({"estimate_id": document.id} if isinstance(document, Estimate)
            else {"work_order_id": document.id}))

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_app.extensions import db
 from portal_app.models import Estimate, EstimateLine, EstimateVersion, StaffUser, utcnow
-from portal_app.services import comments
+from portal_app.services import comments, pricing, taxes
 from portal_app.services.invoices import money
 
 VALID_FOR_DAYS = 30
@@ -55,6 +55,7 @@ def create_draft(shop_id: int, values: dict, lines: list[dict],
                             status=Estimate.DRAFT, version=0, submission_key=submission_key,
                             **values)
         estimate.lines = _line_rows(lines)
+        taxes.fix(estimate)
         db.session.add(estimate)
         try:
             db.session.flush()
@@ -68,9 +69,8 @@ def create_draft(shop_id: int, values: dict, lines: list[dict],
 
 
 def _line_rows(lines: list[dict]) -> list[EstimateLine]:
-    return [EstimateLine(position=i, description=line["description"],
-                         quantity=line["quantity"], unit_price_cents=line["unit_price_cents"],
-                         optional=line["optional"]) for i, line in enumerate(lines)]
+    return [EstimateLine(position=i, **pricing.line_fields(line), optional=line["optional"])
+            for i, line in enumerate(lines)]
 
 
 def snapshot(estimate: Estimate) -> dict:
@@ -88,8 +88,12 @@ def version_snapshot(version: EstimateVersion) -> dict:
 
 def _plain(line: dict) -> dict:
     """A line without its row id (ids change between versions; the words and numbers count)."""
-    return {key: line[key] for key in ("description", "quantity", "unit_price_cents",
-                                       "optional")}
+    fields = pricing.line_fields(line)
+    return {"description": fields["description"], "kind": fields["kind"],
+            "quantity": pricing.plain(fields["quantity"]),
+            "unit_price_cents": fields["unit_price_cents"],
+            "discount": pricing.plain(fields["discount"]), "taxable": fields["taxable"],
+            "optional": bool(line.get("optional"))}
 
 
 def _proposed(values: dict, lines: list[dict]) -> dict:
@@ -106,6 +110,7 @@ def update_draft(estimate: Estimate, values: dict, lines: list[dict]) -> None:
     for name, value in values.items():
         setattr(estimate, name, value)
     estimate.lines = _line_rows(lines)
+    taxes.fix(estimate)
     db.session.flush()
 
 
@@ -133,6 +138,7 @@ def send(estimate: Estimate, staff: StaffUser) -> int:
     if sent.rowcount != 1:
         raise EstimateStateError(f"{estimate.number} was sent already.")
     db.session.refresh(estimate)
+    taxes.fix(estimate)  # the rate in force when it is sent
     _record_version(estimate, staff, [])
     return comments.tell_customer(estimate, "estimate_sent", changes=[], version=1)
 
@@ -166,6 +172,7 @@ def revise(estimate: Estimate, staff: StaffUser, values: dict, lines: list[dict]
     for name, value in values.items():
         setattr(estimate, name, value)
     estimate.lines = _line_rows(lines)
+    taxes.fix(estimate)  # a new version is sent: the rate in force now
     changes = changes_between(before, after)
     _record_version(estimate, staff, changes)
     comments.tell_customer(estimate, "estimate_sent", changes=changes, version=estimate.version)
@@ -200,6 +207,10 @@ def changes_between(before: dict, after: dict) -> list[dict]:
         if old["unit_price_cents"] != new["unit_price_cents"]:
             what.append(f"unit price {money(old['unit_price_cents'])} → "
                         f"{money(new['unit_price_cents'])}")
+        if old.get("discount", "0") != new.get("discount", "0"):
+            what.append(f"discount {old.get('discount', '0')}% → {new.get('discount', '0')}%")
+        if old.get("taxable", False) != new.get("taxable", False):
+            what.append("now taxed" if new.get("taxable") else "no longer taxed")
         if old["optional"] != new["optional"]:
             what.append("now optional" if new["optional"] else "no longer optional")
         if what:

@@ -23,11 +23,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import (BigInteger, Select, bindparam, cast, delete, func, insert, select,
+                        update)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal_app.extensions import db
+from portal_app.services import pricing
 from portal_app.models import (
     NO_DUE_DATE,
     CustomerInvoiceTotal,
@@ -41,9 +43,14 @@ from portal_app.models import (
 CHUNK = 500  # invoices per statement (IN lists stay small on both databases)
 
 
-def balances(state: str, total: int, paid: int, processing: int) -> dict[str, int | str]:
-    """The stored figures of an invoice with this lifecycle state, line total, succeeded
-    payments (net of refunds) and bank payments in flight. The status rule lives here only."""
+def balances(state: str, subtotal: int, taxable: int, tax: pricing.Tax, paid: int,
+             processing: int) -> dict[str, int | str]:
+    """The stored figures of an invoice with this lifecycle state, sum of line amounts, sum of
+    taxable line amounts, tax, succeeded payments (net of refunds) and bank payments in flight.
+    The status rule lives here only."""
+    tax_cents = tax.on(int(taxable))
+    total = int(subtotal) + tax_cents
+    paid, processing = int(paid), int(processing)
     due = max(total - paid, 0)
     if state in ("draft", "void"):
         status = state
@@ -53,23 +60,29 @@ def balances(state: str, total: int, paid: int, processing: int) -> dict[str, in
         status = "processing"
     else:
         status = "unpaid"
-    return {"total_cents": total, "paid_cents": paid, "processing_cents": processing,
-            "amount_due_cents": due, "status": status}
+    return {"total_cents": total, "tax_cents": tax_cents, "paid_cents": paid,
+            "processing_cents": processing, "amount_due_cents": due, "status": status}
+
+
+def _sum(column, *where):
+    """SUM(column) of the invoice's rows, 0 when none, as a 64-bit integer on both databases."""
+    return (select(cast(func.coalesce(func.sum(column), 0), BigInteger)).where(*where)
+            .correlate(Invoice).scalar_subquery())
 
 
 def measured(invoice_ids: Select | list[int] | None = None) -> Select:
-    """SELECT (id, state, total, paid, processing) computed from the lines and payments of the
-    invoices with these ids (every invoice when None): what the stored figures must say."""
-    total = (select(func.coalesce(func.sum(InvoiceLine.quantity * InvoiceLine.unit_price_cents),
-                                  0))
-             .where(InvoiceLine.invoice_id == Invoice.id).correlate(Invoice).scalar_subquery())
-    paid = (select(func.coalesce(func.sum(Payment.amount_cents - Payment.refunded_cents), 0))
-            .where(Payment.invoice_id == Invoice.id, Payment.status == "succeeded")
-            .correlate(Invoice).scalar_subquery())
-    processing = (select(func.coalesce(func.sum(Payment.amount_cents), 0))
-                  .where(Payment.invoice_id == Invoice.id, Payment.status == "processing")
-                  .correlate(Invoice).scalar_subquery())
-    query = select(Invoice.id, Invoice.state, total, paid, processing)
+    """SELECT (id, state, subtotal, taxable, tax name, rate, exempt, paid, processing) computed
+    from the lines and payments of the invoices with these ids (every invoice when None): with
+    balances(), what the stored figures must say."""
+    subtotal = _sum(InvoiceLine.amount_cents, InvoiceLine.invoice_id == Invoice.id)
+    taxable = _sum(InvoiceLine.amount_cents, InvoiceLine.invoice_id == Invoice.id,
+                   InvoiceLine.taxable.is_(True))
+    paid = _sum(Payment.amount_cents - Payment.refunded_cents,
+                Payment.invoice_id == Invoice.id, Payment.status == "succeeded")
+    processing = _sum(Payment.amount_cents, Payment.invoice_id == Invoice.id,
+                      Payment.status == "processing")
+    query = select(Invoice.id, Invoice.state, subtotal, taxable, Invoice.tax_name,
+                   Invoice.tax_rate, Invoice.tax_exempt, paid, processing)
     if invoice_ids is not None:
         query = query.where(Invoice.id.in_(invoice_ids))
     return query.order_by(Invoice.id)
@@ -101,8 +114,9 @@ def recompute(invoice_ids: Iterable[int]) -> int:
             .where(Invoice.id.in_(chunk)).order_by(Invoice.id).with_for_update(key_share=True))}
         # A new statement after the lock: on PostgreSQL it sees what the lock waited for.
         changes = []
-        for invoice_id, state, total, paid, processing in session.execute(measured(chunk)):
-            figures = balances(state, total, paid, processing)
+        for invoice_id, state, subtotal, taxable, *tax, paid, processing in session.execute(
+                measured(chunk)):
+            figures = balances(state, subtotal, taxable, _tax(*tax), paid, processing)
             current = stored[invoice_id]
             if any(getattr(current, column) != value for column, value in figures.items()):
                 changes.append({"id": invoice_id, **figures, "updated_at": utcnow()})
@@ -250,13 +264,17 @@ def differences(invoice_ids: Iterable[int] | None = None,
         stored = {row.id: row for row in db.session.execute(
             select(Invoice.id, Invoice.number, *(getattr(Invoice, c) for c in columns))
             .where(Invoice.id.in_(ids)))}
-        for invoice_id, state, total, paid, processing in db.session.execute(
-                measured(ids)):
-            expected = balances(state, total, paid, processing)
+        for invoice_id, state, subtotal, taxable, *tax, paid, processing in \
+                db.session.execute(measured(ids)):
+            expected = balances(state, subtotal, taxable, _tax(*tax), paid, processing)
             row = stored[invoice_id]
             have = {column: getattr(row, column) for column in columns}
             if have != expected:
                 yield invoice_id, row.number, have, expected
+
+
+def _tax(name: str, rate, exempt: bool) -> pricing.Tax:
+    return pricing.Tax(name or "", rate, bool(exempt))
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:

@@ -21,6 +21,7 @@ from portal_app.models import (
     PaymentSettings,
     Shop,
 )
+from portal_app.services import taxes
 from portal_app.services.invoice_balances import open_totals, recompute
 
 
@@ -88,6 +89,7 @@ def save_draft(invoice: Invoice, lines: list[InvoiceLine]) -> Invoice:
     if invoice.state != "draft":
         raise InvoiceStateError("Only drafts can be edited.")
     invoice.lines = lines
+    taxes.fix(invoice)
     db.session.add(invoice)
     db.session.flush()
     recompute([invoice.id])
@@ -101,6 +103,7 @@ def issue(invoice: Invoice) -> int:
         raise InvoiceStateError("Only a draft can be issued.")
     if not invoice.lines or invoice.total_cents <= 0:
         raise InvoiceStateError("Add at least one line with an amount before issuing.")
+    taxes.fix(invoice)  # the rate in force when it is issued, kept from now on
     invoice.state = "open"
     invoice.issued_on = invoice.issued_on or today()
     recompute([invoice.id])

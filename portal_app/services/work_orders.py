@@ -12,12 +12,13 @@ from portal_app.extensions import db
 from portal_app.models import (
     Estimate,
     ServiceRequest,
+    Shop,
     StaffUser,
     WorkOrder,
     WorkOrderLine,
     utcnow,
 )
-from portal_app.services import comments
+from portal_app.services import comments, pricing, taxes
 from portal_app.services.estimates import EstimateStateError, next_number
 
 
@@ -47,10 +48,9 @@ def _insert(work_order: WorkOrder, find_existing) -> tuple[WorkOrder, bool]:
 def _copy(work_order: WorkOrder) -> WorkOrder:
     fresh = WorkOrder(**{column: getattr(work_order, column) for column in (
         "shop_id", "customer_id", "location_id", "asset_id", "estimate_id",
-        "service_request_id", "status", "description")})
-    fresh.lines = [WorkOrderLine(position=line.position, description=line.description,
-                                 quantity=line.quantity, unit_price_cents=line.unit_price_cents)
-                   for line in work_order.lines]
+        "service_request_id", "status", "description", *taxes.TAX_COLUMNS)})
+    fresh.lines = [WorkOrderLine(position=line.position, **pricing.line_fields(
+        {"description": line.description, **line.priced()})) for line in work_order.lines]
     return fresh
 
 
@@ -70,10 +70,9 @@ def from_estimate(estimate: Estimate) -> tuple[WorkOrder, bool]:
         shop_id=estimate.shop_id, customer_id=estimate.customer_id,
         location_id=estimate.location_id, asset_id=estimate.asset_id, estimate_id=estimate.id,
         status=WorkOrder.OPEN, description=estimate.notes or "")
-    work_order.lines = [
-        WorkOrderLine(position=i, description=line["description"], quantity=line["quantity"],
-                      unit_price_cents=line["unit_price_cents"])
-        for i, line in enumerate(approval.approved_lines)]
+    work_order.lines = [WorkOrderLine(position=i, **pricing.line_fields(line))
+                        for i, line in enumerate(approval.approved_lines)]
+    taxes.copy(work_order, estimate)
     work_order, created = _insert(work_order, lambda: db.session.scalar(
         select(WorkOrder).where(WorkOrder.estimate_id == estimate_id)))
     if created:
@@ -106,7 +105,8 @@ def for_request(request: ServiceRequest, staff: StaffUser,
             shop_id=request.shop_id, customer_id=request.customer_id,
             location_id=request.location_id, asset_id=request.asset_id,
             service_request_id=request.id, status=WorkOrder.OPEN,
-            description=request.description), lambda: db.session.scalar(
+            description=request.description,
+            **taxes.in_force(db.session.get(Shop, request.shop_id), request.customer)), lambda: db.session.scalar(
                 select(WorkOrder).where(WorkOrder.service_request_id == request_id)))
         request = db.session.get(ServiceRequest, request_id)
     request.status = ServiceRequest.CONVERTED
@@ -128,10 +128,8 @@ def update_lines(work_order: WorkOrder, description: str, lines: list[dict]) -> 
     """Replace the work order's approved lines (those awaiting approval or declined stay)."""
     kept = [line for line in work_order.lines if line.approval_state != WorkOrderLine.APPROVED]
     work_order.description = description
-    work_order.lines = [
-        WorkOrderLine(position=i, description=line["description"], quantity=line["quantity"],
-                      unit_price_cents=line["unit_price_cents"])
-        for i, line in enumerate(lines)] + kept
+    work_order.lines = [WorkOrderLine(position=i, **pricing.line_fields(line))
+                        for i, line in enumerate(lines)] + kept
     db.session.flush()
 
 
@@ -157,9 +155,8 @@ def request_approval(work_order: WorkOrder, lines: list[dict], note: str,
     start = max((line.position for line in work_order.lines), default=-1) + 1
     for i, line in enumerate(lines):
         work_order.lines.append(WorkOrderLine(
-            position=start + i, description=line["description"], quantity=line["quantity"],
-            unit_price_cents=line["unit_price_cents"], approval_state=WorkOrderLine.PENDING,
-            approval_round=work_order.approval_round))
+            position=start + i, **pricing.line_fields(line),
+            approval_state=WorkOrderLine.PENDING, approval_round=work_order.approval_round))
     db.session.flush()
     return comments.tell_customer(work_order, "additional_work", note=note,
                                   lines=work_order.pending_lines)

@@ -10,6 +10,7 @@ from wtforms import EmailField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal_app.services.invoices import parse_money
+from portal_app.services.pricing import parse_decimal, plain
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -62,6 +63,31 @@ class MoneyField(StringField):
     def pre_validate(self, form):
         if self.data and self.cents is None:
             raise ValidationError("Enter an amount like 125.00.")
+
+
+class DecimalTextField(StringField):
+    """A number with up to `places` decimals typed as text ("1.5", "0.25"): .value holds it as
+    a Decimal; anything else, or a number outside minimum..maximum, gets `message`."""
+
+    value = None
+
+    def __init__(self, label, *, places: int, minimum, maximum, message: str, **kwargs):
+        kwargs.setdefault("filters", [strip])
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, **kwargs)
+        self.places, self.minimum, self.maximum, self.message = places, minimum, maximum, message
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.value = parse_decimal(self.data, self.places) if self.data else None
+
+    def process_data(self, value):
+        self.data = plain(value) if value is not None else None
+        self.value = value
+
+    def pre_validate(self, form):
+        if self.data and (self.value is None or not self.minimum <= self.value <= self.maximum):
+            raise ValidationError(self.message)
 
 
 class OwnChoiceField(SelectField):

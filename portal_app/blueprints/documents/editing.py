@@ -8,7 +8,7 @@ from flask import flash, g, request
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from portal_app.blueprints.documents.forms import BLANK_LINES
+from portal_app.blueprints.documents.forms import BLANK_LINES, default_taxable
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, unit_number_key
 from portal_app.web.audience import CONSOLE
@@ -55,6 +55,7 @@ def lines_form_page(form, template: str, save, prefill=None, **context):
         target = save()
         if target is not None:
             return see_other(target)
+    default_taxable(form, g.shop)  # blank rows start as the shop taxes their kind
     status = 422 if request.method == "POST" and not more else 200
     return render(template, form=form, audience=CONSOLE, status=status, **context)
 

@@ -3,12 +3,19 @@ replies, and the customer's decision. Only these fields are read from a request.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import Form, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from decimal import Decimal
 
+from flask import g
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from portal_app.services import pricing
 from portal_app.services.comments import COMMENT_MAX
-from portal_app.web.forms import MoneyField, single_line, strip
+from portal_app.services.invoices import money
+from portal_app.web.forms import DecimalTextField, MoneyField, single_line, strip
 from portal_app.web.ids import version_number
 from portal_app.web.submissions import SubmissionKeyField
 
@@ -16,20 +23,42 @@ TEXT_MAX = 2000
 BLANK_LINES = 3  # empty rows a lines form shows, and "More lines" adds
 
 
+MAX_PRICE = money(pricing.MAX_UNIT_PRICE_CENTS)
+
+
 class LineForm(Form):
-    """One line of a document; a completely blank line is ignored."""
+    """One line of a document; a line with no description, quantity, price or discount typed
+    is blank and ignored. Taxable starts as the shop's default for the kind (parts here, the
+    kind a blank row starts with)."""
 
     description = StringField("Description", filters=[strip], validators=[
         Optional(), Length(max=300, message="Keep the description under 300 characters."),
         single_line])
-    quantity = IntegerField("Qty", validators=[Optional(), NumberRange(
-        min=1, max=100000, message="Enter a quantity from 1 to 100,000.")])
+    kind = SelectField("Kind", default=pricing.DEFAULT_KIND, choices=[
+        SelectChoice(value, label) for value, label in pricing.KINDS.items()],
+        validate_choice=False)
+    quantity = DecimalTextField(
+        "Qty", places=2, minimum=Decimal("0.01"), maximum=pricing.MAX_QUANTITY,
+        message="Enter a quantity from 0.01 to 9,999.99 (two decimals at most), like 1.5.")
     unit_price = MoneyField("Unit price", filters=[strip], validators=[Optional()])
+    discount = DecimalTextField(
+        "Discount %", places=2, minimum=Decimal(0), maximum=Decimal(100),
+        message="Enter a discount from 0 to 100 (percent, two decimals at most).")
+    taxable = BooleanField("Taxable", default=pricing.DEFAULT_TAXABLE[pricing.DEFAULT_KIND])
 
     @property
     def is_blank(self) -> bool:
-        return not (self.description.data or self.unit_price.data or
-                    self.quantity.raw_data and self.quantity.raw_data[0])
+        return not (self.description.data or self.unit_price.data or self.quantity.data or
+                    self.discount.data)
+
+    def validate_kind(self, field):
+        if field.data not in pricing.KINDS:
+            field.data = pricing.DEFAULT_KIND
+            raise ValidationError("Choose Labour, Parts or Fee.")
+
+    def validate_unit_price(self, field):
+        if field.cents is not None and field.cents > pricing.MAX_UNIT_PRICE_CENTS:
+            raise ValidationError(f"Enter a unit price up to {MAX_PRICE}.")
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -44,14 +73,46 @@ class LineForm(Form):
         return ok
 
 
+def _posted(entry) -> dict:
+    line = entry.form
+    return {"description": line.description.data, "kind": line.kind.data,
+            "quantity": line.quantity.value or Decimal(1),
+            "unit_price_cents": line.unit_price.cents or 0,
+            "discount": line.discount.value or Decimal(0), "taxable": bool(line.taxable.data),
+            "optional": bool(getattr(line, "optional", None) and line.optional.data)}
+
+
 def posted_lines(form) -> list[dict]:
     """The non-blank line rows of a valid form, as the services take them."""
-    return [{"description": entry.form.description.data,
-             "quantity": entry.form.quantity.data or 1,
-             "unit_price_cents": entry.form.unit_price.cents,
-             "optional": bool(getattr(entry.form, "optional", None) and
-                              entry.form.optional.data)}
-            for entry in form.lines if not entry.form.is_blank]
+    return [_posted(entry) for entry in form.lines if not entry.form.is_blank]
+
+
+def within_total(form, field) -> None:
+    """A document's total (its lines, and the shop's tax on the taxable ones) stays within the
+    limit; else the message goes next to the last line's unit price and above the form."""
+    lines = [entry for entry in field.entries if not entry.form.is_blank]
+    if not lines or any(entry.form.errors for entry in lines):
+        return
+    posted = [_posted(entry) for entry in lines]
+    shop = g.get("shop")
+    tax = pricing.Tax(rate=shop.tax_rate) if shop is not None else pricing.NO_TAX
+    figures = pricing.totals(((pricing.line_amount(line["quantity"], line["unit_price_cents"],
+                                                   line["discount"]), line["taxable"])
+                              for line in posted), tax)
+    if figures.total_cents > pricing.MAX_TOTAL_CENTS:
+        message = (f"These lines come to {money(figures.total_cents)}; a document's total can "
+                   f"be at most {money(pricing.MAX_TOTAL_CENTS)}. Split the work into several "
+                   "documents.")
+        lines[-1].form.unit_price.errors.append(message)
+        raise ValidationError(message)
+
+
+class LinesField(FieldList):
+    """A document's line rows: up to 100, and a total within the limit (within_total)."""
+
+    def __init__(self, entry_form=None, **kwargs):
+        super().__init__(FormField(entry_form or LineForm), min_entries=BLANK_LINES,
+                         max_entries=100, validators=[within_total], **kwargs)
 
 
 def fill_lines(form, lines, blank: int = BLANK_LINES) -> None:
@@ -59,10 +120,22 @@ def fill_lines(form, lines, blank: int = BLANK_LINES) -> None:
     while len(form.lines) < len(lines) + blank:
         form.lines.append_entry()
     for entry, line in zip(form.lines, lines):
-        entry.form.description.data, entry.form.quantity.data = line.description, line.quantity
-        entry.form.unit_price.data = f"{line.unit_price_cents / 100:.2f}"
-        if hasattr(entry.form, "optional"):
-            entry.form.optional.data = line.optional
+        row = entry.form
+        row.description.data, row.kind.data = line.description, line.kind
+        row.quantity.process_data(line.quantity)
+        row.unit_price.data = f"{line.unit_price_cents / 100:.2f}"
+        row.discount.process_data(line.discount if line.discount else None)
+        row.taxable.data = line.taxable
+        if hasattr(row, "optional"):
+            row.optional.data = line.optional
+
+
+def default_taxable(form, shop) -> None:
+    """Blank rows start with the shop's taxable default for their kind."""
+    for entry in form.lines:
+        if entry.form.is_blank:
+            entry.form.taxable.data = shop.taxable_by_default(entry.form.kind.data
+                                                              or pricing.DEFAULT_KIND)
 
 
 def _comment_field(label: str, what: str, first: str):

@@ -124,6 +124,6 @@ def decided_context(audience, kind: str, document, *, waiting, version: int, dec
         decision_form = DecisionForm(formdata=None, version=version)
     return {"audience": audience, kind: document, "customer": document.customer,
             "today": today(), "ticked": ticked, "refusal": refusal, "deciding": deciding,
-            "decision_form": decision_form, "totals": approvals.totals(waiting, ticked),
+            "decision_form": decision_form, "totals": approvals.totals(waiting, ticked, document.tax),
             "comments": comments.thread(document), "form": form or threads.comment_form(audience),
             **extra}

@@ -6,8 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    FieldList,
-    FormField,
     HiddenField,
     SelectField,
     StringField,
@@ -15,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from portal_app.blueprints.documents.forms import TEXT_MAX, LineForm
+from portal_app.blueprints.documents.forms import TEXT_MAX, LineForm, LinesField
 from portal_app.web.forms import OwnChoiceField, single_line, strip
 from portal_app.web.submissions import SubmissionKeyField
 
@@ -35,6 +33,6 @@ class EstimateForm(FlaskForm):
     valid_until = DateField("Valid until", validators=[Optional()])
     notes = TextAreaField("Note to the customer", filters=[strip], validators=[
         Optional(), Length(max=TEXT_MAX)])
-    lines = FieldList(FormField(EstimateLineForm), min_entries=3, max_entries=100)
+    lines = LinesField(EstimateLineForm)
     based_on = HiddenField()  # the version the edit started from
     submission_key = SubmissionKeyField()

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.blueprints.documents import editing
-from portal_app.blueprints.documents.forms import fill_lines
+from portal_app.blueprints.documents.forms import default_taxable, fill_lines, posted_lines
 from portal_app.blueprints.invoices import console
 from portal_app.blueprints.invoices.forms import InvoiceForm, ManualPaymentForm, VoidForm
 from portal_app.blueprints.invoices.views import load, page_context
@@ -17,6 +17,7 @@ from portal_app.data.tenancy import shop_get_or_404
 from portal_app.extensions import db
 from portal_app.models import Customer, Invoice, InvoiceLine
 from portal_app.services import invoices as service
+from portal_app.services import pricing
 from portal_app.services.invoices import InvoiceStateError, money
 from portal_app.web.audience import CONSOLE
 from portal_app.web.ids import id_arg
@@ -31,10 +32,8 @@ def _page(invoice_id: int) -> str:
 
 def _lines(form: InvoiceForm) -> list[InvoiceLine]:
     """The form's filled-in rows as invoice lines (blank rows are ignored)."""
-    return [InvoiceLine(position=i, description=entry.form.description.data,
-                        quantity=entry.form.quantity.data or 1,
-                        unit_price_cents=entry.form.unit_price.cents)
-            for i, entry in enumerate(e for e in form.lines if not e.form.is_blank)]
+    return [InvoiceLine(position=i, **pricing.line_fields(line))
+            for i, line in enumerate(posted_lines(form))]
 
 
 def _save(form: InvoiceForm, invoice: Invoice | None) -> str | None:

@@ -4,11 +4,11 @@ are read from a request."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal_app.blueprints.documents.forms import LineForm
+from portal_app.blueprints.documents.forms import LinesField
 from portal_app.web.forms import MoneyField, single_line, strip
 
 
@@ -22,7 +22,7 @@ class InvoiceForm(FlaskForm):
     due_on = DateField("Due date", validators=[Optional()])
     memo = TextAreaField("Note to the customer", filters=[strip], validators=[
         Optional(), Length(max=2000)])
-    lines = FieldList(FormField(LineForm), min_entries=3, max_entries=100)
+    lines = LinesField()
 
     def validate_due_on(self, field):
         if field.data and self.issued_on.data and field.data < self.issued_on.data:

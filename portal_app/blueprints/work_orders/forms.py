@@ -4,24 +4,24 @@ status. Only these fields are read from a request."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from portal_app.blueprints.documents.forms import TEXT_MAX, LineForm
+from portal_app.blueprints.documents.forms import TEXT_MAX, LinesField
 from portal_app.web.forms import strip
 
 
 class WorkOrderForm(FlaskForm):
     description = TextAreaField("Work to do", filters=[strip], validators=[
         Optional(), Length(max=TEXT_MAX)])
-    lines = FieldList(FormField(LineForm), min_entries=3, max_entries=100)
+    lines = LinesField()
 
 
 class AdditionalWorkForm(FlaskForm):
     note = TextAreaField("Note to the customer", filters=[strip], validators=[
         Optional(), Length(max=TEXT_MAX)])
-    lines = FieldList(FormField(LineForm), min_entries=3, max_entries=100)
+    lines = LinesField()
     based_on = HiddenField()  # the approval round the form started from
 
 
