@@ -15,6 +15,7 @@ import re
 import tempfile
 import threading
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,12 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import selectinload
 
 from portal_app.extensions import db
-from portal_app.models import Contact, CustomerInvoiceTotal, Invoice, InvoiceLine, Payment, utcnow
-from portal_app.services import invoice_balances, invoices as invoice_service, payments
+from portal_app.models import (Contact, Customer, CustomerInvoiceTotal, Invoice, InvoiceLine,
+                               Payment, Shop, utcnow)
+from portal_app.services import invoice_balances, invoices as invoice_service, payments, pricing
 from portal_app.services.invoice_balances import differences
 from tests.factories import PASSWORD
-from tests.test_invoices import badges, expected_status
+from tests.test_invoices import badges, expected_status, expected_total
 from tests.test_payments import deliver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,8 @@ def _shop_invoices_agree(shop_id: int) -> None:
     rows = db.session.scalars(base.options(selectinload(Invoice.lines),
                                            selectinload(Invoice.payments))
                               .execution_options(populate_existing=True)).all()
+    assert {row.id: (row.total_cents, row.tax_cents) for row in rows} == {
+        row.id: expected_total(row) for row in rows}
     truth = {row.id: expected_status(row, today) for row in rows}
     assert {row.id: (row.status_on(today), row.amount_due_cents) for row in rows} == truth
     for status in ("draft", "unpaid", "overdue", "processing", "paid", "void"):
@@ -60,9 +64,17 @@ def _shop_invoices_agree(shop_id: int) -> None:
     assert invoice_balances.total_differences() == []
 
 
+KINDS = ("labour", "parts", "fee")
+
+
 def _lines(spec) -> list[InvoiceLine]:
-    return [InvoiceLine(position=i, description="Work", quantity=q, unit_price_cents=c)
-            for i, (q, c) in enumerate(spec)]
+    """Lines from (quantity in hundredths, unit price in cents, discount in hundredths of a
+    percent, taxable) tuples, or (quantity, unit price) pairs."""
+    return [InvoiceLine(position=i, **pricing.line_fields({
+        "description": "Work", "kind": KINDS[i % 3], "quantity": Decimal(line[0]) / 100
+        if len(line) > 2 else line[0], "unit_price_cents": line[1],
+        "discount": Decimal(line[2]) / 100 if len(line) > 2 else 0,
+        "taxable": len(line) > 2 and line[3]})) for i, line in enumerate(spec)]
 
 
 class Ledger:
@@ -153,14 +165,28 @@ class Ledger:
             return
         form = {"customer_id": self.customer.id, "number": f"H-{invoice_id}", "issued_on": "",
                 "due_on": "", "memo": ""}
-        for i, (q, c) in enumerate(spec):
-            form.update({f"lines-{i}-description": "Work", f"lines-{i}-quantity": str(q),
-                         f"lines-{i}-unit_price": f"{c / 100:.2f}"})
+        for i, (q, c, d, taxed) in enumerate(spec):
+            form.update({f"lines-{i}-description": "Work", f"lines-{i}-kind": KINDS[i % 3],
+                         f"lines-{i}-quantity": f"{q / 100}",
+                         f"lines-{i}-unit_price": f"{c / 100:.2f}",
+                         f"lines-{i}-discount": f"{d / 100}" if d else ""})
+            if taxed:
+                form[f"lines-{i}-taxable"] = "y"
         response = self._staff().post_form(f"/staff/invoices/{invoice_id}/edit", form)
         assert response.status_code == 303
 
     def issue(self, ref):
         self._service(lambda: invoice_service.issue(self._load(self.invoice(ref))))
+
+    def rate(self, thousandths):
+        """The shop changes its tax rate: drafts saved or issued afterwards take it; issued
+        invoices keep theirs."""
+        rate = None if thousandths is None else Decimal(thousandths) / 1000
+        self._service(lambda: setattr(db.session.get(Shop, self.shop.id), "tax_rate", rate))
+
+    def exempt(self, exempt):
+        self._service(lambda: setattr(db.session.get(Customer, self.customer.id), "tax_exempt",
+                                      exempt))
 
     def void(self, ref):
         self._service(lambda: invoice_service.void(self._load(self.invoice(ref)), "property"))
@@ -237,15 +263,21 @@ def _operations():
     from hypothesis import strategies as st
 
     ref = st.integers(0, 7)
-    lines = st.lists(st.tuples(st.integers(1, 3), st.integers(0, 40000)), max_size=3)
-    billable = st.lists(st.tuples(st.integers(1, 3), st.integers(1, 40000)), min_size=1,
-                        max_size=3)
+    # (quantity in hundredths: 0.01 to 12.5, unit price, discount in hundredths of a percent,
+    # taxable)
+    quantity, discount = st.integers(1, 1250), st.sampled_from([0, 0, 1000, 1250, 3333, 10000])
+    lines = st.lists(st.tuples(quantity, st.integers(0, 40000), discount, st.booleans()),
+                     max_size=3)
+    billable = st.lists(st.tuples(quantity, st.integers(1, 40000), st.just(0), st.booleans()),
+                        min_size=1, max_size=3)
     by_sync = st.sampled_from([False, False, True])
     return st.one_of(
         st.tuples(st.just("new"), st.one_of(billable, lines), st.integers(-20, 20),
                   st.booleans()),
         st.tuples(st.just("edit"), ref, lines, st.booleans()),
         st.tuples(st.just("issue"), ref),
+        st.tuples(st.just("rate"), st.sampled_from([None, 0, 7125, 8250, 10000])),
+        st.tuples(st.just("exempt"), st.booleans()),
         st.tuples(st.just("void"), ref),
         st.tuples(st.just("mark_paid"), ref, st.integers(1, 100), st.booleans()),
         st.tuples(st.just("checkout"), st.lists(ref, min_size=1, max_size=2),

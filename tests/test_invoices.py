@@ -6,8 +6,10 @@ these tests change the database between requests and read the next page.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import func, select
@@ -264,10 +266,28 @@ def test_staff_dashboard_and_customer_page_lead_to_invoices(staff_client, acme, 
     assert "INV-OD" in listing and "INV-OTHER" not in listing
 
 
+def _half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
+
+
+def expected_total(invoice) -> tuple[int, int]:
+    """(total, tax) as the product states it, computed here with exact fractions from the
+    invoice's lines and stored rate (not with services.pricing): each line's quantity x unit
+    price less its discount, rounded half up to the cent; tax = rate x the taxable lines' sum,
+    rounded half up once; none when the customer is exempt."""
+    amounts = [(_half_up(Fraction(str(line.quantity)) * line.unit_price_cents
+                         * (100 - Fraction(str(line.discount or 0))) / 100), line.taxable)
+               for line in invoice.lines]
+    taxable = sum(amount for amount, taxed in amounts if taxed)
+    rate = Fraction(str(invoice.tax_rate)) if invoice.tax_rate and not invoice.tax_exempt else 0
+    tax = _half_up(taxable * rate / 100)
+    return sum(amount for amount, _ in amounts) + tax, tax
+
+
 def expected_status(invoice, today) -> tuple[str, int]:
     """The status rule as the product states it, computed here from the invoice's own lines and
     payments (not from the stored figures): (status, amount due)."""
-    total = sum(line.quantity * line.unit_price_cents for line in invoice.lines)
+    total, _ = expected_total(invoice)
     paid = sum(p.amount_cents - p.refunded_cents for p in invoice.payments
                if p.status == "succeeded")
     processing = sum(p.amount_cents for p in invoice.payments if p.status == "processing")

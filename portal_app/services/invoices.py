@@ -20,8 +20,10 @@ from portal_app.models import (
     Payment,
     PaymentSettings,
     Shop,
+    WorkOrder,
+    WorkOrderLine,
 )
-from portal_app.services import taxes
+from portal_app.services import pricing, taxes
 from portal_app.services.invoice_balances import open_totals, recompute
 
 
@@ -59,6 +61,54 @@ def next_number(shop: Shop) -> str:
         if db.session.scalar(select(Invoice.id).where(Invoice.shop_id == shop.id,
                                                       Invoice.number == number)) is None:
             return number
+
+
+def from_work_order(work_order: WorkOrder) -> tuple[Invoice, bool]:
+    """A draft invoice for the work order's customer with its approved lines (the estimate's
+    approved lines and approved additional work; declined and pending ones left out), unit,
+    location, the approvals' PO numbers and the tax it charged, linked to it; (invoice,
+    created). Once per work order: a second call, or one in another tab that lost the race on
+    the unique work order column, returns the first draft. Must be the transaction's first
+    write (a lost race rolls it back)."""
+    existing = _invoice_of(work_order.id)
+    if existing is not None:
+        return existing, False
+    if work_order.status == WorkOrder.CLOSED:
+        raise InvoiceStateError(f"{work_order.number} is closed; reopen it to invoice it.")
+    lines = [line for line in work_order.lines if line.approval_state == WorkOrderLine.APPROVED]
+    if not lines:
+        raise InvoiceStateError(f"{work_order.number} has no approved lines to invoice.")
+    shop = db.session.get(Shop, work_order.shop_id)
+    approvals = ([work_order.estimate.decision] if work_order.estimate is not None and
+                 work_order.estimate.decision is not None else []) + list(work_order.approvals)
+    po_numbers = list(dict.fromkeys(a.po_number for a in approvals if a.po_number))
+    values = {"shop_id": shop.id, "customer_id": work_order.customer_id, "state": "draft",
+              "asset_id": work_order.asset_id, "location_id": work_order.location_id,
+              "work_order_id": work_order.id, "po_number": ", ".join(po_numbers)[:200] or None,
+              "issued_on": today(shop), "memo": f"Work order {work_order.number}"}
+    taxed = {column: getattr(work_order, column) for column in taxes.TAX_COLUMNS}
+    priced = [{"description": line.description, **line.priced()} for line in lines]
+    work_order_id = work_order.id
+    for _ in range(5):
+        invoice = Invoice(number=next_number(shop), **values, **taxed)
+        invoice.lines = [InvoiceLine(position=i, **pricing.line_fields(line))
+                         for i, line in enumerate(priced)]
+        db.session.add(invoice)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            existing = _invoice_of(work_order_id)
+            if existing is not None:
+                return existing, False
+            continue  # another invoice took the number: the next one
+        recompute([invoice.id])
+        return invoice, True
+    raise InvoiceStateError("Could not pick a free invoice number; try again.")
+
+
+def _invoice_of(work_order_id: int) -> Invoice | None:
+    return db.session.scalar(select(Invoice).where(Invoice.work_order_id == work_order_id))
 
 
 def with_status(invoices: Select, status: str) -> Select:

@@ -46,8 +46,8 @@ def load(audience, invoice_id: int) -> Invoice:
     """The invoice with its customer, unit, lines and payments, in one query (drafts are the
     console's)."""
     return audience.get_or_404(Invoice, invoice_id, *audience.with_customer(Invoice),
-                               joinedload(Invoice.asset), joinedload(Invoice.lines),
-                               joinedload(Invoice.payments))
+                               joinedload(Invoice.asset), joinedload(Invoice.work_order),
+                               joinedload(Invoice.lines), joinedload(Invoice.payments))
 
 
 def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=None) -> dict:

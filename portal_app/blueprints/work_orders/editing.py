@@ -16,11 +16,13 @@ from portal_app.blueprints.work_orders.forms import (
 from portal_app.blueprints.work_orders.views import load, page_context
 from portal_app.extensions import db
 from portal_app.models import WORK_ORDER_LABELS, WorkOrderLine
+from portal_app.services import invoices
 from portal_app.services import work_orders as service
+from portal_app.services.invoices import InvoiceStateError
 from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.web.audience import CONSOLE
 from portal_app.web.ids import version_number
-from portal_app.web.rendering import render
+from portal_app.web.rendering import render, see_other
 
 WORK_ORDER = "/work-orders/<int:work_order_id>"
 
@@ -44,6 +46,24 @@ def change_status(work_order_id: int):
                 f"{WORK_ORDER_LABELS['console'][work_order.status].lower()}.")
 
     return editing.act(moved, WorkOrderStateError, _page(work_order_id))
+
+
+@console.post(WORK_ORDER + "/invoice")
+def create_invoice(work_order_id: int):
+    """"Create invoice": a draft invoice with the work order's approved lines, once (a second
+    click, or another tab, lands on the same draft)."""
+    work_order = load(CONSOLE, work_order_id)
+    try:
+        invoice, created = invoices.from_work_order(work_order)
+    except InvoiceStateError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return see_other(_page(work_order_id))
+    db.session.commit()
+    flash(f"Draft {invoice.number} created from {work_order.number}: review it and issue it."
+          if created else f"{work_order.number} was invoiced already: {invoice.number}.",
+          "success" if created else "info")
+    return see_other(CONSOLE.url("invoices.detail", invoice_id=invoice.id))
 
 
 @console.route(WORK_ORDER + "/edit", methods=["GET", "POST"])

@@ -31,7 +31,7 @@ def index(audience):
 def load(audience, work_order_id: int) -> WorkOrder:
     """The work order with everything its page shows."""
     return pages.load_decided(audience, WorkOrder, work_order_id, WorkOrder.estimate,
-                              WorkOrder.service_request)
+                              WorkOrder.service_request, WorkOrder.invoice)
 
 
 def page_context(audience, work_order: WorkOrder, *, status_form=None, **shown) -> dict:
