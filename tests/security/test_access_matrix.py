@@ -227,6 +227,10 @@ RULES: dict[str, dict] = {
     "staff.work_orders.print_view": STAFF_S1_OBJECT,
     "staff.work_orders.request_approval": STAFF_S1_OBJECT,
     "staff.work_orders.change_status": STAFF_S1_FORM_ACTION,
+    "staff.work_orders.create_invoice": row(  # a draft invoice, the same one the second time
+        STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+        *[Redirect("/staff/invoices/", 303, prefix=True)] * 2, NOT_FOUND, STAFF_LOGIN,
+        STAFF_LOGIN),
     "staff.work_orders.comment": STAFF_S1_FORM_ACTION,
     "staff.contact": STAFF_S1_OBJECT,
     # running the portal (issue 10): Administrators only, but the health page
