@@ -131,8 +131,9 @@ class Factories:
 
     def invoice(self, customer: Customer, lines=(("Service", 1, 10000),), state: str = "open",
                 due_in_days: int | None = 30, number: str | None = None, **kw) -> Invoice:
-        """An invoice with lines (description, quantity, unit price in cents), its balances
-        written by invoice_balances.recompute()."""
+        """An invoice with lines (description, quantity, unit price in cents, and optionally a
+        dict of kind, discount and taxable), its balances written by
+        invoice_balances.recompute() (tax_name and tax_rate in kw: the tax it charges)."""
         today = utcnow().date()
         invoice = self._save(Invoice(
             shop_id=customer.shop_id, customer_id=customer.id,
@@ -140,8 +141,9 @@ class Factories:
             issued_on=kw.pop("issued_on", None if state == "draft" else today),
             due_on=kw.pop("due_on", None if due_in_days is None
                           else today + timedelta(days=due_in_days)),
-            lines=[InvoiceLine(position=i, description=d, quantity=q, unit_price_cents=c)
-                   for i, (d, q, c) in enumerate(lines)], **kw))
+            lines=[InvoiceLine(position=i, description=d, quantity=q, unit_price_cents=c,
+                               **(extra[0] if extra else {}))
+                   for i, (d, q, c, *extra) in enumerate(lines)], **kw))
         self._recompute(invoice.id)
         with self.app.app_context():
             with Session(db.engine, expire_on_commit=False) as session:

@@ -6,6 +6,7 @@ invoice page at desktop and phone sizes."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -114,9 +115,11 @@ def test_screenshots_of_invoice_pages(world, make, new_context, watch, fake_stri
     shop, admin, acme, dana = world
     fake_stripe.add_account(ACCOUNT)
     make.payment_settings(shop, stripe_account_id=ACCOUNT, bank_transfer_enabled=True)
-    open_invoice = make.invoice(acme, number="INV-0101", lines=[
-        ("Brake service, unit T-101 (front and rear axles)", 1, 48000),
-        ("Brake pads (axle set)", 2, 12950), ("Shop supplies", 1, 1575)])
+    open_invoice = make.invoice(acme, number="INV-0101", tax_name="Sales tax",
+                                tax_rate=Decimal("8.25"), lines=[
+        ("Brake service, unit T-101 (front and rear axles)", "2.5", 9600, {"kind": "labour"}),
+        ("Brake pads (axle set)", 2, 12950, {"taxable": True, "discount": Decimal(10)}),
+        ("Shop supplies", 1, 1575, {"kind": "fee", "taxable": True})])
     make.invoice(acme, number="INV-0102", due_in_days=-12)
     paid = make.invoice(acme, number="INV-0103")
     make.payment(paid, 10000, reference="Check 5521")
@@ -134,6 +137,11 @@ def test_screenshots_of_invoice_pages(world, make, new_context, watch, fake_stri
         portal.goto("/invoices")
         camera.shoot(portal, size, "portal-21-invoices", "Invoices")
         portal.goto(f"/invoices/{open_invoice.id}")
+        # 2.5 h x 96.00 + 2 x 129.50 less 10 % + 15.75: 240.00 + 233.10 + 15.75 = 488.85;
+        # tax 8.25 % of 248.85 = 20.53
+        expect(portal.locator("table.lines")).to_contain_text("2.5 h")
+        expect(portal.locator("table.lines")).to_contain_text("Tax: Sales tax (8.25%)")
+        expect(portal.locator("table.lines tfoot")).to_contain_text("$509.38")
         camera.shoot(portal, size, "portal-22-invoice", re.compile("Invoice INV-0101"))
         portal.goto(f"/invoices/{open_invoice.id}/print")
         camera.shoot(portal, size, "portal-23-invoice-print", re.compile("Invoice INV-0101"))
