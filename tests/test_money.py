@@ -196,6 +196,15 @@ def test_large_amounts_are_saved_or_refused_never_a_500(staff, portal, world, ma
         "line": line})
     assert approved.status_code in (200, 303), _text(approved)[:1500]
     assert "$25,000,185.00" in _text(portal.get(f"/work-orders/{work_order.id}"))
+    # More work that fits one document alone but not with what the work order has: refused.
+    form = staff.get(f"/staff/work-orders/{work_order.id}/additional-work").get_data(True)
+    based_on = re.search(r'name="based_on" type="hidden" value="(\d+)"', form).group(1)
+    more = staff.post_form(f"/staff/work-orders/{work_order.id}/additional-work", {
+        "based_on": based_on, "note": "", "action": "request",
+        **_lines(("Second overhaul", "parts", "80", "999,999.99", "", False))})
+    assert more.status_code == 422
+    assert "a document&#39;s total can be at most $99,999,999.99" in more.get_data(True)
+    assert read(lambda: len(db.session.get(WorkOrder, work_order.id).lines)) == 2
 
     # Past the limit: 9,999.99 x 999,999.99 is 9,999,989,900.00; refused, nothing saved.
     count = read(lambda: db.session.scalar(select(func.count()).select_from(Estimate)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
@@ -25,7 +26,8 @@ from portal_app.models import (
     unit_number_key,
     utcnow,
 )
-from portal_app.services import approvals, comments, estimates, work_orders
+from portal_app.services import (approvals, comments, estimates, invoices, pricing, taxes,
+                                 work_orders)
 from portal_app.services.accounts import invite_contact
 from portal_app.services.invoice_balances import recompute
 from portal_app.services.passwords import hash_password
@@ -47,7 +49,10 @@ def load_demo() -> Shop:
     assets and service requests."""
     shop = Shop(name="Demo Fleet Services", slug="demo-fleet", brand_color="#1f5f8b",
                 timezone="America/Chicago", support_email="service@demo-fleet.example",
-                support_phone="+1 555 0142")
+                support_phone="+1 555 0142", address="1200 Harbor Road\nOakland, CA 94607",
+                billing_email="billing@demo-fleet.example",
+                remit_to="Demo Fleet Services\nPO Box 4471\nOakland, CA 94623",
+                payment_terms_days=30, tax_name="Sales tax", tax_rate=Decimal("8.25"))
     db.session.add(shop)
     db.session.flush()
     db.session.add_all([
@@ -57,9 +62,14 @@ def load_demo() -> Shop:
                   role="staff", password_hash=hash_password("demo-staff-pass")),
     ])
 
-    acme = Customer(shop_id=shop.id, name="Acme Logistics", account_number="C-1001")
-    birch = Customer(shop_id=shop.id, name="Birch Construction", account_number="C-1002")
-    cedar = Customer(shop_id=shop.id, name="Cedar Property Services", account_number="C-1003")
+    acme = Customer(shop_id=shop.id, name="Acme Logistics", account_number="C-1001",
+                    billing_address="Accounts payable\n1200 Harbor Road\nOakland, CA 94607")
+    birch = Customer(shop_id=shop.id, name="Birch Construction", account_number="C-1002",
+                     billing_address="14 Birch Lane\nFresno, CA 93701")
+    # A county housing authority: no sales tax, its certificate on every document.
+    cedar = Customer(shop_id=shop.id, name="Cedar Property Services", account_number="C-1003",
+                     billing_address="500 Cedar Avenue\nSan Jose, CA 95112", tax_exempt=True,
+                     tax_exempt_number="CA-EX-20417")
     db.session.add_all([acme, birch, cedar])
     db.session.flush()
     sites_by_name = {}
@@ -108,23 +118,31 @@ def load_demo_invoices(shop: Shop, customer: Customer) -> None:
                                    pay_instead_text="Mail a check to Demo Fleet Services, "
                                    "1200 Harbor Road, Oakland, CA 94607, or call "
                                    "(510) 555-0100 to pay by phone."))
-    specs = [  # number, issued days ago, due in days, state, lines (description, qty, cents)
-        ("INV-0001", 60, -30, "open", [("Brake service, unit T-101", 1, 48000),
-                                       ("Brake pads (axle set)", 2, 12950)]),
-        ("INV-0002", 12, 18, "open", [("DOT annual inspection", 3, 18500)]),
-        ("INV-0003", 45, -15, "open", [("Oil and filter change", 4, 9800)]),
-        ("INV-0004", 30, 0, "void", [("Duplicate of INV-0003", 1, 9800)]),
-        ("INV-0005", 2, 28, "open", [("Tire rotation", 2, 6500), ("Wheel alignment", 1, 14900)]),
-        ("INV-0006", 0, 30, "draft", [("Coolant flush (draft)", 1, 21000)]),
+    specs = [  # number, issued days ago, due in days, state, lines (description, kind, qty,
+        # cents, and for parts and fees taxed as the shop's settings say)
+        ("INV-0001", 60, -30, "open", [("Brake service, unit T-101", "labour", "3.5", 12000),
+                                       ("Brake pads (axle set)", "parts", 2, 12950)]),
+        ("INV-0002", 12, 18, "open", [("DOT annual inspection", "labour", 3, 18500)]),
+        ("INV-0003", 45, -15, "open", [("Oil and filter change", "labour", 4, 6000),
+                                       ("Oil and filters", "parts", 4, 3800)]),
+        ("INV-0004", 30, 0, "void", [("Duplicate of INV-0003", "labour", 1, 9800)]),
+        ("INV-0005", 2, 28, "open", [("Tire rotation", "labour", "1.25", 9600),
+                                     ("Wheel alignment", "labour", 1, 14900),
+                                     ("Tire disposal", "fee", 4, 500)]),
+        ("INV-0006", 0, 30, "draft", [("Coolant flush (draft)", "labour", "1.5", 9600),
+                                      ("Coolant, 20 l", "parts", 1, 6600)]),
     ]
     for number, ago, due_in, state, lines in specs:
         invoice = Invoice(shop_id=shop.id, customer_id=customer.id, number=number, state=state,
                           issued_on=None if state == "draft" else today - timedelta(days=ago),
                           due_on=None if state == "draft" else today + timedelta(days=due_in),
                           void_reason="Issued twice by mistake." if state == "void" else None,
-                          lines=[InvoiceLine(position=i, description=d, quantity=q,
-                                             unit_price_cents=c)
-                                 for i, (d, q, c) in enumerate(lines)])
+                          lines=[InvoiceLine(position=i, **pricing.line_fields({
+                              "description": d, "kind": kind, "quantity": q,
+                              "unit_price_cents": c,
+                              "taxable": shop.taxable_by_default(kind)}))
+                                 for i, (d, kind, q, c) in enumerate(lines)])
+        taxes.fix(invoice)
         db.session.add(invoice)
     db.session.flush()
     for number, unit in (("INV-0001", "T-101"), ("INV-0002", "T-201")):  # service history
@@ -135,7 +153,7 @@ def load_demo_invoices(shop: Shop, customer: Customer) -> None:
             .scalar_subquery()))
     paid = db.session.scalar(select(Invoice).where(Invoice.shop_id == shop.id,
                                                    Invoice.number == "INV-0003"))
-    db.session.add(Payment(shop_id=shop.id, invoice_id=paid.id, amount_cents=39200,
+    db.session.add(Payment(shop_id=shop.id, invoice_id=paid.id, amount_cents=40454,
                            method="check", status="succeeded", reference="Check 10422",
                            paid_on=today - timedelta(days=20)))
     recompute(db.session.scalars(select(Invoice.id).where(Invoice.shop_id == shop.id)).all())
@@ -177,15 +195,22 @@ def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,
                                 "Please leave the keys at the gate office."))
 
 
+def _line(shop: Shop, description: str, kind: str, quantity, cents: int,
+          optional: bool = False, discount: str = "0") -> dict:
+    """A line as a form posts it, taxed as the shop's settings say for its kind."""
+    return {"description": description, "kind": kind, "quantity": Decimal(str(quantity)),
+            "unit_price_cents": cents, "discount": Decimal(discount),
+            "taxable": shop.taxable_by_default(kind), "optional": optional}
+
+
 def _estimate(shop: Shop, acme: Customer, unit: str, lines: list, notes: str, admin: StaffUser,
               send: bool = True):
     asset = db.session.scalar(select(Asset).where(Asset.customer_id == acme.id,
                                                   Asset.unit_number == unit))
     estimate = estimates.create_draft(shop.id, {
         "customer_id": acme.id, "asset_id": asset.id, "location_id": asset.location_id,
-        "valid_until": estimates.default_valid_until(), "notes": notes}, [
-        {"description": d, "quantity": q, "unit_price_cents": c, "optional": o}
-        for d, q, c, o in lines], None)
+        "valid_until": estimates.default_valid_until(), "notes": notes},
+        [_line(shop, *line) for line in lines], None)
     if send:
         estimates.send(estimate, admin)
     return estimate
@@ -200,39 +225,66 @@ def load_demo_estimates(shop: Shop, acme: Customer, dana: Contact) -> None:
     signature = approvals.Signature(contact=dana, signed_name="Dana Ortiz", po_number="PO-7731",
                                     reason=None, ip_address="127.0.0.1", user_agent="demo")
     waiting = _estimate(shop, acme, "T-101", [
-        ("Replace front brake pads and rotors", 1, 68000, False),
-        ("Brake fluid flush", 1, 12500, False),
-        ("Wiper blades (pair)", 1, 4500, True),
-        ("Cabin air filter", 1, 3900, True)],
+        ("Replace front brake pads and rotors", "labour", "2.5", 12000),
+        ("Brake pads and rotors (front axle)", "parts", 1, 38000),
+        ("Brake fluid flush", "labour", "0.75", 12000),
+        ("Brake fluid, 1 l", "parts", 2, 1450),
+        ("Wiper blades (pair)", "parts", 1, 4500, True),
+        ("Cabin air filter", "parts", 1, 3900, True)],
         "Pads are at 2 mm. The optional lines are worth doing while the truck is in.", admin)
     comments.post(waiting, dana, "Can you do it on Thursday? The truck is free that day.")
     comments.post(waiting, admin, "Thursday works. Drop it off by 8 am at the Main depot.")
     approved = _estimate(shop, acme, "T-102", [
-        ("Replace alternator", 1, 54000, False), ("Serpentine belt", 1, 8900, True)],
-        "", admin)
+        ("Replace alternator", "labour", "1.5", 12000),
+        ("Alternator (remanufactured)", "parts", 1, 36000, False, "10"),
+        ("Serpentine belt", "parts", 1, 8900, True)],
+        "A fleet discount of 10 % applies to the alternator.", admin)
     approvals.decide_estimate(approved, 1, "approve_all", set(), signature)
-    declined = _estimate(shop, acme, "F-7", [("Rebuild mast hydraulics", 1, 240000, False)],
-                         "", admin)
+    declined = _estimate(shop, acme, "F-7", [
+        ("Rebuild mast hydraulics", "labour", 12, 12000),
+        ("Hydraulic seal kit", "parts", 1, 96000)], "", admin)
     approvals.decide_estimate(declined, 1, "decline", set(), approvals.Signature(
         contact=dana, signed_name="Dana Ortiz", po_number=None, ip_address="127.0.0.1",
         user_agent="demo", reason="Too expensive for this forklift; we are replacing it."))
-    _estimate(shop, acme, "T-201", [("Replace headlight assembly (left)", 1, 31000, False),
-                                    ("Headlight aim and check", 1, 4500, False)], "", admin)
-    _estimate(shop, acme, "T-102", [("Coolant flush (draft)", 1, 21000, False)], "", admin,
+    _estimate(shop, acme, "T-201", [("Replace headlight assembly (left)", "parts", 1, 25000),
+                                    ("Fit and aim headlights", "labour", "0.5", 12000)],
+              "", admin)
+    _estimate(shop, acme, "T-102", [("Coolant flush (draft)", "labour", "1.5", 12000),
+                                    ("Coolant, 20 l", "parts", 1, 6600)], "", admin,
               send=False)
     request = db.session.scalar(select(ServiceRequest).where(
         ServiceRequest.customer_id == acme.id, ServiceRequest.status == ServiceRequest.SCHEDULED))
     work_order = work_orders.for_request(request, admin, None)
     work_order.status = WorkOrder.IN_PROGRESS
     work_orders.update_lines(work_order, "Annual DOT inspection at the North yard.", [
-        {"description": "DOT annual inspection", "quantity": 1, "unit_price_cents": 18500}])
+        _line(shop, "DOT annual inspection", "labour", "1.5", 12000),
+        _line(shop, "Shop supplies", "fee", 1, 1850)])
     work_orders.request_approval(work_order, [
-        {"description": "Replace cracked air brake hose", "quantity": 1,
-         "unit_price_cents": 16500},
-        {"description": "Replace marker lights (set of 4)", "quantity": 1,
-         "unit_price_cents": 9600}],
+        _line(shop, "Replace cracked air brake hose", "parts", 1, 9300),
+        _line(shop, "Fit air brake hose", "labour", "0.5", 12000),
+        _line(shop, "Replace marker lights (set of 4)", "parts", 1, 9600)],
         "The inspection found a cracked air hose (the unit fails DOT without it) and two "
         "marker lights out.", 0)
     comments.post(work_order, admin, "The hose is the urgent one: the unit can't pass without "
                                      "it. The lights can wait if you prefer.")
     comments.post(work_order, dana, "Thanks, I'll look at it this afternoon.")
+    _demo_work_to_invoice(shop, acme, approved, admin)
+
+
+def _demo_work_to_invoice(shop: Shop, acme: Customer, approved, admin: StaffUser) -> None:
+    """The approved alternator job done and invoiced (the work order reads "Invoiced"), and
+    a completed tire job waiting for its invoice."""
+    done, _ = work_orders.from_estimate(approved)
+    done.status = WorkOrder.COMPLETED
+    invoice, _ = invoices.from_work_order(done)
+    invoices.issue(invoice)
+    asset = db.session.scalar(select(Asset).where(Asset.customer_id == acme.id,
+                                                  Asset.unit_number == "T-201"))
+    tires = work_orders.open_for(shop, acme, asset=asset, status=WorkOrder.COMPLETED,
+                                 description="Replace the steer tires of T-201.")
+    work_orders.update_lines(tires, tires.description, [
+        _line(shop, "Steer tires 295/75R22.5", "parts", 2, 42500, False, "5"),
+        _line(shop, "Mount and balance", "labour", 1, 12000),
+        _line(shop, "Tire disposal", "fee", 2, 500)])
+    comments.post(tires, admin, "Done: both steer tires replaced and balanced. The invoice "
+                                "follows.")

@@ -20,6 +20,7 @@ from portal_app.models import (
 )
 from portal_app.services import comments, pricing, taxes
 from portal_app.services.estimates import EstimateStateError, next_number
+from portal_app.services.invoices import money
 
 
 class WorkOrderStateError(Exception):
@@ -114,6 +115,16 @@ def for_request(request: ServiceRequest, staff: StaffUser,
     return work_order
 
 
+def open_for(shop: Shop, customer, *, asset=None, description: str = "",
+             status: str = WorkOrder.OPEN) -> WorkOrder:
+    """A work order of the shop's own (no estimate or request behind it), with today's tax."""
+    work_order, _ = _insert(WorkOrder(
+        shop_id=shop.id, customer_id=customer.id, asset_id=asset.id if asset else None,
+        location_id=asset.location_id if asset else None, status=status,
+        description=description, **taxes.in_force(shop, customer)), lambda: None)
+    return work_order
+
+
 def set_status(work_order: WorkOrder, status: str) -> None:
     """Move the work order to Open, In progress, Completed or Closed (staff's choice)."""
     if status not in WorkOrder.STAFF_STATUSES:
@@ -143,6 +154,13 @@ def request_approval(work_order: WorkOrder, lines: list[dict], note: str,
         raise WorkOrderStateError("Add at least one line of additional work.")
     if based_on_round != work_order.approval_round:
         raise WorkOrderStateError("This request for approval was sent already.")
+    everything = pricing.line_totals(
+        [*work_order.lines, *(pricing.line_fields(line) for line in lines)], work_order.tax)
+    if everything.total_cents > pricing.MAX_TOTAL_CENTS:
+        raise WorkOrderStateError(
+            f"With this work {work_order.number} would come to "
+            f"{money(everything.total_cents)}; a document's total can be at most "
+            f"{money(pricing.MAX_TOTAL_CENTS)}. Open a new work order for it.")
     moved = db.session.execute(
         update(WorkOrder).where(WorkOrder.id == work_order.id,
                                 WorkOrder.approval_round == based_on_round)
