@@ -66,11 +66,12 @@ def _fill_estimates(make, admin, customer, contact, assets, rows: int) -> None:
     """`rows` estimates in every status and `rows` work orders (some awaiting approval) of the
     customer; the first estimate and work order (the ones measured) carry `rows` comments."""
     for n in range(rows):
-        status = ("sent", "approved", "declined", "draft", "sent")[n % 5]
+        status = ("sent", "approved", "declined", "draft", "sent", "partially_approved")[n % 6]
+        decided = status in ("approved", "partially_approved", "declined")
         estimate = make.estimate(customer, lines=ESTIMATE_LINES, number=f"EST-{n:04d}",
-                                 status="sent" if status in ("approved", "declined") else status,
+                                 status="sent" if decided else status,
                                  asset_id=assets[n].id, valid_in_days=-3 if n % 7 == 6 else 30)
-        if status in ("approved", "declined"):
+        if decided:
             make.approval(estimate, contact, decision=status, po_number="PO-1")
         pending = [("Air brake hose", 1, 16500), ("Marker lights", 4, 2400)] if n % 3 == 0 \
             else []

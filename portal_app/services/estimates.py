@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.extensions import db
-from portal_app.models import Estimate, EstimateLine, EstimateVersion, StaffUser, utcnow
+from portal_app.models import (Approval, Estimate, EstimateLine, EstimateVersion, StaffUser,
+                               utcnow)
 from portal_app.services import comments, pricing, taxes
 from portal_app.services.invoices import money
 
@@ -66,6 +67,22 @@ def create_draft(shop_id: int, values: dict, lines: list[dict],
             if existing is not None:
                 return existing
     raise EstimateStateError("Could not pick a free estimate number; save again.")
+
+
+def listed_amount(estimate: Estimate) -> str:
+    """What an estimate is worth where it is listed: "Approved $850.00 of $1,013.00" when the
+    customer approved part of the version shown, the approved total when they approved all of
+    it, and the total asked for otherwise (waiting, expired, declined, a draft). "Of" is every
+    line of that version with its tax, as the approval recorded them. Lists load the decision
+    with the estimate (estimates.views.with_decision)."""
+    decision = estimate.decision
+    if decision is None or decision.decision == Approval.DECLINED:
+        return money(estimate.total_cents)
+    approved = money(decision.total_approved_cents)
+    if decision.decision == Approval.PARTIAL:
+        offered = pricing.line_totals(decision.lines, estimate.tax).total_cents
+        return f"Approved {approved} of {money(offered)}"
+    return approved
 
 
 def _line_rows(lines: list[dict]) -> list[EstimateLine]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import Date, literal, select, union_all
+from sqlalchemy import BigInteger, Date, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from portal_app.data import search
 from portal_app.blueprints.assets.forms import AssetForm, AssetSearchForm, location_choices
+from portal_app.blueprints.estimates.views import with_decision
 from portal_app.extensions import db
 from portal_app.models import (
     Asset,
@@ -20,7 +21,7 @@ from portal_app.models import (
 )
 from portal_app.web.pagination import paginate
 from portal_app.clock import today
-from portal_app.services import assets
+from portal_app.services import assets, pricing
 
 PER_PAGE = 25
 ASSET_SEARCH = (search.Branch(Asset.unit_number_key), search.Branch(Asset.make_key),
@@ -101,29 +102,38 @@ def service_history(asset: Asset) -> list[ServiceRequest]:
 
 def document_history(audience, asset: Asset) -> dict[str, list]:
     """The estimates, work orders and invoices that name the asset (drafts only where the
-    audience sees them), newest first, in one query: {"estimate": [...], "work_order": [...],
-    "invoice": [...]}, rows of kind, id, number, status (an invoice's as status_on() says it),
-    valid_until, issued_on, due_on and total_cents."""
-    def rows_of(model, kind: str, total, *dates):
+    audience sees them), newest first: {"estimate": [...], "work_order": [...], "invoice":
+    [...]}. Estimates are loaded as their list loads them (with the decision on the version
+    shown, which their rows tell); work orders and invoices in one more query, as rows of kind,
+    id, number, status (an invoice's as status_on() says it), issued_on, due_on and total_cents
+    (a work order's approved lines with their tax, an invoice's stored total)."""
+    estimates = db.session.scalars(with_decision(
+        audience.select(Estimate).where(Estimate.asset_id == asset.id))
+        .order_by(Estimate.created_at.desc(), Estimate.id.desc()).limit(50)).unique().all()
+
+    def rows_of(model, kind: str, total, taxable, *dates):
         return audience.select(model).where(model.asset_id == asset.id).with_only_columns(
             literal(kind).label("kind"), model.id, model.number, model.status, *dates,
-            total.label("total_cents"), model.created_at)
+            total.label("total_cents"), taxable.label("taxable_cents"), model.tax_name,
+            model.tax_rate, model.tax_exempt, model.created_at)
 
     def no_date(name: str):
         return literal(None, Date).label(name)
 
-    estimates = rows_of(Estimate, "estimate", Estimate.required_cents.expression,
-                        Estimate.valid_until, no_date("issued_on"), no_date("due_on"))
     work_orders = rows_of(WorkOrder, "work_order", WorkOrder.approved_cents.expression,
-                          no_date("valid_until"), no_date("issued_on"), no_date("due_on"))
-    invoices = rows_of(Invoice, "invoice", Invoice.total_cents, no_date("valid_until"),
+                          WorkOrder.approved_taxable_cents.expression, no_date("issued_on"),
+                          no_date("due_on"))
+    invoices = rows_of(Invoice, "invoice", Invoice.total_cents, literal(0, BigInteger),
                        Invoice.issued_on, Invoice.due_on)
-    every = union_all(estimates, work_orders, invoices).subquery()
-    found = {"estimate": [], "work_order": [], "invoice": []}
+    every = union_all(work_orders, invoices).subquery()
+    found = {"estimate": estimates, "work_order": [], "invoice": []}
     day = today()
     for row in db.session.execute(select(every).order_by(every.c.created_at.desc(),
-                                                         every.c.id.desc()).limit(150)):
-        # An invoice's status as people read it: overdue is an unpaid one past its due date.
-        found[row.kind].append(row if row.kind != "invoice" else
-                               {**row._mapping, "status": Invoice.status_on(row, day)})
+                                                         every.c.id.desc()).limit(100)):
+        if row.kind == "invoice":  # its status as people read it: overdue is derived
+            found["invoice"].append({**row._mapping, "status": Invoice.status_on(row, day)})
+        else:  # what the customer approved, with the tax the work order charges
+            tax = pricing.Tax(row.tax_name or "", row.tax_rate, bool(row.tax_exempt))
+            found["work_order"].append(
+                {**row._mapping, "total_cents": row.total_cents + tax.on(row.taxable_cents)})
     return found

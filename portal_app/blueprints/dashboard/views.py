@@ -4,9 +4,11 @@ from flask import g
 from sqlalchemy import func, select
 
 from portal_app.blueprints.dashboard import bp
+from portal_app.blueprints.estimates.views import latest
 from portal_app.services.invoices import open_summary
 from portal_app.extensions import db
 from portal_app.models import Asset, Estimate, ServiceRequest, WorkOrder
+from portal_app.web.audience import PORTAL
 from portal_app.web.rendering import render
 from portal_app.clock import today
 
@@ -31,4 +33,5 @@ def index():
         _count(WorkOrder, WorkOrder.status == WorkOrder.AWAITING))).one()
     return render("dashboard/index.html", open_requests=open_requests, assets=assets,
                   estimates_waiting=estimates, work_orders_waiting=work_orders,
+                  latest_estimates=latest(PORTAL, 3), audience=PORTAL, today=today(),
                   invoices=open_summary(g.shop.id, g.customer.id))

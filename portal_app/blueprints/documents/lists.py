@@ -28,10 +28,12 @@ def list_filters(audience, statuses: tuple[str, ...]) -> tuple[dict, dict]:
     return values, {key: value for key, value in values.items() if value}
 
 
-def listing(audience, model, values: dict, *, number_prefix: str, day, order: tuple):
+def listing(audience, model, values: dict, *, number_prefix: str, day, order: tuple,
+            loading=None):
     """The page of the list, in `order`: the audience's `model` rows matching the filters; in
     the portal the rows that wait for the customer (model.waits(day)) first, when the model
-    has such rows."""
+    has such rows. `loading(query)` adds what each row shows beside its own columns (a join
+    and its loader), once the rows are chosen."""
     query = audience.select(model).options(*audience.with_customer(model))
     if values["status"]:
         query = query.where(model.status_is(values["status"], day))
@@ -46,6 +48,8 @@ def listing(audience, model, values: dict, *, number_prefix: str, day, order: tu
                 Customer.shop_id == g.shop.id,
                 search.starts_with(Customer.name_key, values["q"]))))
         query = search.matching(query, model.id, branches, values["q"])
+    if loading is not None:
+        query = loading(query)
     waits = getattr(model, "waits", None)
     if audience.may("see_all_customers") or waits is None:
         return paginate(query.order_by(*order), PER_PAGE)

@@ -5,10 +5,14 @@ selected / Decline tied to the version the customer saw."""
 
 from __future__ import annotations
 
+from sqlalchemy import Select, and_
+from sqlalchemy.orm import contains_eager
+
 from portal_app.blueprints.documents import lists, pages
 from portal_app.blueprints.estimates import bp, console
 from portal_app.clock import today
-from portal_app.models import Estimate
+from portal_app.extensions import db
+from portal_app.models import Approval, Estimate
 from portal_app.web.audience import Pages
 from portal_app.web.rendering import render
 
@@ -25,10 +29,32 @@ def index(audience):
     filters = CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS
     values, params = lists.list_filters(audience, filters)
     page = lists.listing(audience, Estimate, values, number_prefix="EST-", day=day,
-                         order=(Estimate.id.desc(),))
+                         order=(Estimate.id.desc(),), loading=with_decision)
     return render("estimates/index.html", "results", audience=audience, page=page,
                   values=values, params=params, today=day, statuses=filters,
                   for_customer=lists.listed_customer(audience, values))
+
+
+def with_decision(query: Select) -> Select:
+    """`query`'s estimates, each with the customer's decision on the version it shows, in the
+    same SELECT: an outer join on that version's approval (at most one: an approval is unique
+    per estimate and version), loaded as the estimate's only approval, so that
+    `estimate.decision` and `listed_amount` need no query of their own. For rows of lists;
+    an estimate's page loads every receipt (load())."""
+    shown = and_(Approval.estimate_id == Estimate.id, Approval.version == Estimate.version)
+    return query.outerjoin(Approval, shown).options(
+        contains_eager(Estimate.approvals).load_only(
+            Approval.estimate_id, Approval.version, Approval.decision,
+            Approval.total_approved_cents, Approval.tax_cents, Approval.lines))
+
+
+def latest(audience, count: int) -> list[Estimate]:
+    """The audience's estimates the customer has been sent, the latest sent or decided first
+    (the dashboards' short list)."""
+    query = audience.select(Estimate).options(*audience.with_customer(Estimate)).where(
+        Estimate.status != Estimate.DRAFT)
+    return db.session.scalars(with_decision(query).order_by(
+        Estimate.updated_at.desc(), Estimate.id.desc()).limit(count)).unique().all()
 
 
 def load(audience, estimate_id: int) -> Estimate:

@@ -11,9 +11,12 @@ from portal_app.auth.login import end_session, is_staff_user, safe_next, start_s
 from portal_app.auth.limits import login_limits
 from portal_app.blueprints.auth.forms import LoginForm
 from portal_app.blueprints.auth.links import login_page
+from portal_app.blueprints.estimates.views import latest
 from portal_app.blueprints.staff import bp
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, OutboundEmail
+from portal_app.clock import today
+from portal_app.web.audience import CONSOLE
 from portal_app.web.pagination import paginate
 from portal_app.web.rendering import render
 from portal_app.services import accounts, health, stripe_gateway
@@ -92,6 +95,7 @@ def dashboard():
         mail_configured=outbox.mail_configured(),
         health_problems=problems,
         failing_domains=health.failing_domains(g.shop),
+        latest_estimates=latest(CONSOLE, 5), audience=CONSOLE, today=today(),
     )
 
 
