@@ -16,6 +16,8 @@ ACTIONS = {
     "admin_restored": "Administrator role restored",
     "preview_started": "Customer portal previewed",
     "settings_changed": "Portal settings changed",
+    "estimate_draft_deleted": "Draft estimate deleted",
+    "invoice_draft_deleted": "Draft invoice deleted",
 }
 
 

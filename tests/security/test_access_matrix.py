@@ -169,6 +169,9 @@ RULES: dict[str, dict] = {
     "staff.invoices.record_payment": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
                                 REFUSED_FORM, REFUSED_FORM, NOT_FOUND, STAFF_LOGIN,
                                 STAFF_LOGIN),
+    "staff.invoices.delete_draft": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+                                       INVOICE_DONE, INVOICE_DONE, NOT_FOUND, STAFF_LOGIN,
+                                       STAFF_LOGIN),  # issued: refused, back to it
     "staff.invoices.void": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
                               INVOICE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),
     # portal settings (Administrators only)
@@ -221,6 +224,7 @@ RULES: dict[str, dict] = {
     "staff.estimates.send": STAFF_S1_ESTIMATE_ACTION,  # sent already: refused, back to it
     "staff.estimates.convert": STAFF_S1_ESTIMATE_ACTION,  # not approved yet: refused
     "staff.estimates.comment": STAFF_S1_FORM_ACTION,
+    "staff.estimates.delete_draft": STAFF_S1_ESTIMATE_ACTION,  # sent: refused, back to it
     "staff.work_orders.index": STAFF_SHOP_PAGE,
     "staff.work_orders.detail": STAFF_S1_OBJECT,
     "staff.work_orders.edit": STAFF_S1_OBJECT,

@@ -4,13 +4,16 @@ and running a staff action that a document's state may refuse."""
 
 from __future__ import annotations
 
-from flask import flash, g, request
+from flask import abort, flash, g, request
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from portal_app.blueprints.documents.forms import BLANK_LINES, default_taxable
+from portal_app.data.tenancy import shop_select
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, unit_number_key
+from portal_app.services import drafts
 from portal_app.web.audience import CONSOLE
 from portal_app.web.rendering import render, see_other
 
@@ -73,3 +76,30 @@ def act(apply, refused: type[Exception], back: str):
         db.session.commit()
         flash(message, "success")
     return see_other(back)
+
+
+def delete_draft(model, ident: int, kind: str, delete, options=()):
+    """"Delete draft" of an estimate or invoice (`kind`): delete(document, staff) deletes it or
+    refuses (drafts.NotADraft, said on the document's page). The form names the number it was
+    for: when the id is gone (a double click, a second tab) or names another document (SQLite
+    may give a deleted id to the next row), and the shop's audit log has that number's draft
+    deleted, that is said on the list; anything else is a 404, another shop's id too."""
+    number = request.form.get("number", "").strip()[:30]
+    document = db.session.scalars(shop_select(model).where(model.id == ident)
+                                  .options(*options)).unique().first()
+    endpoint = f"{kind}s"
+    if document is None or (number and document.number != number):
+        if not drafts.deleted_before(g.shop.id, kind, number):
+            abort(404)
+        flash(f"{number} was deleted already.", "info")
+        return see_other(CONSOLE.url(f"{endpoint}.index"))
+    number = document.number
+    try:
+        delete(document, current_user._get_current_object())
+    except drafts.NotADraft as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return see_other(CONSOLE.url(f"{endpoint}.detail", **{f"{kind}_id": ident}))
+    db.session.commit()
+    flash(f"Draft {number} deleted.", "success")
+    return see_other(CONSOLE.url(f"{endpoint}.index"))

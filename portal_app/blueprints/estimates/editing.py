@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import flash, g, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.documents import editing
 from portal_app.blueprints.documents.forms import fill_lines, posted_lines
@@ -15,6 +16,7 @@ from portal_app.blueprints.estimates.views import load
 from portal_app.data.tenancy import shop_get_or_404
 from portal_app.extensions import db
 from portal_app.models import Customer, Estimate, Location
+from portal_app.services import drafts
 from portal_app.services import estimates as service
 from portal_app.services import work_orders
 from portal_app.services.estimates import EstimateStateError
@@ -146,3 +148,10 @@ def convert(estimate_id: int):
     flash(f"Work order {work_order.number} opened with the approved lines." if created else
           f"{estimate.number} was converted already: {work_order.number}.", "success")
     return see_other(CONSOLE.url("work_orders.detail", work_order_id=work_order.id))
+
+
+@console.post(ESTIMATE + "/delete")
+def delete_draft(estimate_id: int):
+    """Delete a draft with its lines (the customer never saw it); a sent estimate stays."""
+    return editing.delete_draft(Estimate, estimate_id, "estimate", drafts.delete_estimate,
+                                (joinedload(Estimate.customer), joinedload(Estimate.lines)))

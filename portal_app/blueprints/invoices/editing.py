@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, g, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.documents import editing
 from portal_app.blueprints.documents.forms import default_taxable, fill_lines, posted_lines
@@ -16,6 +17,7 @@ from portal_app.clock import today
 from portal_app.data.tenancy import shop_get_or_404
 from portal_app.extensions import db
 from portal_app.models import Customer, Invoice, InvoiceLine
+from portal_app.services import drafts
 from portal_app.services import invoices as service
 from portal_app.services import pricing
 from portal_app.services.invoices import InvoiceStateError, money
@@ -151,3 +153,10 @@ def record_payment(invoice_id: int):
             return see_other(_page(invoice.id))
     return render("invoices/detail.html", status=422,
                   **page_context(CONSOLE, invoice, payment_form=form))
+
+
+@console.post(INVOICE + "/delete")
+def delete_draft(invoice_id: int):
+    """Delete a draft with its lines (the customer never saw it); an issued invoice stays."""
+    return editing.delete_draft(Invoice, invoice_id, "invoice", drafts.delete_invoice,
+                                (joinedload(Invoice.customer), joinedload(Invoice.lines)))
