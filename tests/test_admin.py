@@ -42,7 +42,8 @@ def console(app, admin):
 def _settings_form(**changes) -> dict:
     form = {"name": "Harbor Diesel", "brand_color": "#1f5f8b", "support_email": "",
             "support_phone": "", "pay_instead_text": "", "timezone": "America/New_York",
-            "invoice_notifications": "y"}
+            "invoice_notifications": "y", "payment_terms_days": "30", "tax_name": "Sales tax",
+            "tax_rate": "", "parts_taxable": "y", "fee_taxable": "y"}
     form.update(changes)
     return {key: value for key, value in form.items() if value is not None}
 
@@ -75,7 +76,7 @@ def _png(size=(200, 60), color=(200, 30, 30), fmt="PNG", extra: bytes = b"") -> 
 
 def test_settings_save_name_colour_support_contact_zone_and_notifications(console, shop, read):
     page = console.get("/staff/settings").get_data(as_text=True)
-    for label in ("Shop name", "Brand colour", "Logo", "Support email", "Support phone",
+    for label in ("Shop name", "Brand colour", "Logo", "Support email", "Phone",
                   "Time zone", "How to pay when online payment is unavailable",
                   "Email billing contacts when an invoice is issued", "Save settings"):
         assert label in page, label

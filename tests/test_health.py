@@ -79,7 +79,8 @@ def test_stripe_not_active_says_why(make, shop, console):
 
 
 def test_invoice_notifications_off_is_a_warning(console):
-    form = {"name": "Harbor Diesel", "brand_color": "#1f5f8b", "timezone": "America/New_York"}
+    form = {"name": "Harbor Diesel", "brand_color": "#1f5f8b", "timezone": "America/New_York",
+            "payment_terms_days": "30"}
     assert console.post_form("/staff/settings", form).status_code == 303  # box unticked
     assert states(console)["invoice_emails"] == "Warning"
     assert console.post_form("/staff/settings", {**form, "invoice_notifications": "y"}) \

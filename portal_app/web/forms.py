@@ -25,6 +25,14 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def lines_of_text(value):
+    """A multi-line text (an address) with one kind of line break, each line trimmed."""
+    if not isinstance(value, str):
+        return value
+    lines = [line.strip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip()
+
+
 def name_field(missing: str, label: str = "Name") -> StringField:
     """A person's name: required (`missing` says so), one line."""
     return StringField(label, filters=[strip], validators=[

@@ -1,5 +1,7 @@
 """Forms of the admin pages: only these fields are ever read from a request."""
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
@@ -7,8 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal_app.clock import zone_names
-from portal_app.web.forms import SearchForm, email_field, name_field, search_field, single_line, strip
+from portal_app.web.forms import (DecimalTextField, SearchForm, email_field, lines_of_text,
+                                  name_field, search_field, single_line, strip)
 from portal_app.models import StaffUser
+from portal_app.services import pricing
 from portal_app.services.branding import brand_color_problem
 
 ROLE_CHOICES = [SelectChoice(role, StaffUser.ROLE_LABELS[role]) for role in ("staff", "admin")]
@@ -35,8 +39,28 @@ class SettingsForm(FlaskForm):
     remove_logo = BooleanField("Remove the logo")
     support_email = EmailField("Support email", filters=[strip], validators=[
         Optional(), Length(max=254), Email("Enter an email address like help@example.com.")])
-    support_phone = StringField("Support phone", filters=[strip], validators=[
+    # The shop's phone: printed on its documents and named on /help (one number, not two).
+    support_phone = StringField("Phone", filters=[strip], validators=[
         Optional(), Length(max=40), single_line])
+    address = TextAreaField("Address", filters=[lines_of_text], validators=[
+        Optional(), Length(max=500)])
+    billing_email = EmailField("Billing email", filters=[strip], validators=[
+        Optional(), Length(max=254), Email("Enter an email address like billing@example.com.")])
+    remit_to = TextAreaField("Remit-to address", filters=[lines_of_text], validators=[
+        Optional(), Length(max=500)])
+    payment_terms_days = DecimalTextField(
+        "Payment terms (days)", places=0, minimum=Decimal(0), maximum=Decimal(365),
+        message="Enter whole days from 0 to 365, like 30 for “Net 30” (0: due on receipt).",
+        validators=[DataRequired("Enter the days a customer has to pay, like 30 for “Net 30”.")])
+    tax_name = StringField("Tax name", filters=[strip], validators=[  # needed with a rate
+        Length(max=40), single_line])
+    tax_rate = DecimalTextField(
+        "Tax rate (%)", places=3, minimum=Decimal(0), maximum=pricing.MAX_RATE,
+        message="Enter the rate in percent from 0 to 100 with at most three decimals, like 8.25 "
+                "or 7.125, or leave it empty for no tax.")
+    labour_taxable = BooleanField("Labour is taxable")
+    parts_taxable = BooleanField("Parts are taxable")
+    fee_taxable = BooleanField("Fees are taxable")
     pay_instead_text = TextAreaField("How to pay when online payment is unavailable",
                                      filters=[strip], validators=[Optional(), Length(max=1000)])
     timezone = SelectField("Time zone", validators=[known_zone], validate_choice=False)
@@ -46,6 +70,10 @@ class SettingsForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.timezone.choices = [SelectChoice(name, name.replace("_", " "))
                                  for name in zone_names()]
+
+    def validate_tax_name(self, field):
+        if not field.data and self.tax_rate.data:
+            raise ValidationError("Name the tax as documents print it, like Sales tax.")
 
 
 class InviteStaffForm(FlaskForm):

@@ -1,4 +1,6 @@
-"""Portal settings (/staff/settings): branding, support contact, time zone, invoice emails."""
+"""Portal settings (/staff/settings): branding, support contact, what the shop's documents
+print (address, phone, billing email, remit-to, payment terms), sales tax, time zone, invoice
+emails."""
 
 from __future__ import annotations
 
@@ -14,8 +16,12 @@ from portal_app.services.invoices import payment_settings, saved_payment_setting
 
 UPLOAD_LIMIT = 2 * 1024 * 1024  # the form with its logo; the logo itself is checked smaller
 
-SHOP_FIELDS = ("name", "brand_color", "support_email", "support_phone", "timezone")
+SHOP_FIELDS = ("name", "brand_color", "support_email", "support_phone", "timezone", "address",
+               "billing_email", "remit_to", "payment_terms_days", "tax_name", "tax_rate",
+               "labour_taxable", "parts_taxable", "fee_taxable")
 PAYMENT_FIELDS = ("pay_instead_text", "invoice_notifications")
+# Text columns that are never NULL: empty is "".
+NOT_NULL_TEXT = ("address", "remit_to", "tax_name")
 
 
 def _uploaded_logo(form: SettingsForm) -> tuple[bytes, str, str] | None:
@@ -31,8 +37,15 @@ def _uploaded_logo(form: SettingsForm) -> tuple[bytes, str, str] | None:
 
 
 def _value(field):
-    """What a field stores: booleans as they are, empty text as None."""
-    return field.data if isinstance(field.data, bool) else (field.data or None)
+    """What a field stores: booleans as they are, numbers as numbers (no tax rate: None), empty
+    text as None, or "" in a column that is never NULL."""
+    if field.name == "payment_terms_days":
+        return int(field.value)
+    if field.name == "tax_rate":
+        return field.value
+    if isinstance(field.data, bool):
+        return field.data
+    return field.data or ("" if field.name in NOT_NULL_TEXT else None)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -49,13 +49,24 @@ def customers():
     return render("staff/customers.html", "results", form=form, page=page, q=q)
 
 
+def _fill_customer(customer: Customer, form: CustomerForm) -> None:
+    """Copy the form's fields onto the customer: its name, account number, where its invoices
+    go and its tax exemption (documents sent from now on charge no tax and print the
+    certificate)."""
+    customer.name = form.name.data
+    customer.account_number = form.account_number.data or None
+    customer.billing_address = form.billing_address.data or ""
+    customer.tax_exempt = form.tax_exempt.data
+    customer.tax_exempt_number = form.tax_exempt_number.data or ""
+
+
 @bp.route("/customers/new", methods=["GET", "POST"])
 def new_customer():
     """Create a customer account."""
     form = CustomerForm()
     if form.validate_on_submit():
-        customer = Customer(shop_id=g.shop.id, name=form.name.data,
-                            account_number=form.account_number.data or None)
+        customer = Customer(shop_id=g.shop.id)
+        _fill_customer(customer, form)
         db.session.add(customer)
         db.session.commit()
         flash(f"Customer “{customer.name}” created. Add its contacts and locations.", "success")
@@ -90,12 +101,11 @@ def customer(customer_id: int):
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
 def edit_customer(customer_id: int):
-    """Rename a customer or change its account number."""
+    """Rename a customer or change its account number, billing address or tax exemption."""
     found = shop_get_or_404(Customer, customer_id)
     form = CustomerForm(obj=found)
     if form.validate_on_submit():
-        found.name = form.name.data
-        found.account_number = form.account_number.data or None
+        _fill_customer(found, form)
         db.session.commit()
         flash("Customer saved.", "success")
         return see_other(url_for("staff.customer", customer_id=found.id))

@@ -4,14 +4,17 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
     Length,
     Optional,
+    ValidationError,
 )
 
-from portal_app.web.forms import SearchForm, email_field, name_field, search_field, single_line, strip
+from portal_app.web.forms import (SearchForm, email_field, lines_of_text, name_field,
+                                  search_field, single_line, strip)
 
 
 class CustomerForm(FlaskForm):
@@ -19,6 +22,16 @@ class CustomerForm(FlaskForm):
         DataRequired("Enter the customer's name."), Length(max=160), single_line])
     account_number = StringField("Account number", filters=[strip], validators=[
         Optional(), Length(max=40), single_line])
+    billing_address = TextAreaField("Billing address", filters=[lines_of_text], validators=[
+        Optional(), Length(max=500)])
+    tax_exempt = BooleanField("Tax exempt")
+    tax_exempt_number = StringField("Exemption certificate", filters=[strip], validators=[
+        Length(max=60), single_line])  # needed when tax exempt
+
+    def validate_tax_exempt_number(self, field):
+        if self.tax_exempt.data and not field.data:
+            raise ValidationError("Enter the number of the customer's exemption certificate: "
+                                  "documents print it with “Tax exempt”.")
 
 
 class ContactForm(FlaskForm):
