@@ -5,7 +5,7 @@ change here ends with invoice_balances.recompute() in the same transaction."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from portal_app.models import (
     WorkOrder,
     WorkOrderLine,
 )
-from portal_app.services import pricing, taxes
+from portal_app.services import pricing, stripe_gateway, taxes
 from portal_app.services.invoice_balances import open_totals, recompute
 
 
@@ -146,16 +146,31 @@ def save_draft(invoice: Invoice, lines: list[InvoiceLine]) -> Invoice:
     return invoice
 
 
-def issue(invoice: Invoice) -> int:
-    """Move a draft to open; email the billing contacts if the shop wants that. Return how many
-    emails were queued."""
+def due_by_terms(invoice: Invoice) -> date:
+    """The due date an invoice is issued with unless staff choose another: the draft's own, or
+    its issue date (today when it has none) plus the shop's payment terms (Net 30: thirty days
+    later; 0: the same day, due on receipt)."""
+    if invoice.due_on is not None:
+        return invoice.due_on
+    shop = db.session.get(Shop, invoice.shop_id)  # the request's shop: no query
+    return (invoice.issued_on or today(shop)) + timedelta(days=shop.payment_terms_days or 0)
+
+
+def issue(invoice: Invoice, due_on: date | None = None) -> int:
+    """Move a draft to open with a due date (`due_on`, or by the shop's payment terms); email
+    the billing contacts if the shop wants that. Return how many emails were queued."""
     if invoice.state != "draft":
         raise InvoiceStateError("Only a draft can be issued.")
     if not invoice.lines or invoice.total_cents <= 0:
         raise InvoiceStateError("Add at least one line with an amount before issuing.")
+    issued_on = invoice.issued_on or today()
+    due_on = due_on or due_by_terms(invoice)
+    if due_on < issued_on:
+        raise InvoiceStateError("The due date can't be before the issue date "
+                                f"({issued_on:%-d %b %Y}).")
     taxes.fix(invoice)  # the rate in force when it is issued, kept from now on
+    invoice.issued_on, invoice.due_on = issued_on, due_on  # fixed once it is open
     invoice.state = "open"
-    invoice.issued_on = invoice.issued_on or today()
     recompute([invoice.id])
     settings = payment_settings(invoice.shop)
     if not settings.invoice_notifications:
@@ -167,10 +182,12 @@ def issue(invoice: Invoice) -> int:
                               Contact.portal_disabled.is_(False))
         .order_by(Contact.id)).all()
     link = portal_link("invoices.detail", invoice_id=invoice.id)
+    online = bool(stripe_gateway.payment_methods(settings))
     for contact in recipients:
         queue_email("invoice_issued", recipient=contact.email, shop=invoice.shop,
                     contact=contact, invoice=invoice, link=link,
-                    has_login=contact.portal_state == "active")
+                    has_login=contact.portal_state == "active", online=online,
+                    pay_instead=settings.pay_instead_text)
     return len(recipients)
 
 

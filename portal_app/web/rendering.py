@@ -61,13 +61,16 @@ def linkify(text: str | None) -> Markup:
 
 def init_app(app: Flask) -> None:
     from portal_app.models import ESTIMATE_LABELS, STATUS_LABELS, WORK_ORDER_LABELS
-    from portal_app.services import pricing
+    from portal_app.services import filing, pricing
     from portal_app.services.estimates import listed_amount
     from portal_app.services.invoices import money
 
     app.add_template_filter(money)
     app.add_template_filter(pricing.quantity_text, "qty")
     app.add_template_filter(pricing.line_terms, "terms")
+    app.add_template_filter(pricing.line_totals)  # an email's additional work
+    app.add_template_filter(filing.po_numbers)
+    app.add_template_filter(filing.remit_to)
     app.add_template_filter(listed_amount)
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
     app.add_template_global(ESTIMATE_LABELS, "ESTIMATE_LABELS")

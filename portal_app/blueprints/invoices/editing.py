@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload
 from portal_app.blueprints.documents import editing
 from portal_app.blueprints.documents.forms import default_taxable, fill_lines, posted_lines
 from portal_app.blueprints.invoices import console
-from portal_app.blueprints.invoices.forms import InvoiceForm, ManualPaymentForm, VoidForm
+from portal_app.blueprints.invoices.forms import (InvoiceForm, IssueForm, ManualPaymentForm,
+                                                  VoidForm)
 from portal_app.blueprints.invoices.views import load, page_context
 from portal_app.clock import today
 from portal_app.data.tenancy import shop_get_or_404
@@ -102,12 +103,22 @@ def edit(invoice_id: int):
 
 @console.post(INVOICE + "/issue")
 def issue(invoice_id: int):
-    """Issue a draft: the customer sees it, and its billing contacts are emailed."""
+    """Issue a draft with its due date: the customer sees it, and its billing contacts are
+    emailed."""
     invoice = load(CONSOLE, invoice_id)
+    form = IssueForm()
+    issued_on = invoice.issued_on or today()
+    if form.validate_on_submit() and form.due_on.data and form.due_on.data < issued_on and \
+            invoice.state == "draft":
+        form.due_on.errors.append(f"The due date can't be before the issue date "
+                                  f"({issued_on:%-d %b %Y}).")
+    if form.errors:
+        return render("invoices/detail.html", status=422,
+                      **page_context(CONSOLE, invoice, issue_form=form))
 
     def issued() -> str:
-        sent = service.issue(invoice)
-        return f"Invoice {invoice.number} issued." + (
+        sent = service.issue(invoice, form.due_on.data)
+        return f"Invoice {invoice.number} issued, due {invoice.due_on:%-d %b %Y}." + (
             f" Emailed to {sent} billing contact{'s' if sent != 1 else ''}." if sent else
             " No email was sent (no billing contact, or invoice emails are off).")
 

@@ -29,6 +29,13 @@ class InvoiceForm(FlaskForm):
             raise ValidationError("The due date can't be before the issue date.")
 
 
+class IssueForm(FlaskForm):
+    """Issue a draft: the due date it is issued with (the page fills in the draft's, or the
+    issue date plus the shop's payment terms; empty means that too)."""
+
+    due_on = DateField("Due date", validators=[Optional()])
+
+
 class ManualPaymentForm(FlaskForm):
     amount = MoneyField("Amount received", filters=[strip], validators=[
         DataRequired("Enter the amount received.")])

@@ -10,11 +10,12 @@ from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.documents import lists, pages
 from portal_app.blueprints.invoices import bp, console
-from portal_app.blueprints.invoices.forms import ManualPaymentForm, VoidForm
+from portal_app.blueprints.invoices.forms import IssueForm, ManualPaymentForm, VoidForm
 from portal_app.clock import today
 from portal_app.models import Invoice
-from portal_app.services import stripe_gateway
-from portal_app.services.invoices import list_order, payment_settings
+from portal_app.mail.emails import portal_link
+from portal_app.services import filing, stripe_gateway
+from portal_app.services.invoices import due_by_terms, list_order, payment_settings
 from portal_app.services.payments import failure_advice
 from portal_app.web.audience import Pages
 from portal_app.web.rendering import render
@@ -50,9 +51,11 @@ def load(audience, invoice_id: int) -> Invoice:
                                joinedload(Invoice.lines), joinedload(Invoice.payments))
 
 
-def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=None) -> dict:
+def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=None,
+                 issue_form=None) -> dict:
     """Everything the invoice's page shows: in the portal how to pay it (and what went wrong
-    with the last payment), in the console the forms that record a payment and void it."""
+    with the last payment), in the console the forms that issue a draft (with its due date),
+    record a payment and void it, and how the customer is told to pay."""
     context = {"audience": audience, "invoice": invoice, "today": today(),
                "payments": invoice.payments}
     if audience.may("pay"):
@@ -70,13 +73,18 @@ def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=Non
             payment_form = ManualPaymentForm(formdata=None)
             payment_form.amount.data = f"{invoice.amount_due_cents / 100:.2f}"
             payment_form.paid_on.data = today()
-        context.update(payment_form=payment_form,
-                       void_form=void_form or VoidForm(formdata=None))
+        if issue_form is None and invoice.state == "draft":
+            issue_form = IssueForm(formdata=None, due_on=due_by_terms(invoice))
+        context.update(payment_form=payment_form, issue_form=issue_form,
+                       void_form=void_form or VoidForm(formdata=None),
+                       online=filing.pays_online(g.shop))
     return context
 
 
 def printed(audience, invoice: Invoice) -> dict:
-    return {"payments": [p for p in invoice.payments if p.status == "succeeded"]}
+    return {"payments": [p for p in invoice.payments if p.status == "succeeded"],
+            "online": filing.pays_online(g.shop),
+            "pay_link": portal_link("invoices.detail", invoice_id=invoice.id)}
 
 
 pages.register(routes, bp, "/invoices/<int:invoice_id>", pages.Document(
