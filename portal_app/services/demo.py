@@ -252,6 +252,15 @@ def load_demo_estimates(shop: Shop, acme: Customer, dana: Contact) -> None:
     _estimate(shop, acme, "T-102", [("Coolant flush (draft)", "labour", "1.5", 12000),
                                     ("Coolant, 20 l", "parts", 1, 6600)], "", admin,
               send=False)
+    partial = _estimate(shop, acme, "T-201", [
+        ("Replace clutch", "labour", 4, 12000),
+        ("Clutch kit", "parts", 1, 28500),
+        ("Replace flywheel while open", "parts", 1, 22000, True),
+        ("Resurface flywheel", "labour", "0.75", 12000, True)],
+        "Resurfacing is enough if the flywheel is not cracked; we check when it is out.", admin)
+    approvals.decide_estimate(partial, 1, "approve_selected", {
+        line.id for line in partial.lines if line.description == "Resurface flywheel"},
+        signature)
     request = db.session.scalar(select(ServiceRequest).where(
         ServiceRequest.customer_id == acme.id, ServiceRequest.status == ServiceRequest.SCHEDULED))
     work_order = work_orders.for_request(request, admin, None)

@@ -132,8 +132,23 @@ def document_history(audience, asset: Asset) -> dict[str, list]:
                                                          every.c.id.desc()).limit(100)):
         if row.kind == "invoice":  # its status as people read it: overdue is derived
             found["invoice"].append({**row._mapping, "status": Invoice.status_on(row, day)})
-        else:  # what the customer approved, with the tax the work order charges
-            tax = pricing.Tax(row.tax_name or "", row.tax_rate, bool(row.tax_exempt))
-            found["work_order"].append(
-                {**row._mapping, "total_cents": row.total_cents + tax.on(row.taxable_cents)})
+        else:
+            found["work_order"].append(_WorkOrderRow(row))
     return found
+
+
+class _WorkOrderRow:
+    """A work order's row of the history: its columns, and as total what the customer approved
+    with the tax the work order charges."""
+
+    def __init__(self, row) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str):
+        return getattr(self._row, name)
+
+    @property
+    def total_cents(self) -> int:
+        row = self._row
+        tax = pricing.Tax(row.tax_name or "", row.tax_rate, bool(row.tax_exempt))
+        return row.total_cents + tax.on(row.taxable_cents)
