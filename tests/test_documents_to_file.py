@@ -109,6 +109,8 @@ def test_an_invoice_without_a_due_date_is_due_on_receipt_never_an_empty_due(port
     assert not re.search(r"Due:?\s*(<|Status|$)", portal.get(
         f"/invoices/{invoice.id}/print").get_data(as_text=True))
     assert "due on receipt" in _text(portal.get(f"/invoices/{invoice.id}"))
+    assert re.search(r'INV-0010.*?<td data-label="Due">On receipt</td>',
+                     portal.get("/invoices").get_data(as_text=True), re.S)
 
 
 def test_an_invoice_says_pay_online_when_the_shop_takes_online_payments(portal, world, make):
