@@ -148,19 +148,19 @@ def stripe_account(shop: Shop, facts: dict, detail: bool) -> Check:
     if not stripe_gateway.configured():
         return Check("stripe", title, WARNING, "The portal's Stripe keys are not configured, "
                      "so customers can't pay online.", "Whoever runs the portal sets "
-                     "STRIPE_SECRET_KEY; then connect the shop's account in Payment settings.",
+                     "STRIPE_SECRET_KEY; then press Set up online payments in Payment settings.",
                      faq)
     if settings.stripe_state == "not_connected" or not settings.stripe_account_id:
         return Check("stripe", title, WARNING, "No Stripe account is connected: customers "
-                     "read how to pay instead.", "Connect the shop's Stripe account in "
-                     "Settings → Payment settings.", faq)
+                     "read how to pay instead.", "Press Set up online payments in Settings → "
+                     "Payment settings: Stripe asks for the shop's details.", faq)
     if settings.stripe_state != "active":
         state = stripe_gateway.STATE_LABELS[settings.stripe_state]
         reason = stripe_gateway.reason_in_words(settings) or "Stripe gives no reason"
         return Check("stripe", title, ACTION, f"The Stripe account is {state}: {reason}. "
                      "Payment buttons are hidden from customers.", "Log in to Stripe, read "
                      "the alert at the top of the dashboard and complete the verification "
-                     "steps (or press Continue onboarding in Stripe in Payment settings). The "
+                     "steps (or press Continue setup in Payment settings). The "
                      "buttons come back by themselves once Stripe says Active.", faq)
     return Check("stripe", title, OK, "The Stripe account is Active.", faq=faq)
 
