@@ -381,8 +381,11 @@ def test_stripe_not_configured_explains_itself(app, portal, acme, make, shop):
         assert "Online payment isn't available" in body and "Pay by card" not in body
         admin = app.test_client()
         admin.login_staff(make.staff(shop, role="admin").email, PASSWORD)
-        assert "Stripe keys are not configured" in admin.get(
-            "/staff/settings/payments").get_data(as_text=True)
+        page = admin.get("/staff/settings/payments").get_data(as_text=True)
+        assert "Stripe keys are not configured" in page
+        # The button is there, disabled, saying why; pressing it anyway changes nothing.
+        assert re.search(r'<button class="btn primary" type="button" disabled '
+                         r'aria-describedby="stripe-keys">Set up online payments</button>', page)
     finally:
         app.config["STRIPE_SECRET_KEY"] = "sk_test_fake"
 
