@@ -8,6 +8,8 @@ import re
 from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.clock import today
@@ -42,12 +44,14 @@ def saved_payment_settings(shop: Shop) -> PaymentSettings:
     """The shop's payment settings row, created with defaults before a change."""
     settings = db.session.get(PaymentSettings, shop.id)
     if settings is None:
-        try:
-            with db.session.begin_nested():  # a concurrent request may create it first
-                settings = payment_settings(shop)
-                db.session.add(settings)
-        except IntegrityError:
-            settings = db.session.get(PaymentSettings, shop.id, populate_existing=True)
+        # INSERT ... ON CONFLICT DO NOTHING: a concurrent request may create it first; one
+        # plain statement (no savepoint), so SQLite's busy timeout waits for the other writer.
+        insert_for = postgresql_insert if db.engine.dialect.name == "postgresql" else \
+            sqlite_insert
+        db.session.execute(insert_for(PaymentSettings).values(
+            shop_id=shop.id, stripe_state="not_connected", bank_transfer_enabled=False,
+            invoice_notifications=True).on_conflict_do_nothing(index_elements=["shop_id"]))
+        settings = db.session.get(PaymentSettings, shop.id, populate_existing=True)
     return settings
 
 

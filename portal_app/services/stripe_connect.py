@@ -69,12 +69,14 @@ def setup_unfinished(settings: PaymentSettings) -> bool:
 
 def ensure_account(shop: Shop, email: str) -> PaymentSettings:
     """The shop's payment settings with its connected account, created at Stripe on first use
-    and stored on the shop at once (caller commits). Raises StripeUnavailable."""
-    saved_payment_settings(shop)
-    # Lock the row (PostgreSQL): a second tab waits here, then finds the account stored.
-    settings = db.session.get(PaymentSettings, shop.id, with_for_update=True,
-                              populate_existing=True)
-    if settings.stripe_account_id:
+    and stored on the shop at once (caller commits). Raises StripeUnavailable.
+
+    Nothing is written before Stripe answers, so no write transaction waits on Stripe (SQLite
+    has one writer at a time). A second tab finds the account stored, or asks Stripe with the
+    same idempotency key and gets the same account back; on PostgreSQL a saved settings row is
+    locked first, so the second tab waits for the first one's commit."""
+    settings = db.session.get(PaymentSettings, shop.id, with_for_update=True)
+    if settings is not None and settings.stripe_account_id:
         return settings
     params = account_params(shop, email)
     try:
@@ -82,6 +84,11 @@ def ensure_account(shop: Shop, email: str) -> PaymentSettings:
                                                 idempotency_key=_idempotency_key(shop, params))
     except StripeUnavailable as problem:
         raise _in_setup_words(problem, "online payments are not set up yet") from problem
+    saved_payment_settings(shop)
+    settings = db.session.get(PaymentSettings, shop.id, with_for_update=True,
+                              populate_existing=True)
+    if settings.stripe_account_id:  # another tab stored it meanwhile
+        return settings
     settings.stripe_account_id = account.id
     stripe_gateway.store_status(settings, stripe_gateway.account_status(account))
     db.session.flush()
