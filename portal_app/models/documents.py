@@ -96,6 +96,21 @@ class WorkDocument(TaxedDocument):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    def counted(self) -> tuple[int, int]:
+        """The sum of the lines the total counts, and of the taxable ones among them."""
+        raise NotImplementedError
+
+    @property
+    def totals(self) -> pricing.Totals:
+        """Subtotal, tax and total of the lines counted (counted()), at the stored rate."""
+        subtotal, taxable = self.counted()
+        tax = self.tax
+        return pricing.Totals(subtotal, taxable, tax.on(taxable), tax)
+
+    @property
+    def total_cents(self) -> int:
+        return self.totals.total_cents
+
     @declared_attr
     def customer(cls) -> Mapped[Customer]:
         return relationship("Customer")

@@ -158,18 +158,10 @@ class Estimate(WorkDocument, Base):
             return self.EXPIRED
         return self.status
 
-    @property
-    def totals(self) -> pricing.Totals:
-        """Subtotal, tax and total of the required lines (optional ones are the customer's
-        choice)."""
-        tax = self.tax
-        return pricing.Totals(self.required_cents, self.required_taxable_cents,
-                              tax.on(self.required_taxable_cents), tax)
-
-    @property
-    def total_cents(self) -> int:
-        """The total of the required lines with their tax."""
-        return self.totals.total_cents
+    def counted(self) -> tuple[int, int]:
+        """The required lines (optional ones are the customer's choice): their sum and the sum
+        of the taxable ones."""
+        return self.required_cents, self.required_taxable_cents
 
     @property
     def decision(self) -> Approval | None:

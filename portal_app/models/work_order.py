@@ -10,7 +10,6 @@ from sqlalchemy import (BigInteger, CheckConstraint, ColumnElement, ForeignKey, 
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal_app.models.base import Base, keeps_key
-from portal_app.services import pricing
 from portal_app.models.documents import LineColumns, WorkDocument
 
 if TYPE_CHECKING:
@@ -117,16 +116,9 @@ class WorkOrder(WorkDocument, Base):
     def status_is(cls, status: str, today=None) -> ColumnElement[bool]:
         return cls.status == status
 
-    @property
-    def totals(self) -> pricing.Totals:
-        """Subtotal, tax and total of the approved lines."""
-        tax = self.tax
-        return pricing.Totals(self.approved_cents, self.approved_taxable_cents,
-                              tax.on(self.approved_taxable_cents), tax)
-
-    @property
-    def total_cents(self) -> int:
-        return self.totals.total_cents
+    def counted(self) -> tuple[int, int]:
+        """The approved lines: their sum and the sum of the taxable ones."""
+        return self.approved_cents, self.approved_taxable_cents
 
     @property
     def pending_lines(self) -> list[WorkOrderLine]:
