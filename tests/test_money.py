@@ -212,7 +212,9 @@ def test_large_amounts_are_saved_or_refused_never_a_500(staff, portal, world, ma
         "customer_id": world["acme"].id, "valid_until": "",
         **_lines(("Too much", "parts", "9999.99", "999,999.99", "", False))})
     assert huge.status_code == 422
-    assert "a document&#39;s total can be at most $99,999,999.99" in huge.get_data(True)
+    # next to the last line's unit price, and above the form (role="alert")
+    assert huge.get_data(True).count("a document&#39;s total can be at most $99,999,999.99") == 2
+    assert 'role="alert">These lines come to' in huge.get_data(True)
     assert read(lambda: db.session.scalar(select(func.count()).select_from(Estimate))) == count
 
 

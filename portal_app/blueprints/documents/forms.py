@@ -104,6 +104,7 @@ def within_total(form, field) -> None:
                    f"be at most {money(pricing.MAX_TOTAL_CENTS)}. Split the work into several "
                    "documents.")
         lines[-1].form.unit_price.errors.append(message)
+        form.form_errors.append(message)  # above the form too: the first screen on a phone
         raise ValidationError(message)
 
 
