@@ -96,13 +96,11 @@ class WorkDocument(TaxedDocument):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    def counted(self) -> tuple[int, int]:
-        """The sum of the lines the total counts, and of the taxable ones among them."""
-        raise NotImplementedError
-
     @property
     def totals(self) -> pricing.Totals:
-        """Subtotal, tax and total of the lines counted (counted()), at the stored rate."""
+        """Subtotal, tax and total of the lines the document counts, at the stored rate: each
+        model's counted() gives their sum and the sum of the taxable ones (an estimate's
+        required lines, a work order's approved ones)."""
         subtotal, taxable = self.counted()
         tax = self.tax
         return pricing.Totals(subtotal, taxable, tax.on(taxable), tax)
