@@ -12,6 +12,7 @@ from portal_app.models.estimate import (
     EstimateLine,
     EstimateVersion,
 )
+from portal_app.models.inbox import InboxItem
 from portal_app.models.invoice import (
     NO_DUE_DATE,
     STATUS_LABELS,
@@ -52,6 +53,7 @@ __all__ = [
     "ESTIMATE_LABELS",
     "EstimateLine",
     "EstimateVersion",
+    "InboxItem",
     "Invoice",
     "NO_DUE_DATE",
     "InvoiceLine",
