@@ -9,6 +9,9 @@ happened (kind, urgent, a short summary, an amount and a reason), the document i
 (type, id and its number as it read) and, once handled, when, by whom (SET NULL, with the name
 as it read) and how (marked or replied). A partial index on open rows keeps the open count and
 the open list per shop cheap.
+
+Invoices get a comment thread like the other documents: comment gains invoice_id, and its
+check says exactly one of the four parents is set.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,7 +23,22 @@ branch_labels = None
 depends_on = None
 
 
+PARENTS = ('service_request_id', 'estimate_id', 'work_order_id', 'invoice_id')
+
+
+def _one_parent(columns):
+    return ' + '.join(f'(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)'
+                      for column in columns) + ' = 1'
+
+
 def upgrade():
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('invoice_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_comment_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_comment_invoice_id_invoice'), 'invoice',
+                                    ['invoice_id'], ['id'], ondelete='CASCADE')
+        batch_op.drop_constraint(batch_op.f('ck_comment_one_parent'), type_='check')
+        batch_op.create_check_constraint('one_parent', _one_parent(PARENTS))
     op.create_table(
         'inbox_item',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -84,3 +102,10 @@ def downgrade():
         batch_op.drop_index('ix_inbox_item_shop_id_handled_at')
         batch_op.drop_index('ix_inbox_item_open')
     op.drop_table('inbox_item')
+    op.execute('DELETE FROM comment WHERE invoice_id IS NOT NULL')
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_comment_one_parent'), type_='check')
+        batch_op.create_check_constraint('one_parent', _one_parent(PARENTS[:3]))
+        batch_op.drop_constraint(batch_op.f('fk_comment_invoice_id_invoice'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_comment_invoice_id'))
+        batch_op.drop_column('invoice_id')

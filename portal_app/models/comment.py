@@ -1,4 +1,5 @@
-"""Comment threads on service requests, estimates and work orders: one table, one parent each."""
+"""Comment threads on service requests, estimates, work orders and invoices: one table, one
+parent each."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from portal_app.models.shop import StaffUser
 
 
 class Comment(Base):
-    """One message of a thread. Exactly one of service_request_id, estimate_id and work_order_id
-    names the document it belongs to; the author is a contact or a staff member."""
+    """One message of a thread. Exactly one of service_request_id, estimate_id, work_order_id
+    and invoice_id names the document it belongs to; the author is a contact or a staff member."""
 
     __tablename__ = "comment"
 
@@ -26,6 +27,8 @@ class Comment(Base):
         ForeignKey("estimate.id", ondelete="CASCADE"), index=True)
     work_order_id: Mapped[int | None] = mapped_column(
         ForeignKey("work_order.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
     author_contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contact.id", ondelete="SET NULL"))
     author_staff_id: Mapped[int | None] = mapped_column(
@@ -41,7 +44,8 @@ class Comment(Base):
         UniqueConstraint("shop_id", "submission_key"),
         CheckConstraint("(CASE WHEN service_request_id IS NULL THEN 0 ELSE 1 END) + "
                         "(CASE WHEN estimate_id IS NULL THEN 0 ELSE 1 END) + "
-                        "(CASE WHEN work_order_id IS NULL THEN 0 ELSE 1 END) = 1",
+                        "(CASE WHEN work_order_id IS NULL THEN 0 ELSE 1 END) + "
+                        "(CASE WHEN invoice_id IS NULL THEN 0 ELSE 1 END) = 1",
                         name="one_parent"),
     )
 
