@@ -14,7 +14,8 @@ from portal_app.auth.login import is_portal_user, is_staff_user, unauthorized
 
 
 class PreviewIsReadOnly(Forbidden):
-    description = ("This is a preview of the customer's portal: nothing can be changed here. "
+    title = "Nothing can be changed in a preview"
+    description = ("This is a preview of the customer's portal, as their contacts see it. "
                    "End the preview to go back to the console.")
 
 
@@ -33,6 +34,14 @@ class PreviewContact:
 def previewing() -> bool:
     """An Administrator is looking at a customer's portal, read-only (Preview as customer)."""
     return is_staff_user() and g.get("preview_customer") is not None
+
+
+def refuse_writes_in_preview():
+    """before_request guard of the portal's sign-in pages: while an Administrator previews a
+    customer, logging out, in or anything else that writes there is refused like every other
+    portal action (the console, in another tab, is not affected)."""
+    if previewing() and request.method not in ("GET", "HEAD"):
+        raise PreviewIsReadOnly()
 
 
 def require_portal_login():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, make_response, render_template
+from flask import Flask, Response, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response as htmx_response
@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal_app.auth.guards import PreviewIsReadOnly
+from portal_app.auth.login import CONSOLE_BLUEPRINTS
 from portal_app.extensions import db
 from portal_app.web.rendering import wants_fragment
 
@@ -26,10 +27,14 @@ MESSAGES = {
 }
 
 
-def _page(code: int, detail: str | None = None) -> Response:
-    """The error page, or for an htmx fragment a one-line alert swapped into #htmx-alerts."""
-    title, hint = MESSAGES.get(code, MESSAGES[500])
-    hint = detail or hint
+def _page(code: int, detail: str | None = None, title: str | None = None) -> Response:
+    """The error page, or for an htmx fragment a one-line alert swapped into #htmx-alerts.
+
+    A 4xx page wears the layout of the side it was asked on (the console's, or the portal's with
+    the preview banner and its End preview); a 5xx page is plain, as the layout may need the
+    very database that failed."""
+    default_title, hint = MESSAGES.get(code, MESSAGES[500])
+    title, hint = title or default_title, detail or hint
     if request_ctx.url_adapter is None:
         # The Host header is not one of ours (TRUSTED_HOSTS): no URL can be built for it, and
         # none should be; plain words only.
@@ -37,8 +42,12 @@ def _page(code: int, detail: str | None = None) -> Response:
     if wants_fragment():
         body = str(Markup('<p class="flash flash-error">{}. {}</p>').format(title, hint))
         return htmx_response(body, code, retarget="#htmx-alerts", reswap="innerHTML")
+    layout = "base.html"
+    if code < 500:
+        console = request.blueprints and request.blueprints[-1] in CONSOLE_BLUEPRINTS
+        layout = "layouts/staff.html" if console else "layouts/portal.html"
     return make_response(render_template("errors/error.html", code=code, title=title,
-                                         hint=hint), code)
+                                         hint=hint, layout=layout), code)
 
 
 def init_app(app: Flask) -> None:
@@ -49,8 +58,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         response = error.get_response()  # keeps what the error adds (Allow, Retry-After)
-        detail = error.description if isinstance(error, PreviewIsReadOnly) else None
-        page = _page(error.code or 500, detail)
+        if isinstance(error, PreviewIsReadOnly):
+            page = _page(error.code, error.description, error.title)
+        else:
+            page = _page(error.code or 500)
         response.set_data(page.get_data())
         response.headers.update(page.headers)
         return response
