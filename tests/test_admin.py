@@ -213,7 +213,7 @@ def test_dates_times_and_today_follow_the_shop_time_zone(app, make, shop, admin,
 def test_invite_a_staff_member_who_sets_a_password_and_is_staff(app, console, shop, read,
                                                                 mailbox):
     page = console.get("/staff/users").get_data(as_text=True)
-    assert "Invite staff member" in page and "Make Staff" in page  # refused with a reason
+    assert "Invite staff member" in page and "Make Staff" not in page  # none on your own row
     response = console.post_form("/staff/users/invite", {
         "name": "Sam Service", "email": "Sam@Harbor.example", "role": "staff"})
     assert response.status_code == 303
@@ -376,6 +376,42 @@ def test_preview_shows_the_customers_portal_read_only_and_is_audited(app, make, 
     portal = app.test_client()
     portal.login_portal(dana.email, PASSWORD)
     assert "Preview:" not in portal.get("/").get_data(as_text=True)
+
+
+def test_see_as_customer_and_every_preview_page_leads_back(app, make, shop, console, read):
+    """Issue 19 item 7: See as customer on the customer's console page; every preview page,
+    error pages included, has the banner with End preview; a refused write says so; POST /logout
+    in preview is refused like every other POST and the Administrator stays logged in."""
+    acme = make.customer(shop, "Acme Logistics")
+    page = console.get(f"/staff/customers/{acme.id}").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="(/staff/preview/\d+)" target="_blank">'
+                     r'<input type="hidden" name="csrf_token" value="[^"]+"><button class="btn">'
+                     r'See as customer</button></form>', page)
+    assert form and form.group(1) == f"/staff/preview/{acme.id}"
+    assert console.post_form(form.group(1)).headers["Location"] == "/"
+    banner = ("Preview:</strong> the portal of Acme Logistics", "End preview")
+    missing = console.get("/invoices/999999")
+    assert missing.status_code == 404
+    assert all(text in missing.get_data(as_text=True) for text in banner)
+    refused = console.post_form("/assets/new", {"unit_number": "X-1"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "Nothing can be changed in a preview" in body
+    assert all(text in body for text in banner)
+    for url in ("/logout", "/login", "/accounts", "/forgot-password"):
+        response = console.post_form(url, {"email": "someone@example.com", "password": "x"})
+        assert response.status_code == 403, url
+        assert "Nothing can be changed in a preview" in response.get_data(as_text=True)
+    assert console.get("/").status_code == 200  # still logged in, still previewing
+    assert console.get("/staff/").status_code == 200
+    assert _audit(read, "preview_started") == [f"Acme Logistics (customer #{acme.id})"]
+
+
+def test_staff_see_no_see_as_customer_button(app, make, shop):
+    sam = make.staff(shop, role="staff")
+    staff = app.test_client()
+    staff.login_staff(sam.email, PASSWORD)
+    acme = make.customer(shop, "Acme")
+    assert "See as customer" not in staff.get(f"/staff/customers/{acme.id}").get_data(as_text=True)
 
 
 def test_staff_cannot_preview_and_another_shops_customer_is_404(app, make, shop, console):

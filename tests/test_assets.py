@@ -110,7 +110,7 @@ def test_overlong_text_gets_a_clear_message(portal, world, read):
     response = portal.post_form("/assets/new", {"unit_number": "T" * 41, "make": "x" * 61})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert body.count("Field cannot be longer than") == 2
+    assert body.count("Field cannot be longer than") == 4  # at each field and in the summary
     assert _units(read, world["acme"].id) == []
 
 

@@ -212,9 +212,11 @@ def test_large_amounts_are_saved_or_refused_never_a_500(staff, portal, world, ma
         "customer_id": world["acme"].id, "valid_until": "",
         **_lines(("Too much", "parts", "9999.99", "999,999.99", "", False))})
     assert huge.status_code == 422
-    # next to the last line's unit price, and above the form (role="alert")
+    # next to the last line's unit price, and above the form: the error summary (role="alert")
+    # links to it
     assert huge.get_data(True).count("a document&#39;s total can be at most $99,999,999.99") == 2
-    assert 'role="alert">These lines come to' in huge.get_data(True)
+    summary = huge.get_data(True).split('<div class="error-summary" role="alert"', 1)[1]
+    assert summary.split("</div>", 1)[0].count('<a href="#lines-0-unit_price">These lines come to') == 1
     assert read(lambda: db.session.scalar(select(func.count()).select_from(Estimate))) == count
 
 

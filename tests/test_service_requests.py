@@ -265,7 +265,7 @@ def test_thread_customer_comment_and_staff_actions_email_the_other_side(
     item = make.service_request(world["dana"], world["depot"], world["t101"])
     url = f"/requests/{item.id}"
     response = portal.post_form(f"{url}/comments", {"body": ""}, headers=HTMX)
-    assert response.status_code == 422 and "Write a message first." in \
+    assert response.status_code == 422 and "Write your comment first." in \
         response.get_data(as_text=True)
     response = portal.post_form(f"{url}/comments", {"body": "Gate code 4411"}, headers=HTMX)
     assert response.status_code == 200

@@ -4,9 +4,11 @@ of money, a choice among the customer's own rows."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SearchField, SelectField, StringField
+from wtforms import EmailField, FieldList, FormField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal_app.services.invoices import parse_money
@@ -110,3 +112,49 @@ class OwnChoiceField(SelectField):
         self.data = self.data or ""  # not posted at all: the empty choice
         if self.data not in {str(value) for value, _ in self.choices}:
             raise ValidationError(self.refusal)
+
+
+class Problem(NamedTuple):
+    """One line of a page's error summary: the message, and the id of the field it is about
+    (None: about the form as a whole, or a field the page does not show)."""
+
+    message: str
+    field_id: str | None = None
+
+
+_UNSHOWN = ("HiddenField", "CSRFTokenField", "SubmissionKeyField")
+
+
+def _field_problems(fields) -> list[Problem]:
+    found = []
+    for field in fields:
+        if isinstance(field, FieldList):
+            found += _field_problems(field.entries)
+        elif isinstance(field, FormField):
+            found += _field_problems(field.form)
+        elif field.errors:
+            hidden = field.type in _UNSHOWN or \
+                getattr(field.widget, "input_type", None) == "hidden"
+            found.append(Problem(str(field.errors[0]), None if hidden else field.id))
+    return found
+
+
+def form_problems(*sources) -> list[Problem]:
+    """What an error summary lists, in the page's order: each form's own messages, then one per
+    field with an error (rows of lines too). A source is a WTForms form, a mapping of field ids
+    to messages (a form written by hand, like the request form's), or None (no such form)."""
+    found: list[Problem] = []
+    for source in sources:
+        if source is None:
+            continue
+        if isinstance(source, Mapping):
+            found += [Problem(str(message), field_id)
+                      for field_id, message in source.items() if message]
+            continue
+        found += [Problem(str(message)) for message in getattr(source, "form_errors", ())]
+        found += _field_problems(source)
+    # A message said above the form and at its field (a total past the limit) is listed once,
+    # as the link to the field.
+    linked = {problem.message for problem in found if problem.field_id}
+    return list(dict.fromkeys(problem for problem in found
+                              if problem.field_id or problem.message not in linked))

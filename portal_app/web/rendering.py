@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
     from portal_app.services import filing, pricing
     from portal_app.services.estimates import listed_amount
     from portal_app.services.invoices import money
+    from portal_app.web.forms import form_problems
 
     app.add_template_filter(money)
     app.add_template_filter(pricing.quantity_text, "qty")
@@ -79,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(moment)
     app.add_template_filter(linkify)
     app.add_template_global(wants_fragment)
+    app.add_template_global(form_problems)
 
     @app.context_processor
     def branding():

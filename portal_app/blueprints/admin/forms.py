@@ -1,5 +1,6 @@
 """Forms of the admin pages: only these fields are ever read from a request."""
 
+import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -15,6 +16,7 @@ from portal_app.models import StaffUser
 from portal_app.services import pricing
 from portal_app.services.branding import brand_color_problem
 
+_PICKED = re.compile(r"#[0-9a-f]{6}")  # what <input type="color"> sends
 ROLE_CHOICES = [SelectChoice(role, StaffUser.ROLE_LABELS[role]) for role in ("staff", "admin")]
 
 
@@ -35,6 +37,8 @@ class SettingsForm(FlaskForm):
         single_line])
     brand_color = StringField("Brand colour", filters=[strip], validators=[
         DataRequired("Enter a colour such as #1f5f8b."), readable_on_white_text])
+    # The colour picker beside the hex field (<input type="color">): see take_picked_colour().
+    brand_color_picker = StringField("Pick", filters=[strip])
     logo = FileField("Logo")
     remove_logo = BooleanField("Remove the logo")
     support_email = EmailField("Support email", filters=[strip], validators=[
@@ -70,6 +74,21 @@ class SettingsForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.timezone.choices = [SelectChoice(name, name.replace("_", " "))
                                  for name in zone_names()]
+
+    def take_picked_colour(self, saved: str) -> None:
+        """The hex field is the brand colour's source of truth (it works everywhere, JavaScript
+        or not): a colour typed in it wins. Only when it still reads the saved colour and the
+        picker was moved is the picker's colour taken."""
+        typed = (self.brand_color.data or "").lower()
+        picked = (self.brand_color_picker.data or "").lower()
+        if _PICKED.fullmatch(picked) and typed == saved.lower() and picked != typed:
+            self.brand_color.data = picked
+
+    def picker_value(self, saved: str) -> str:
+        """What the picker shows: the colour the hex field holds when it is one, else the saved
+        one (a picker only takes #rrggbb)."""
+        typed = (self.brand_color.data or "").lower()
+        return typed if _PICKED.fullmatch(typed) else saved.lower()
 
     def validate_tax_name(self, field):
         if not field.data and self.tax_rate.data:

@@ -57,6 +57,8 @@ def settings():
     if request.method == "GET":
         form.pay_instead_text.data = current.pay_instead_text
         form.invoice_notifications.data = current.invoice_notifications
+    else:
+        form.take_picked_colour(shop.brand_color)
     valid = form.validate_on_submit()
     logo = _uploaded_logo(form) if valid else None
     if not valid or form.logo.errors:

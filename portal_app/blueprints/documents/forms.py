@@ -154,12 +154,6 @@ class ReplyForm(CommentForm):
     body = _comment_field("Reply", "reply", "Write your reply first.")
 
 
-class MessageForm(CommentForm):
-    """A service request's thread calls them messages, on both sides."""
-
-    body = _comment_field("Message", "message", "Write a message first.")
-
-
 class VersionField(IntegerField):
     """The version (or approval round) a page showed: ASCII digits a column can hold, or no
     value at all (the page is then treated as out of date, never as an error)."""

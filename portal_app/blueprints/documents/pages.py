@@ -34,7 +34,6 @@ class Document:
     print_template: str | None = None  # its printable view, if it has one
     printed: Callable = lambda audience, document: {}  # more context of the printable view
     post: Callable | None = comments.post  # post(document, author, body, key), or no thread
-    messages: bool = False  # its thread has messages on both sides, not comments and replies
 
 
 DOCUMENTS: dict[str, Document] = {}  # by the name of the document's id in its URLs
@@ -84,8 +83,7 @@ def comment(audience, **ids):
     document, ident = _found(ids)
     return threads.post_comment(audience, document.load(audience, ident),
                                 lambda: document.load(audience, ident), document.context,
-                                document.template, post=document.post,
-                                messages=document.messages)
+                                document.template, post=document.post)
 
 
 def total(**ids):

@@ -1,5 +1,5 @@
 """Forms of the console's actions on a service request. The thread's form is the documents'
-MessageForm.
+CommentForm (customers) and ReplyForm (staff), as on every document.
 
 The request form itself is read field by field in views.posted_draft_values(): its draft keeps
 what a form would refuse (an overlong description, a past date) so that nothing typed is lost,

@@ -12,6 +12,7 @@ from portal_app.auth.limits import login_limits
 from portal_app.blueprints.auth.forms import LoginForm
 from portal_app.blueprints.auth.links import login_page
 from portal_app.blueprints.estimates.views import latest
+from portal_app.blueprints.inbox.views import SHOWN, document_link
 from portal_app.blueprints.staff import bp
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, OutboundEmail
@@ -19,7 +20,7 @@ from portal_app.clock import today
 from portal_app.web.audience import CONSOLE
 from portal_app.web.pagination import paginate
 from portal_app.web.rendering import render
-from portal_app.services import accounts, health, stripe_gateway
+from portal_app.services import accounts, health, inbox, stripe_gateway
 from portal_app.services.invoices import open_summary, payment_settings
 from portal_app.data.tenancy import shop_select
 
@@ -96,7 +97,16 @@ def dashboard():
         health_problems=problems,
         failing_domains=health.failing_domains(g.shop),
         latest_estimates=latest(CONSOLE, 5), audience=CONSOLE, today=today(),
+        **waiting_in_inbox(g.shop.id),
     )
+
+
+def waiting_in_inbox(shop_id: int, shown: int = 5) -> dict:
+    """The dashboard's part of the inbox: the first open items (urgent requests, then the
+    oldest) and how many are open."""
+    items = db.session.scalars(inbox.open_items(shop_id).options(*SHOWN).limit(shown)).all()
+    return {"inbox_items": items, "inbox_open": inbox.open_count(shop_id),
+            "inbox_labels": inbox.KIND_LABELS, "inbox_link": document_link}
 
 
 @bp.get("/email-log")
@@ -121,6 +131,7 @@ def email_log():
     ).all()
     return render(
         "staff/email_log.html",
+        "log_results",
         page=page,
         status_filter=status,
         domain=domain,
