@@ -21,6 +21,7 @@ from portal_app.models import (
     Estimate,
     EstimateLine,
     EstimateVersion,
+    InboxItem,
     Invoice,
     InvoiceLine,
     Location,
@@ -262,10 +263,25 @@ class Factories:
                 session.commit()
         return approval
 
+    def inbox_item(self, document, contact: Contact | None = None, kind: str = "comment",
+                   summary: str = "Commented: “Hello”", **kw) -> InboxItem:
+        """An open staff inbox item about a request, estimate, work order, invoice or customer
+        (as services/inbox.record() writes it)."""
+        from portal_app.services.inbox import DOCUMENT_TYPES, document_number
+
+        return self._save(InboxItem(
+            shop_id=document.shop_id, kind=kind, summary=summary,
+            customer_id=document.id if isinstance(document, Customer) else document.customer_id,
+            contact_id=contact.id if contact else None,
+            document_type=DOCUMENT_TYPES[type(document)], document_id=document.id,
+            document_number=document_number(document), **kw))
+
     def comment(self, document, body: str = "A comment", staff: StaffUser | None = None,
                 contact: Contact | None = None) -> Comment:
-        """A comment on a service request, estimate or work order, by staff or a contact."""
+        """A comment on a service request, estimate, work order or invoice, by staff or a
+        contact."""
         column = {"Estimate": "estimate_id", "WorkOrder": "work_order_id",
+                  "Invoice": "invoice_id",
                   "ServiceRequest": "service_request_id"}[type(document).__name__]
         return self._save(Comment(shop_id=document.shop_id, body=body,
                                   author_staff_id=staff.id if staff else None,

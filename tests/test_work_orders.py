@@ -262,10 +262,10 @@ def test_hostile_text_is_stored_as_typed_and_escaped_everywhere(staff, portal, w
         return [m.message.get_body(("html",)).get_content() for m in messages]
 
     for body in html_of(world["admin"].email, "commented") + \
-            html_of(world["admin"].email, "decided") + html_of("dana@acme.example", "replied") + \
+            html_of(world["admin"].email, "declined") + html_of("dana@acme.example", "replied") + \
             html_of("dana@acme.example", "additional work"):
         _escaped(body, "email")
-    decided_text = [m.text for m in mailbox.to(world["admin"].email) if "decided" in m.subject]
+    decided_text = [m.text for m in mailbox.to(world["admin"].email) if "declined" in m.subject]
     assert HOSTILE in decided_text[0]  # the text part carries it exactly as typed
 
 

@@ -14,14 +14,15 @@ SUBJECTS = {
     "invoice_issued": "New invoice from {shop}",
     "payment_receipt": "Payment received by {shop}: thank you",
     "payment_failed": "Your payment to {shop} did not go through",
-    "request_submitted": "New service request in the {shop} portal",
-    "request_comment": "A customer commented on a service request",
+    # Staff emails say which customer did what on which document (the values: the callers').
+    "request_submitted": "{customer_name} requested service{urgency}: {unit}",
+    "request_comment": "{customer_name} commented on {number}",
     "request_update": "Your service request with {shop} was updated",
     "estimate_sent": "An estimate from {shop} is waiting for your approval",
     "additional_work": "{shop} asks you to approve additional work",
-    "document_comment": "A customer commented in the {shop} portal",
+    "document_comment": "{customer_name} commented on {number}",
     "document_reply": "{shop} replied to your comment",
-    "document_decided": "A customer decided on work in the {shop} portal",
+    "document_decided": "{customer_name} {decision} {number}{amount}",
     "staff_invitation": "You're invited to the {shop} portal console",
 }
 
@@ -37,7 +38,7 @@ def queue_email(
 ) -> OutboundEmail:
     """Render an email from email/<kind>.txt and .html and queue it for delivery after commit."""
     shop_name = shop.name if shop is not None else "ShopView"
-    subject = SUBJECTS[kind].format(shop=shop_name)
+    subject = SUBJECTS[kind].format(shop=shop_name, **context)
     if "\r" in subject or "\n" in subject or "\r" in recipient or "\n" in recipient:
         raise ValueError("line breaks are not allowed in an email header")
     context.update(shop=shop, shop_name=shop_name, contact=contact, recipient=recipient)

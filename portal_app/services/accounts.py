@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Contact, PortalUser, StaffUser, Token, utcnow
-from portal_app.services import tokens
+from portal_app.services import inbox, tokens
 from portal_app.services.passwords import hash_password, verify_password
 
 
@@ -113,8 +113,11 @@ def accept_invitation(token: Token, password: str) -> PortalUser | None:
         queue_email("password_changed", recipient=user.email, shop=contact.shop,
                     contact=contact, reset_link=portal_link("auth.forgot_password"))
     contact.portal_user = user
+    joined = contact.activated_at is None
     contact.activated_at = contact.activated_at or utcnow()
     db.session.flush()
+    if joined:  # the shop's staff hear of it in their inbox
+        inbox.invitation_accepted(contact)
     return user
 
 

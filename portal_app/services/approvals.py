@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_app.extensions import db
 from portal_app.models import Approval, Contact, Estimate, WorkOrder, WorkOrderLine, utcnow
-from portal_app.services import comments, pricing
+from portal_app.services import comments, inbox, pricing
 from portal_app.services.estimates import changes_since
 from portal_app.services.invoices import money, today
 
@@ -133,9 +133,22 @@ def decide_estimate(estimate: Estimate, seen_version: int, choice: str, ticked: 
         check_estimate(estimate, seen_version)
         raise DecisionRefused(_decided_already(estimate))
     approval = _approval(estimate, seen_version, decided, outcome, signature)
-    comments.tell_staff(estimate, "document_decided", approval=approval,
-                        total=money(approval.total_approved_cents))
+    _tell_shop(estimate, approval)
     return approval
+
+
+def _tell_shop(document, approval: Approval) -> None:
+    """An inbox item for the shop's staff, and an email to each whose subject says who
+    decided what: "Acme Logistics approved EST-0006: $777.50"."""
+    item = inbox.decided(document, approval)
+    word = inbox.DECISION_WORDS[approval.decision]
+    if isinstance(document, WorkOrder):
+        word += " additional work on"
+    amount = "" if approval.decision == Approval.DECLINED else \
+        f": {money(approval.total_approved_cents)}"
+    comments.tell_staff(document, "document_decided", approval=approval,
+                        total=money(approval.total_approved_cents), decision=word,
+                        amount=amount, asked=money(item.amount_cents or 0))
 
 
 def check_additional_work(work_order: WorkOrder, seen_round: int) -> None:
@@ -169,6 +182,5 @@ def decide_additional_work(work_order: WorkOrder, seen_round: int, choice: str,
         line.approval_state = (WorkOrderLine.APPROVED if decision["decision"] == "approved"
                                else WorkOrderLine.DECLINED)
     approval = _approval(work_order, seen_round, decided, outcome, signature)
-    comments.tell_staff(work_order, "document_decided", approval=approval,
-                        total=money(approval.total_approved_cents))
+    _tell_shop(work_order, approval)
     return approval

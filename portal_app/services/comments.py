@@ -1,5 +1,6 @@
-"""Comment threads of estimates and work orders: post once per submitted form, and email the
-other side (staff on a customer's comment, the customer's contacts on a staff reply)."""
+"""Comment threads of estimates, work orders and invoices: post once per submitted form, and
+email the other side (staff on a customer's comment, the customer's contacts on a staff reply);
+a customer's comment is a staff inbox item, a staff reply handles the document's open items."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
-from portal_app.models import Comment, Contact, Estimate, StaffUser, WorkOrder
+from portal_app.models import Comment, Contact, Estimate, Invoice, StaffUser, WorkOrder
+from portal_app.services import inbox
 
 COMMENT_MAX = 2000
 
 
 def parent_column(document) -> str:
     """The Comment column that names this kind of document."""
-    return {"Estimate": "estimate_id", "WorkOrder": "work_order_id",
+    return {"Estimate": "estimate_id", "WorkOrder": "work_order_id", "Invoice": "invoice_id",
             "ServiceRequest": "service_request_id"}[type(document).__name__]
 
 
@@ -58,8 +60,10 @@ def post(document, author, body: str, submission_key: str | None = None) -> Comm
         db.session.rollback()  # the same form, posted twice at once: the other one won
         return None
     if by_staff:
+        inbox.replied(document, author)
         tell_customer(document, "document_reply", comment=comment)
     else:
+        inbox.commented(document, comment)
         tell_staff(document, "document_comment", comment=comment)
     return comment
 
@@ -69,6 +73,8 @@ def _kind_and_page(document) -> tuple[str, str, str]:
         return "estimate", "estimates.detail", "staff.estimates.detail"
     if isinstance(document, WorkOrder):
         return "work order", "work_orders.detail", "staff.work_orders.detail"
+    if isinstance(document, Invoice):
+        return "invoice", "invoices.detail", "staff.invoices.detail"
     raise TypeError(document)
 
 
@@ -81,7 +87,7 @@ def tell_staff(document, kind: str, **context) -> None:
     for member in staff:
         queue_email(kind, recipient=member.email, shop=member.shop, staff_member=member,
                     document=document, noun=noun, customer=document.customer, link=link,
-                    **context)
+                    customer_name=document.customer.name, number=document.number, **context)
 
 
 def customer_contacts(document) -> list[Contact]:
@@ -104,4 +110,5 @@ def tell_customer(document, kind: str, **context) -> int:
 
 
 def _id_name(document) -> str:
-    return "estimate_id" if isinstance(document, Estimate) else "work_order_id"
+    return {"Estimate": "estimate_id", "WorkOrder": "work_order_id",
+            "Invoice": "invoice_id"}[type(document).__name__]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Contact, Invoice, Payment, utcnow
-from portal_app.services import stripe_gateway
+from portal_app.services import inbox, stripe_gateway
 from portal_app.services.invoice_balances import recompute, recompute_for_payments
 from portal_app.services.invoices import money, payment_settings, today
 from portal_app.services.stripe_gateway import StripeUnavailable
@@ -271,6 +271,7 @@ def _succeed(ids) -> str:
     moved = _move(ids, "succeeded", failure_code=None, failure_message=None)
     for payment in _reload(moved):
         send_receipt(payment)
+        inbox.payment_moved(payment)
     return f"paid {len(moved)}"
 
 
@@ -284,6 +285,7 @@ def _fail(ids, account: str, intent_id, intent=None) -> str:
     moved = _move(ids, "failed", failure_code=code, failure_message=message)
     for payment in _reload(moved):
         _notify_failure(payment)
+        inbox.payment_moved(payment)
     return f"failed {len(moved)} ({code or 'no reason given'})"
 
 
@@ -350,6 +352,7 @@ def _fail_processing(ids, code: str | None, message: str | None) -> None:
                   failure_message=message)
     for payment in _reload(moved):
         _notify_failure(payment)
+        inbox.payment_moved(payment)
 
 
 def apply_refund(charge, account: str) -> str:

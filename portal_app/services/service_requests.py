@@ -27,7 +27,7 @@ from portal_app.models import (
     WorkOrder,
     utcnow,
 )
-from portal_app.services import comments
+from portal_app.services import comments, inbox
 
 DESCRIPTION_MAX = 2000
 ASSET_DESCRIPTION_MAX = 200
@@ -217,6 +217,7 @@ def submit_draft(draft: ServiceRequestDraft, contact: Contact) -> ServiceRequest
         description=draft.description.strip(), draft_token=draft.token)
     db.session.add(request)
     db.session.flush()
+    inbox.request_submitted(request)
     _tell_staff(request, "request_submitted")
     return request
 
@@ -226,9 +227,13 @@ def _tell_staff(request: ServiceRequest, kind: str, comment: Comment | None = No
         StaffUser.shop_id == request.shop_id, StaffUser.active.is_(True)).order_by(StaffUser.id))
     link = portal_link("staff.requests.detail", request_id=request.id)
     customer = request.customer
+    named = {"customer_name": customer.name, "number": inbox.document_number(request),
+             "unit": inbox.unit_of(request),
+             "urgency": " (Urgent)" if request.urgency == "urgent" else ""}  # the subject's
     for member in staff:
         queue_email(kind, recipient=member.email, shop=member.shop, request=request,
-                    comment=comment, link=link, staff_member=member, customer=customer)
+                    comment=comment, link=link, staff_member=member, customer=customer,
+                    **named)
 
 
 def _tell_customer(request: ServiceRequest, what: str, comment: Comment | None = None) -> None:
@@ -246,6 +251,7 @@ def add_customer_comment(request: ServiceRequest, contact: Contact, body: str,
     was posted already)."""
     comment = _comment(request, body, submission_key, author_contact_id=contact.id)
     if comment is not None:
+        inbox.commented(request, comment)
         _tell_staff(request, "request_comment", comment)
     return comment
 
@@ -270,6 +276,7 @@ def _staff_comment(request: ServiceRequest, staff: StaffUser, body: str, what: s
                    submission_key: str | None = None) -> Comment | None:
     comment = _comment(request, body, submission_key, author_staff_id=staff.id)
     if comment is not None:
+        inbox.replied(request, staff)  # a reply (or a closing note) answers its inbox items
         _tell_customer(db.session.get(ServiceRequest, request.id), what, comment)
     return comment
 

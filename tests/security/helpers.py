@@ -130,6 +130,7 @@ class World:
     estimate_a1: object = None  # a sent estimate of customer A1 (one optional line)
     work_order_a1: object = None  # a work order of A1 with additional work awaiting approval
     colleague_s1: object = None  # a Staff member of S1 whom admin actions act on
+    inbox_item_a1: object = None  # an open staff inbox item of S1 (A1 commented on request_a1)
     extra: dict = field(default_factory=dict)
 
     def client(self, principal: str):
@@ -172,6 +173,8 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.work_order_a1.id
         elif name == "staff_id":
             values[name] = world.colleague_s1.id
+        elif name == "item_id":
+            values[name] = world.inbox_item_a1.id
         elif name == "shop_id":
             values[name] = world.s1.id
         elif name == "logo_hash":
@@ -225,4 +228,5 @@ def build_world(app, make) -> World:
                                       asset_id=world.asset_a1.id)
     world.work_order_a1 = make.work_order(customer_a1, pending=[("Air hose", 1, 16500)],
                                           asset_id=world.asset_a1.id)
+    world.inbox_item_a1 = make.inbox_item(world.request_a1, world.a1)
     return world

@@ -237,6 +237,14 @@ RULES: dict[str, dict] = {
         STAFF_LOGIN),
     "staff.work_orders.comment": STAFF_S1_FORM_ACTION,
     "staff.contact": STAFF_S1_OBJECT,
+    # the staff inbox: the shop's items; Mark handled on another shop's item is a 404
+    "staff.inbox.index": STAFF_SHOP_PAGE,
+    "staff.inbox.handle": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+                              *[Redirect("/staff/inbox", 303)] * 2, NOT_FOUND, STAFF_LOGIN,
+                              STAFF_LOGIN),
+    # invoices have a thread too (posted without a body: the form comes back)
+    "invoices.comment": PORTAL_A1_FORM_ACTION,
+    "staff.invoices.comment": STAFF_S1_FORM_ACTION,
     # running the portal (issue 10): Administrators only, but the health page
     "admin.settings": ADMIN_PAGE,
     "admin.users": ADMIN_PAGE,

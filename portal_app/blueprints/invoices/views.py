@@ -5,16 +5,16 @@ printable view."""
 
 from __future__ import annotations
 
-from flask import g
+from flask import abort, g
 from sqlalchemy.orm import joinedload
 
-from portal_app.blueprints.documents import lists, pages
+from portal_app.blueprints.documents import lists, pages, threads
 from portal_app.blueprints.invoices import bp, console
 from portal_app.blueprints.invoices.forms import IssueForm, ManualPaymentForm, VoidForm
 from portal_app.clock import today
 from portal_app.models import Invoice
 from portal_app.mail.emails import portal_link
-from portal_app.services import filing, stripe_gateway
+from portal_app.services import comments, filing, stripe_gateway
 from portal_app.services.invoices import due_by_terms, list_order, payment_settings
 from portal_app.services.payments import failure_advice
 from portal_app.web.audience import Pages
@@ -52,12 +52,15 @@ def load(audience, invoice_id: int) -> Invoice:
 
 
 def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=None,
-                 issue_form=None) -> dict:
+                 issue_form=None, form=None) -> dict:
     """Everything the invoice's page shows: in the portal how to pay it (and what went wrong
     with the last payment), in the console the forms that issue a draft (with its due date),
     record a payment and void it, and how the customer is told to pay."""
     context = {"audience": audience, "invoice": invoice, "today": today(),
                "payments": invoice.payments}
+    if invoice.state != "draft":  # the thread, with the customer: not on a draft they can't see
+        context.update(comments=comments.thread(invoice),
+                       form=form or threads.comment_form(audience))
     if audience.may("pay"):
         settings = payment_settings(g.shop)
         last = invoice.payments[-1] if invoice.payments else None
@@ -81,6 +84,14 @@ def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=Non
     return context
 
 
+def post_comment(invoice: Invoice, author, body: str, submission_key: str | None = None):
+    """A comment or a reply on an issued invoice; a draft has no thread (its customer can't see
+    it): 404."""
+    if invoice.state == "draft":
+        abort(404)
+    return comments.post(invoice, author, body, submission_key)
+
+
 def printed(audience, invoice: Invoice) -> dict:
     return {"payments": [p for p in invoice.payments if p.status == "succeeded"],
             "online": filing.pays_online(g.shop),
@@ -89,4 +100,4 @@ def printed(audience, invoice: Invoice) -> dict:
 
 pages.register(routes, bp, "/invoices/<int:invoice_id>", pages.Document(
     "invoice", load, page_context, "invoices/detail.html", "invoices/print.html", printed,
-    post=None))
+    post=post_comment))

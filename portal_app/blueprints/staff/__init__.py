@@ -1,12 +1,12 @@
 """The shop console under /staff: signing in, the dashboard, customers with their contacts and
-locations, the email log and payment settings. Each document feature brings its console pages
-as a blueprint of its own, nested here (so /staff/invoices is `staff.invoices.index`): the
-console's guard runs in front of all of them."""
+locations, the email log and payment settings. Each document feature (and the inbox) brings
+its console pages as a blueprint of its own, nested here (so /staff/invoices is
+`staff.invoices.index`): the console's guard runs in front of all of them."""
 
 from flask import Blueprint, request
 
 from portal_app.auth.guards import require_staff_login
-from portal_app.blueprints import assets, estimates, invoices, requests, work_orders
+from portal_app.blueprints import assets, estimates, inbox, invoices, requests, work_orders
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -21,7 +21,7 @@ def staff_only():
     return require_staff_login()
 
 
-for feature in (assets, estimates, invoices, requests, work_orders):
+for feature in (assets, estimates, inbox, invoices, requests, work_orders):
     bp.register_blueprint(feature.console)
 
 from portal_app.blueprints.staff import customers, settings, views  # noqa: E402,F401

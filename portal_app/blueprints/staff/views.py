@@ -15,7 +15,7 @@ from portal_app.blueprints.estimates.views import latest
 from portal_app.blueprints.inbox.views import SHOWN, document_link
 from portal_app.blueprints.staff import bp
 from portal_app.extensions import db
-from portal_app.models import Contact, Customer, OutboundEmail
+from portal_app.models import Contact, Customer, InboxItem, OutboundEmail
 from portal_app.clock import today
 from portal_app.web.audience import CONSOLE
 from portal_app.web.pagination import paginate
@@ -72,6 +72,8 @@ def dashboard_counts(shop) -> dict:
             *live, Contact.invited_at.is_not(None), Contact.activated_at.is_(None))),
         "failed_emails": _counted(select(OutboundEmail.id).where(
             OutboundEmail.shop_id == shop.id, OutboundEmail.status == OutboundEmail.FAILED)),
+        "inbox_open": _counted(select(InboxItem.id).where(
+            InboxItem.shop_id == shop.id, InboxItem.handled_at.is_(None))),
     }
 
 
@@ -97,16 +99,10 @@ def dashboard():
         health_problems=problems,
         failing_domains=health.failing_domains(g.shop),
         latest_estimates=latest(CONSOLE, 5), audience=CONSOLE, today=today(),
-        **waiting_in_inbox(g.shop.id),
+        inbox_open=facts["inbox_open"], inbox_labels=inbox.KIND_LABELS, inbox_link=document_link,
+        inbox_items=db.session.scalars(  # the first open ones: urgent requests, then the oldest
+            inbox.open_items(g.shop.id).options(*SHOWN).limit(5)).all(),
     )
-
-
-def waiting_in_inbox(shop_id: int, shown: int = 5) -> dict:
-    """The dashboard's part of the inbox: the first open items (urgent requests, then the
-    oldest) and how many are open."""
-    items = db.session.scalars(inbox.open_items(shop_id).options(*SHOWN).limit(shown)).all()
-    return {"inbox_items": items, "inbox_open": inbox.open_count(shop_id),
-            "inbox_labels": inbox.KIND_LABELS, "inbox_link": document_link}
 
 
 @bp.get("/email-log")

@@ -1,0 +1,53 @@
+"""The inbox's list (open items, or the handled ones behind a tab) and Mark handled."""
+
+from __future__ import annotations
+
+from flask import flash, g, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from portal_app.blueprints.inbox import console
+from portal_app.data.tenancy import shop_get_or_404
+from portal_app.extensions import db
+from portal_app.models import InboxItem
+from portal_app.services import inbox
+from portal_app.web.pagination import paginate
+from portal_app.web.rendering import render, see_other, wants_fragment
+
+PER_PAGE = 25
+SHOWN = (joinedload(InboxItem.customer), joinedload(InboxItem.contact))
+
+
+def document_link(item: InboxItem) -> str:
+    """The console page of what the item is about (its document, or its customer)."""
+    endpoint, key = inbox.DOCUMENT_PAGES[item.document_type]
+    return url_for(endpoint, **{key: item.document_id})
+
+
+@console.get("/inbox")
+def index():
+    """The shop's open items, urgent requests first and then the oldest; or the handled ones,
+    the latest first."""
+    handled = request.args.get("show") == "handled"
+    query = inbox.handled_items(g.shop.id) if handled else inbox.open_items(g.shop.id)
+    page = paginate(query.options(*SHOWN), PER_PAGE)
+    return render("inbox/index.html", handled=handled, page=page,
+                  open_count=inbox.open_count(g.shop.id), labels=inbox.KIND_LABELS,
+                  link=document_link)
+
+
+@console.post("/inbox/<int:item_id>/handled")
+def handle(item_id: int):
+    """Mark handled: the item leaves the open ones, saying who and when (a second click, or
+    another tab's, changes nothing). htmx gets the row back; a plain form the inbox."""
+    item = shop_get_or_404(InboxItem, item_id, *SHOWN)
+    first = inbox.handle(item, current_user)
+    db.session.commit()
+    if wants_fragment():
+        return render("inbox/index.html", "item", item=item, handled=False,
+                      open_count=inbox.open_count(g.shop.id), labels=inbox.KIND_LABELS,
+                      link=document_link)
+    who = item.handled_by_label or "Someone"
+    flash(f"Marked handled: {item.document_number}." if first else
+          f"{who} had already marked {item.document_number} handled.", "success")
+    return see_other(url_for("staff.inbox.index"))
