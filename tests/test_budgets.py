@@ -236,7 +236,10 @@ def test_query_counts_do_not_grow_with_rows(app, make, read):
     # a second shop in the same database, with many more rows
     many = {m.label.split(" (")[0]: m.queries for _, m in _measure_all(app, make, rows=25)}
     assert few == many
-    assert max(many.values()) <= 6, many
+    # The most is the console's dashboard: the login, its numbers and health facts (one query,
+    # the inbox's open count among them), payment settings, invoice totals, failing email
+    # domains, the latest estimates and the inbox's first open items.
+    assert max(many.values()) <= 7, many
 
 
 def test_static_files_are_hashed_and_cached_for_a_year(client):
