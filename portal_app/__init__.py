@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     """Each feature's portal pages are a blueprint; its console pages a blueprint nested in the
     console's (blueprints/staff), which carries them with it."""
     from portal_app.blueprints import (
+        account,
         admin,
         assets,
         auth,
@@ -99,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
         work_orders,
     )
 
-    for feature in (auth, dashboard, invoices, payments, assets, requests, estimates,
+    for feature in (auth, account, dashboard, invoices, payments, assets, requests, estimates,
                     work_orders, support, probes):
         app.register_blueprint(feature.bp)
     app.register_blueprint(payments.webhooks)

@@ -25,6 +25,7 @@ from portal_app.models import (
     Invoice,
     InvoiceLine,
     Location,
+    LoginSession,
     Payment,
     PaymentSettings,
     PortalUser,
@@ -122,6 +123,15 @@ class Factories:
                 session.add(contact)
                 session.commit()
         return contact
+
+    def login_session(self, contact: Contact, user_agent: str = "Mozilla/5.0 (Windows NT 10.0; "
+                      "Win64; x64) Gecko/20100101 Firefox/128.0", ip_address: str = "203.0.113.9",
+                      **kw) -> LoginSession:
+        """A session row of the contact's login, as another browser's login would write it."""
+        now = utcnow()
+        return self._save(LoginSession(
+            portal_user_id=contact.portal_user_id, user_agent=user_agent, ip_address=ip_address,
+            created_at=kw.pop("created_at", now), last_seen_at=kw.pop("last_seen_at", now), **kw))
 
     def _recompute(self, invoice_id: int) -> None:
         """The invoice's stored balances, by their one writer (as every code path does)."""

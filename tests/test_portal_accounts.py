@@ -109,11 +109,13 @@ def test_forgot_password_rejects_a_malformed_address_next_to_the_field(client):
 
 
 def test_logout_needs_post_and_ends_the_session(client, make):
-    contact = make.active_contact(make.customer(make.shop()))
+    shop = make.shop()
+    contact = make.active_contact(make.customer(shop))
     client.login_portal(contact.email, PASSWORD)
     assert client.get("/logout").status_code == 405
     response = client.post_form("/logout")
-    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert response.status_code == 303  # to the shop's login page (issue 19 item 3)
+    assert response.headers["Location"] == f"/login?shop={shop.slug}"
     assert client.get("/").status_code == 302
 
 
@@ -172,11 +174,19 @@ def test_shop_create_command_refuses_weak_password(runner, read):
     assert read(lambda: db.session.scalar(select(Shop.name))) == "Harbor"
 
 
-def test_invitation_to_an_existing_login_tells_about_the_new_password(app, client, make,
-                                                                      mailbox):
+def test_invitation_to_an_existing_login_asks_for_its_password_and_changes_nothing(
+        app, client, make, mailbox, read):
+    """Issue 19 item 9: choosing a new password through another shop's invitation is not on
+    offer; the owner accepts with the password they have, which stays."""
     shop = make.shop("Harbor Diesel")
     make.active_contact(make.customer(shop, "Acme"), email="dana@acme.example")
     contact, link = _invite(app, make, mailbox, email="dana@acme.example")
-    client.post_form(link, {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
-    assert wait_for(lambda: [m for m in mailbox.to("dana@acme.example") if "changed" in m.subject])
+    refused = client.post_form(link, {"new_password": NEW_PASSWORD,
+                                      "confirm_password": NEW_PASSWORD})
+    assert refused.status_code == 422 and "Enter your password." in refused.get_data(as_text=True)
+    assert client.post_form(link, {"password": PASSWORD}).status_code == 303
+    assert read(lambda: db.session.get(Contact, contact.id).portal_state) == "active"
+    logged_in = app.test_client()
+    logged_in.login_portal("dana@acme.example", PASSWORD)  # the password they had
+    assert not [m for m in mailbox.to("dana@acme.example") if "changed" in m.subject]
 

@@ -1,16 +1,20 @@
 """Rate limits (Flask-Limiter, used through its public decorators): failed logins per account
-and IP, per account and per IP; password resets; comments and replies per person."""
+and IP, per account and per IP (and the same for the other forms that ask for a login's own
+password); password resets; comments and replies per person."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal_app.auth.login import CONSOLE_BLUEPRINTS
-from portal_app.extensions import limiter
+from portal_app.extensions import db, limiter
+from portal_app.models import Token
+from portal_app.services.tokens import token_hash
 
 
 def submitted_email() -> str:
@@ -76,3 +80,43 @@ def reset_limits(view):
 comment_limit = limiter.shared_limit(
     _setting("COMMENT_RATE_LIMIT", "6 per minute; 60 per hour"), scope="comments",
     key_func=signed_in_person, deduct_when=lambda response: response.status_code < 400)
+
+
+def invited_address() -> str:
+    """Rate-limit key: the address the invitation link in the URL was sent to (a password
+    typed to accept it is the address's own login's: guesses count against that address)."""
+    raw = str((request.view_args or {}).get("token", ""))[:200]
+    email = db.session.scalar(select(Token.email).where(Token.token_hash == token_hash(raw)))
+    return "email:" + (email or "unknown")
+
+
+def invited_address_and_ip() -> str:
+    return f"{invited_address()}|ip:{get_remote_address()}"
+
+
+def _password_refused(response) -> bool:
+    return bool(g.get("password_refused"))
+
+
+def _password_limits(person, person_and_ip):
+    """Limits of a form that asks for a login's own password besides the login page: only a
+    wrong password counts (the view that refused one sets g.password_refused), per person and
+    IP, per person from anywhere, and per IP, with the login page's settings."""
+    def limit(view):
+        view = limiter.limit(_setting("LOGIN_ACCOUNT_RATE_LIMIT", "30 per hour; 100 per day"),
+                             key_func=person, methods=["POST"],
+                             deduct_when=_password_refused)(view)
+        view = limiter.limit(_setting("LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
+                             key_func=person_and_ip, methods=["POST"],
+                             deduct_when=_password_refused)(view)
+        return limiter.limit(_setting("LOGIN_IP_RATE_LIMIT", "30 per minute; 200 per hour"),
+                             methods=["POST"], deduct_when=_password_refused)(view)
+    return limit
+
+
+# Accepting an invitation to an address that has a login, with that login's password.
+invitation_password_limits = _password_limits(
+    invited_address, invited_address_and_ip)
+# Change password on the account page: the current password.
+current_password_limits = _password_limits(
+    signed_in_person, lambda: f"{signed_in_person()}|ip:{get_remote_address()}")

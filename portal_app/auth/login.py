@@ -3,6 +3,9 @@
 
 A login's session id is "<kind>:<id>:<session_version>". Logging out, changing the password or
 disabling access bumps or cuts what the loader accepts, so a copied cookie stops working.
+A portal session is also a row (LoginSession) whose id the cookie carries as "sid": the loader
+accepts it only while the row is not ended (in its one query), and writes its last_seen_at at
+most every 15 minutes.
 
 - A staff member: g.shop (one query with the staff row), and g.preview_customer while an
   Administrator previews a customer's portal.
@@ -13,17 +16,20 @@ disabling access bumps or cuts what the loader accepts, so a copied cookie stops
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from htmx_flask import make_response as htmx_response
-from sqlalchemy import select
+from sqlalchemy import and_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal_app.extensions import db
-from portal_app.models import Contact, Customer, PortalUser, StaffUser, utcnow
+from portal_app.models import Contact, Customer, LoginSession, PortalUser, StaffUser, utcnow
 from portal_app.models.portal_user import PortalLoginMixin
 from portal_app.web.rendering import wants_fragment
 
@@ -49,11 +55,13 @@ def load_logged_in_user() -> None:
 
 @dataclass(frozen=True)
 class PortalLogin(PortalLoginMixin):
-    """The person logged in to the portal, as a request knows them: the login's id and the
-    session version it was checked against (the row itself is loaded where it is changed)."""
+    """The person logged in to the portal, as a request knows them: the login's id, the
+    session version it was checked against and this browser's session row (the login's row
+    itself is loaded where it is changed)."""
 
     id: int
     session_version: int
+    session_id: int
 
 
 def load_user(user_id: str):
@@ -85,14 +93,24 @@ def _load_staff(ident: int, version: int) -> StaffUser | None:
 
 
 def _load_portal_login(ident: int, version: int) -> PortalLogin | None:
-    # The contacts the login may act through, with their customers and shops, in one query;
-    # none means the session's version is stale or access was removed everywhere.
-    contacts = db.session.scalars(
-        select(Contact).join(Contact.portal_user).join(Contact.customer).join(Contact.shop)
+    sid = session.get("sid")
+    if type(sid) is not int:
+        return None  # a session begun before sessions were rows, or no portal session at all
+    # The contacts the login may act through, with their customers and shops, and when this
+    # browser's session row was last seen, in one query; none means the session's version is
+    # stale, its row was ended (or is another login's), or access was removed everywhere.
+    rows = db.session.execute(
+        select(Contact, LoginSession.last_seen_at)
+        .join(Contact.portal_user).join(Contact.customer).join(Contact.shop)
+        .join(LoginSession, and_(LoginSession.portal_user_id == PortalUser.id,
+                                 LoginSession.id == sid, LoginSession.ended_at.is_(None)))
         .options(contains_eager(Contact.customer), contains_eager(Contact.shop))
         .where(PortalUser.id == ident, PortalUser.session_version == version,
                Contact.portal_disabled.is_(False), Contact.activated_at.is_not(None))
         .order_by(Contact.id)).all()
+    if rows:
+        _seen(sid, rows[0][1])
+    contacts = [contact for contact, _ in rows]
     # A contact whose access was cut after this session began stays out of it for good, also
     # once it is enabled again; the person's other accounts are not affected.
     since = session.get("since", 0.0)
@@ -104,32 +122,88 @@ def _load_portal_login(ident: int, version: int) -> PortalLogin | None:
     chosen = next((contact for contact in contacts if contact.id == wanted), contacts[0])
     g.portal_contacts, g.contact = contacts, chosen
     g.customer, g.shop = chosen.customer, chosen.shop
-    return PortalLogin(ident, version)
+    return PortalLogin(ident, version, sid)
+
+
+SEEN_EVERY = timedelta(minutes=LoginSession.LAST_SEEN_EVERY_MINUTES)
+
+
+def _seen(sid: int, last_seen) -> None:
+    """Write when this session was last seen, when that is more than 15 minutes ago: a
+    conditional UPDATE (a second request at the same moment writes nothing) on a connection of
+    its own, committed at once, so the request's own transaction and the objects it loaded are
+    left alone. Being seen is a hint, not a record: a locked database skips it."""
+    now = utcnow()
+    if last_seen > now - SEEN_EVERY:
+        return
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(LoginSession).where(
+                LoginSession.id == sid, LoginSession.last_seen_at <= now - SEEN_EVERY)
+                .values(last_seen_at=now))
+    except OperationalError:
+        pass
+
+
+SLUG = re.compile(r"[A-Za-z0-9_-]{1,60}")
+
+
+def login_shop() -> str | None:
+    """The shop whose branded login a portal visitor without a (live) session is sent to: the
+    one a link names (?shop=slug: the document links of emails carry it), else the one kept in
+    the session at login (an expired or ended session still has it). Only something shaped like
+    a slug is passed on; the login page brands a shop that exists and is neutral otherwise."""
+    for slug in (request.args.get("shop"), session.get("shop")):
+        if isinstance(slug, str) and SLUG.fullmatch(slug):
+            return slug
+    return None
 
 
 def unauthorized():
-    """Send the visitor to the login of the side they tried to open (htmx: 401 + HX-Redirect,
-    never a redirect that fetch() would follow into a fragment)."""
+    """Send the visitor to the login of the side they tried to open, the portal's branded with
+    the shop when it is known (htmx: 401 + HX-Redirect, never a redirect that fetch() would
+    follow into a fragment)."""
     console = request.blueprints and request.blueprints[-1] in CONSOLE_BLUEPRINTS
-    target = "staff.login" if console else "auth.login"
-    location = url_for(target, next=request.full_path.rstrip("?")) if request.method == "GET" \
-        else url_for(target)
+    target, shop = ("staff.login", None) if console else ("auth.login", login_shop())
+    location = url_for(target, next=request.full_path.rstrip("?"), shop=shop) \
+        if request.method == "GET" else url_for(target, shop=shop)
     if wants_fragment():
         return htmx_response(redirect(location), 401, redirect=location)
     return redirect(location)
 
 
-def start_session(user: PortalUser | StaffUser, *, contact_id: int | None = None) -> None:
-    """Log a user in on a fresh session (old session data, CSRF token included, is dropped)."""
+def start_session(user: PortalUser | StaffUser, *, contact_id: int | None = None,
+                  shop=None) -> None:
+    """Log a user in on a fresh session (old session data, CSRF token included, is dropped).
+    A portal login keeps its shop's slug: when the session ends, the login page it is sent
+    to wears the shop's brand (login_shop())."""
     session.clear()
+    _log_in(user)
+    session["since"] = utcnow().timestamp()
+    if user.kind == "portal":  # a row too, flushed here (the caller commits)
+        from portal_app.services import login_sessions
+
+        row = login_sessions.begin(user, user_agent=request.user_agent.string,
+                                   ip_address=request.remote_addr)
+        session["sid"] = row.id
+    if contact_id is not None:
+        session["contact_id"] = contact_id
+    if shop is not None:
+        session["shop"] = shop.slug
+
+
+def keep_session(user: PortalUser) -> None:
+    """Carry this browser's session over to the login's new session version (after a password
+    change, which ends every other session): the same row, CSRF token and account."""
+    _log_in(user)
+
+
+def _log_in(user: PortalUser | StaffUser) -> None:
     login_user(user)
     # Flask-Login's identifier hash and "fresh" flag serve only session protection and fresh
     # logins, neither of which is used (see init_app): 150 bytes less in every request's cookie.
     session.pop("_id", None)
     session.pop("_fresh", None)
-    session["since"] = utcnow().timestamp()
-    if contact_id is not None:
-        session["contact_id"] = contact_id
 
 
 def end_session() -> None:

@@ -24,6 +24,7 @@ from portal_app.models.invoice import (
     ShopInvoiceTotal,
     StripeEvent,
 )
+from portal_app.models.login_session import LoginSession
 from portal_app.models.outbound_email import OutboundEmail
 from portal_app.models.portal_user import PortalUser
 from portal_app.models.service_request import (
@@ -58,6 +59,7 @@ __all__ = [
     "NO_DUE_DATE",
     "InvoiceLine",
     "Location",
+    "LoginSession",
     "OutboundEmail",
     "Payment",
     "PaymentSettings",

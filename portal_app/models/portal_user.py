@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_app.models.base import Base, utcnow
@@ -37,5 +37,11 @@ class PortalUser(PortalLoginMixin, Base):
     password_changed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the person wants to be emailed about (the account page); every kind starts on.
+    # Password resets, invitations and security notices are always sent.
+    notify_invoices: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_estimates: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_replies: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_requests: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="portal_user")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Contact, PortalUser, StaffUser, Token, utcnow
-from portal_app.services import inbox, tokens
+from portal_app.services import inbox, login_sessions, tokens
 from portal_app.services.passwords import hash_password, verify_password
 
 
@@ -33,7 +33,8 @@ def invite_contact(contact: Contact) -> None:
         shop=contact.shop,
         contact=contact,
         link=portal_link("auth.accept_invitation", token=raw),
-        login_link=portal_link("auth.login"),
+        has_login=existing_login(contact.email) is not None,
+        login_link=portal_link("auth.login", shop=contact.shop),
     )
 
 
@@ -52,7 +53,8 @@ def send_password_reset(user: PortalUser, *, contact: Contact | None = None) -> 
         recipient=user.email,
         shop=contact.shop if contact else None,
         contact=contact,
-        link=portal_link("auth.reset_password", token=raw),
+        link=portal_link("auth.reset_password", token=raw,
+                         shop=contact.shop if contact else None),
     )
 
 
@@ -95,30 +97,76 @@ def _preferred_contact(user: PortalUser) -> Contact | None:
     return max(contacts, key=lambda c: c.activated_at) if contacts else None
 
 
-def accept_invitation(token: Token, password: str) -> PortalUser | None:
-    """Set the password for an invited contact and link it to the person's login."""
+class WrongPassword(Exception):
+    """The password given is not the login's own."""
+
+
+def existing_login(email: str) -> PortalUser | None:
+    """The portal login an address already has (at any shop, with a password), or None: an
+    invitation to it is accepted with that password and never sets one."""
+    user = find_portal_user(email)
+    return user if user is not None and user.password_hash else None
+
+
+def _invited_contact(token: Token) -> Contact | None:
     contact = token.contact
     if contact is None or normalize_email(contact.email) != token.email or contact.portal_disabled:
+        return None
+    return contact
+
+
+def accept_invitation(token: Token, password: str) -> PortalUser | None:
+    """A new address accepts its invitation: its login is made with the chosen password and
+    the contact is linked to it. None when the link can't be used, or when the address has a
+    login by now (that login's owner accepts with its own password: accept_with_login)."""
+    contact = _invited_contact(token)
+    if contact is None or existing_login(contact.email) is not None:
         return None
     if not tokens.consume_token(token):
         return None
     user = find_portal_user(contact.email)
-    had_password = user is not None and user.password_hash is not None
     if user is None:
         user = PortalUser(email=normalize_email(contact.email), session_version=1)
         db.session.add(user)
     _set_password(user, password)
-    if had_password:
-        # the person's existing login (at another customer) got a new password: tell them
-        queue_email("password_changed", recipient=user.email, shop=contact.shop,
-                    contact=contact, reset_link=portal_link("auth.forgot_password"))
+    _link(contact, user)
+    return user
+
+
+def accept_with_login(token: Token, password: str) -> PortalUser | None:
+    """An address that has a login accepts its invitation with that login's own password: the
+    contact joins the login, whose password and sessions stay as they are. WrongPassword when
+    the password is not the login's; None when the link can't be used."""
+    contact = _invited_contact(token)
+    user = existing_login(contact.email) if contact is not None else None
+    if user is None:
+        return None
+    if not verify_password(user.password_hash, password):
+        raise WrongPassword()
+    if not tokens.consume_token(token):
+        return None
+    _link(contact, user)
+    return user
+
+
+def _link(contact: Contact, user: PortalUser) -> None:
     contact.portal_user = user
     joined = contact.activated_at is None
     contact.activated_at = contact.activated_at or utcnow()
     db.session.flush()
     if joined:  # the shop's staff hear of it in their inbox
         inbox.invitation_accepted(contact)
-    return user
+
+
+def change_password(user: PortalUser, password: str, *, keep_session_id: int) -> None:
+    """The person changes their password on the account page: every other session ends (this
+    browser's carries on) and the owner is told by email."""
+    _set_password(user, password, keep_session_id=keep_session_id)
+    contact = _preferred_contact(user)
+    queue_email("password_changed", recipient=user.email,
+                shop=contact.shop if contact else None, contact=contact,
+                reset_link=portal_link("auth.forgot_password",
+                                       shop=contact.shop if contact else None))
 
 
 def reset_password(token: Token, password: str) -> PortalUser | None:
@@ -135,16 +183,20 @@ def reset_password(token: Token, password: str) -> PortalUser | None:
         recipient=user.email,
         shop=contact.shop if contact else None,
         contact=contact,
-        reset_link=portal_link("auth.forgot_password"),
+        reset_link=portal_link("auth.forgot_password",
+                               shop=contact.shop if contact else None),
     )
     return user
 
 
-def _set_password(user: PortalUser, password: str) -> None:
+def _set_password(user: PortalUser, password: str, *, keep_session_id: int | None = None
+                  ) -> None:
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.session_version += 1  # every existing session (copied cookies too) ends here
     db.session.flush()
+    # and their rows say so, but for the one the caller carries over
+    login_sessions.end_all(user.id, keep=keep_session_id)
     tokens.revoke_tokens(portal_user_id=user.id)
 
 
@@ -177,6 +229,8 @@ def logout_everywhere(user) -> None:
     db.session.execute(update(model).where(model.id == user.id)
                        .values(session_version=model.session_version + 1)
                        .execution_options(synchronize_session=False))
+    if user.kind == "portal":
+        login_sessions.end_all(user.id)
 
 
 def email_taken(customer_id: int, email: str, *, except_contact_id: int | None = None) -> bool:

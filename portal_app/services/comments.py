@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Comment, Contact, Estimate, Invoice, StaffUser, WorkOrder
-from portal_app.services import inbox
+from portal_app.services import inbox, notifications
 
 COMMENT_MAX = 2000
 
@@ -90,23 +90,27 @@ def tell_staff(document, kind: str, **context) -> None:
                     customer_name=document.customer.name, number=document.number, **context)
 
 
-def customer_contacts(document) -> list[Contact]:
-    """The contacts of the document's customer who get its emails (not the disabled ones)."""
-    return db.session.scalars(select(Contact).where(
-        Contact.shop_id == document.shop_id, Contact.customer_id == document.customer_id,
-        Contact.portal_disabled.is_(False)).order_by(Contact.id)).all()
+# The choice of the account page each customer email about a document follows.
+CHOICE_OF = {"estimate_sent": "estimates", "additional_work": "estimates",
+             "document_reply": "replies"}
 
 
-def tell_customer(document, kind: str, **context) -> int:
-    """Email the customer's contacts about the document; return how many were emailed."""
+def customer_contacts(document, kind: str) -> list[Contact]:
+    """The contacts of the document's customer who get this kind of email about it: those who
+    can act on it in the portal and want it (notifications.recipients)."""
+    return notifications.recipients(document.shop_id, document.customer_id, CHOICE_OF[kind])
+
+
+def tell_customer(document, kind: str, **context) -> list[Contact]:
+    """Email the customer's contacts who can act and want this kind; return whom."""
     noun, portal_page, _ = _kind_and_page(document)
-    link = portal_link(portal_page, **{_id_name(document): document.id})
-    contacts = customer_contacts(document)
+    contacts = customer_contacts(document, kind)
     for contact in contacts:
+        link = portal_link(portal_page, shop=contact.shop, **{_id_name(document): document.id})
         queue_email(kind, recipient=contact.email, shop=contact.shop, contact=contact,
                     document=document, noun=noun, link=link,
                     has_login=contact.portal_state == "active", **context)
-    return len(contacts)
+    return contacts
 
 
 def _id_name(document) -> str:

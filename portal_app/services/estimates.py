@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.extensions import db
-from portal_app.models import (Approval, Estimate, EstimateLine, EstimateVersion, StaffUser,
-                               utcnow)
+from portal_app.models import (Approval, Contact, Estimate, EstimateLine, EstimateVersion,
+                               StaffUser, utcnow)
 from portal_app.services import comments, pricing, taxes
 from portal_app.services.invoices import money
 
@@ -142,8 +142,9 @@ def _record_version(estimate: Estimate, staff: StaffUser, changes: list[dict]) -
     return version
 
 
-def send(estimate: Estimate, staff: StaffUser) -> int:
-    """Send a draft as version 1 and email the customer's contacts; return how many. A second
+def send(estimate: Estimate, staff: StaffUser) -> list[Contact]:
+    """Send a draft as version 1 and email the customer's contacts who can act on it and want
+    estimate emails (notifications); return whom. A second
     click finds it sent already (the conditional UPDATE matches nothing)."""
     if estimate.status != Estimate.DRAFT:
         raise EstimateStateError(f"{estimate.number} was sent already.")
@@ -161,9 +162,10 @@ def send(estimate: Estimate, staff: StaffUser) -> int:
 
 
 def revise(estimate: Estimate, staff: StaffUser, values: dict, lines: list[dict],
-           based_on: int) -> bool:
+           based_on: int) -> list[Contact] | None:
     """Change a sent (or declined) estimate: a new version the customer must approve, and an
-    email saying what changed. Returns False when nothing changed (no version, no email).
+    email saying what changed; returns whom it emailed, or None when nothing changed (no
+    version, no email).
     Refused when the customer decided, or someone else changed it, since `based_on`."""
     if estimate.status not in (Estimate.SENT, Estimate.DECLINED):
         raise EstimateStateError(f"{estimate.number} was decided by the customer; it can no "
@@ -174,7 +176,7 @@ def revise(estimate: Estimate, staff: StaffUser, values: dict, lines: list[dict]
     before = version_snapshot(current) if current else snapshot(estimate)
     after = _proposed(values, lines)
     if before == after:
-        return False
+        return None
     if based_on != estimate.version:
         raise EstimateStateError(f"Someone changed {estimate.number} meanwhile (it is at "
                                  f"version {estimate.version}). Reload it and edit again.")
@@ -192,8 +194,8 @@ def revise(estimate: Estimate, staff: StaffUser, values: dict, lines: list[dict]
     taxes.fix(estimate)  # a new version is sent: the rate in force now
     changes = changes_between(before, after)
     _record_version(estimate, staff, changes)
-    comments.tell_customer(estimate, "estimate_sent", changes=changes, version=estimate.version)
-    return True
+    return comments.tell_customer(estimate, "estimate_sent", changes=changes,
+                                  version=estimate.version)
 
 
 def _line_words(line: dict) -> str:

@@ -25,7 +25,7 @@ from portal_app.models import (
     WorkOrder,
     WorkOrderLine,
 )
-from portal_app.services import pricing, stripe_gateway, taxes
+from portal_app.services import notifications, pricing, stripe_gateway, taxes
 from portal_app.services.invoice_balances import open_totals, recompute
 
 
@@ -133,8 +133,11 @@ def list_order(status: str, *newest) -> tuple:
 
 def open_summary(shop_id: int, customer_id: int | None = None) -> dict[str, tuple[int, int]]:
     """{status: (count, amount due)} of the shop's (or one customer's) unpaid, overdue and
-    processing invoices, from the open-invoice totals: one row per status and due date."""
-    return open_totals(shop_id, customer_id, today())
+    processing invoices, from the open-invoice totals: one row per status and due date; and
+    "to_pay", what the dashboards sum up: the unpaid ones, overdue included."""
+    summary = open_totals(shop_id, customer_id, today())
+    summary["to_pay"] = tuple(a + b for a, b in zip(summary["unpaid"], summary["overdue"]))
+    return summary
 
 
 def save_draft(invoice: Invoice, lines: list[InvoiceLine]) -> Invoice:
@@ -160,9 +163,10 @@ def due_by_terms(invoice: Invoice) -> date:
     return (invoice.issued_on or today(shop)) + timedelta(days=shop.payment_terms_days or 0)
 
 
-def issue(invoice: Invoice, due_on: date | None = None) -> int:
+def issue(invoice: Invoice, due_on: date | None = None) -> list[Contact] | None:
     """Move a draft to open with a due date (`due_on`, or by the shop's payment terms); email
-    the billing contacts if the shop wants that. Return how many emails were queued."""
+    the billing contacts who can act on it and want invoice emails (notifications), if the shop
+    sends invoice emails. Return whom it emailed (None: the shop's invoice emails are off)."""
     if invoice.state != "draft":
         raise InvoiceStateError("Only a draft can be issued.")
     if not invoice.lines or invoice.total_cents <= 0:
@@ -178,21 +182,17 @@ def issue(invoice: Invoice, due_on: date | None = None) -> int:
     recompute([invoice.id])
     settings = payment_settings(invoice.shop)
     if not settings.invoice_notifications:
-        return 0
-    recipients = db.session.scalars(
-        select(Contact).where(Contact.customer_id == invoice.customer_id,
-                              Contact.shop_id == invoice.shop_id,
-                              Contact.is_billing.is_(True),
-                              Contact.portal_disabled.is_(False))
-        .order_by(Contact.id)).all()
-    link = portal_link("invoices.detail", invoice_id=invoice.id)
+        return None
+    recipients = notifications.recipients(invoice.shop_id, invoice.customer_id, "invoices",
+                                          billing_only=True)
+    link = portal_link("invoices.detail", invoice_id=invoice.id, shop=invoice.shop)
     online = bool(stripe_gateway.payment_methods(settings))
     for contact in recipients:
         queue_email("invoice_issued", recipient=contact.email, shop=invoice.shop,
                     contact=contact, invoice=invoice, link=link,
                     has_login=contact.portal_state == "active", online=online,
                     pay_instead=settings.pay_instead_text)
-    return len(recipients)
+    return recipients
 
 
 def void(invoice: Invoice, reason: str | None) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Contact, Invoice, Payment, utcnow
-from portal_app.services import inbox, stripe_gateway
+from portal_app.services import inbox, notifications, stripe_gateway
 from portal_app.services.invoice_balances import recompute, recompute_for_payments
 from portal_app.services.invoices import money, payment_settings, today
 from portal_app.services.stripe_gateway import StripeUnavailable
@@ -396,7 +396,8 @@ def send_receipt(payment: Payment) -> None:
         queue_email("payment_receipt", recipient=contact.email, shop=invoice.shop,
                     contact=contact, invoice=invoice, payment=payment,
                     amount=money(payment.amount_cents, invoice.currency),
-                    link=portal_link("invoices.detail", invoice_id=invoice.id))
+                    link=portal_link("invoices.detail", invoice_id=invoice.id,
+                                     shop=invoice.shop))
 
 
 def _notify_failure(payment: Payment) -> None:
@@ -406,18 +407,22 @@ def _notify_failure(payment: Payment) -> None:
                     contact=contact, invoice=invoice, payment=payment,
                     amount=money(payment.amount_cents, invoice.currency),
                     bank_unusable=stripe_gateway.is_ach_unusable(payment.failure_code),
-                    link=portal_link("invoices.detail", invoice_id=invoice.id))
+                    link=portal_link("invoices.detail", invoice_id=invoice.id,
+                                     shop=invoice.shop))
 
 
 def _payment_recipients(payment: Payment) -> list[Contact]:
-    """The contact who paid, else the customer's billing contacts."""
+    """The contact who paid (when they still have access: then as they chose), else the
+    customer's billing contacts who have access and want invoice emails."""
+    invoice = payment.invoice
     if payment.contact_id is not None:
         contact = db.session.get(Contact, payment.contact_id)
-        if contact is not None and not contact.portal_disabled:
-            return [contact]
-    return db.session.scalars(select(Contact).where(
-        Contact.customer_id == payment.invoice.customer_id, Contact.is_billing.is_(True),
-        Contact.portal_disabled.is_(False)).order_by(Contact.id)).all()
+        if contact is not None and not contact.portal_disabled and \
+                contact.portal_state == "active":
+            return notifications.recipients(invoice.shop_id, invoice.customer_id, "invoices",
+                                            contact_ids=[contact.id])
+    return notifications.recipients(invoice.shop_id, invoice.customer_id, "invoices",
+                                    billing_only=True)
 
 
 def failure_advice(payment: Payment | None) -> str | None:

@@ -27,7 +27,7 @@ from portal_app.models import (
     WorkOrder,
     utcnow,
 )
-from portal_app.services import comments, inbox
+from portal_app.services import comments, inbox, notifications
 
 DESCRIPTION_MAX = 2000
 ASSET_DESCRIPTION_MAX = 200
@@ -236,13 +236,25 @@ def _tell_staff(request: ServiceRequest, kind: str, comment: Comment | None = No
                     **named)
 
 
-def _tell_customer(request: ServiceRequest, what: str, comment: Comment | None = None) -> None:
-    contact = request.contact
-    if contact is None or contact.portal_disabled:
+def requester_told(request: ServiceRequest, choice: str) -> Contact | None:
+    """The contact who made the request, when they get its emails of this kind ("requests":
+    its updates, "replies": the shop's replies): a portal login they may use, and the kind
+    wanted (notifications.recipients); else None."""
+    if request.contact_id is None:
+        return None
+    found = notifications.recipients(request.shop_id, request.customer_id, choice,
+                                     contact_ids=[request.contact_id])
+    return found[0] if found else None
+
+
+def _tell_customer(request: ServiceRequest, what: str, comment: Comment | None = None,
+                   choice: str = "requests") -> None:
+    contact = requester_told(request, choice)
+    if contact is None:
         return
     queue_email("request_update", recipient=contact.email, shop=contact.shop, contact=contact,
                 request=request, what=what, comment=comment,
-                link=portal_link("requests.detail", request_id=request.id))
+                link=portal_link("requests.detail", request_id=request.id, shop=contact.shop))
 
 
 def add_customer_comment(request: ServiceRequest, contact: Contact, body: str,
@@ -273,11 +285,12 @@ def _comment(request: ServiceRequest, body: str, submission_key: str | None, **a
 
 
 def _staff_comment(request: ServiceRequest, staff: StaffUser, body: str, what: str,
-                   submission_key: str | None = None) -> Comment | None:
+                   submission_key: str | None = None, choice: str = "requests"
+                   ) -> Comment | None:
     comment = _comment(request, body, submission_key, author_staff_id=staff.id)
     if comment is not None:
         inbox.replied(request, staff)  # a reply (or a closing note) answers its inbox items
-        _tell_customer(db.session.get(ServiceRequest, request.id), what, comment)
+        _tell_customer(db.session.get(ServiceRequest, request.id), what, comment, choice)
     return comment
 
 
@@ -285,7 +298,7 @@ def reply(request: ServiceRequest, staff: StaffUser, body: str,
           submission_key: str | None = None) -> Comment | None:
     """Post a staff reply and tell the customer."""
     return _staff_comment(request, staff, body, f"{staff.name} replied to your request.",
-                          submission_key)
+                          submission_key, choice="replies")
 
 
 def post_comment(request: ServiceRequest, author: Contact | StaffUser, body: str,

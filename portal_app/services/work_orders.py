@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_app.extensions import db
 from portal_app.models import (
+    Contact,
     Estimate,
     ServiceRequest,
     Shop,
@@ -145,9 +146,10 @@ def update_lines(work_order: WorkOrder, description: str, lines: list[dict]) -> 
 
 
 def request_approval(work_order: WorkOrder, lines: list[dict], note: str,
-                     based_on_round: int) -> int:
+                     based_on_round: int) -> list[Contact]:
     """Add lines as additional work awaiting the customer's approval and email the customer's
-    contacts; return how many. A second click of the same form changes nothing."""
+    contacts who can act on it and want such emails (notifications); return whom. A second
+    click of the same form changes nothing."""
     if work_order.status in (WorkOrder.COMPLETED, WorkOrder.CLOSED):
         raise WorkOrderStateError("This work order is finished; open a new one for more work.")
     if not lines:

@@ -71,11 +71,19 @@ def issue_reset(app, contact: Contact) -> str:
         shop_id=contact.shop_id, portal_user_id=contact.portal_user_id))
 
 
+def issue_staff_reset(app, member) -> str:
+    """A live password-reset token of a staff member (Forgot password? in the console)."""
+    return commit(app, lambda: tokens.issue_token(
+        Token.PASSWORD_RESET, email=member.email, ttl=app.config["RESET_TTL"],
+        shop_id=member.shop_id, staff_user_id=member.id))
+
+
 def live_tokens(app, world: World) -> dict:
     """Raw live one-time links of S1, by the endpoint that opens them (for representative_url)."""
     return {"auth.accept_invitation": issue_invitation(app, world.pending_a1),
             "auth.reset_password": issue_reset(app, world.a1),
-            "admin.accept_staff_invitation": issue_staff_invitation(app, world.colleague_s1)}
+            "admin.accept_staff_invitation": issue_staff_invitation(app, world.colleague_s1),
+            "staff.auth.reset_password": issue_staff_reset(app, world.staff_s1)}
 
 
 def csrf_from(response) -> str:
@@ -130,6 +138,7 @@ class World:
     estimate_a1: object = None  # a sent estimate of customer A1 (one optional line)
     work_order_a1: object = None  # a work order of A1 with additional work awaiting approval
     colleague_s1: object = None  # a Staff member of S1 whom admin actions act on
+    session_a1: object = None  # a session row of a1's login in another browser
     inbox_item_a1: object = None  # an open staff inbox item of S1 (A1 commented on request_a1)
     extra: dict = field(default_factory=dict)
 
@@ -177,6 +186,8 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.inbox_item_a1.id
         elif name == "shop_id":
             values[name] = world.s1.id
+        elif name == "session_id":
+            values[name] = world.session_a1.id
         elif name == "logo_hash":
             values[name] = world.s1.logo_hash
         elif name == "token":
@@ -220,6 +231,7 @@ def build_world(app, make) -> World:
         invoice_a1=invoice_a1,
     )
     world.colleague_s1 = make.staff(s1, role="staff", email="colleague@harbor.example")
+    world.session_a1 = make.login_session(world.a1)
     world.s1 = make.logo(s1)
     world.asset_a1 = make.asset(customer_a1, "T-101", world.location_a1)
     world.request_a1 = make.service_request(world.a1, world.location_a1, world.asset_a1)

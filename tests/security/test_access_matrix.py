@@ -83,6 +83,7 @@ ASSET_DONE = Redirect("/assets/{asset_id}", 303)
 PORTAL_A1_ASSET_ACTION = row(LOGIN, ASSET_DONE, NOT_FOUND, NOT_FOUND, LOGIN, LOGIN, LOGIN, LOGIN,
                              LOGIN)
 DRAFT_SAVED = Redirect("/requests/new", 303)
+ACCOUNT_DONE = Redirect("/account", 303)
 STAFF_ASSET_DONE = Redirect("/staff/assets/{asset_id}", 303)
 STAFF_S1_ASSET_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_ASSET_DONE,
                             STAFF_ASSET_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
@@ -110,6 +111,17 @@ RULES: dict[str, dict] = {
     "auth.accept_invitation": PUBLIC_PAGE,  # a live invitation of a contact of A1
     "auth.reset_password": PUBLIC_PAGE,  # a live reset link of A1's login
     "auth.accounts": PORTAL_PAGE,
+    # the person's account page (issue 19): a logged-in customer contact's own; in preview a 404
+    "account.index": PORTAL_PAGE,
+    "account.change_password": row(LOGIN, REFUSED_FORM, REFUSED_FORM, REFUSED_FORM, LOGIN,
+                                   LOGIN, LOGIN, LOGIN, LOGIN),  # no fields: the form's errors
+    "account.end_other_sessions": row(LOGIN, *[ACCOUNT_DONE] * 3, LOGIN, LOGIN, LOGIN, LOGIN,
+                                      LOGIN),
+    "account.save_notifications": row(LOGIN, *[ACCOUNT_DONE] * 3, LOGIN, LOGIN, LOGIN, LOGIN,
+                                      LOGIN),
+    # a1's session in another browser: ended by a1; another person's session id is a 404
+    "account.end_one_session": row(LOGIN, ACCOUNT_DONE, NOT_FOUND, NOT_FOUND, LOGIN, LOGIN,
+                                   LOGIN, LOGIN, LOGIN),
     # portal
     "dashboard.index": PORTAL_PAGE,
     "assets.index": PORTAL_PAGE,
@@ -128,6 +140,8 @@ RULES: dict[str, dict] = {
                             LOGIN, LOGIN),
     # staff console
     "staff.login": row(OK, OK, OK, OK, STAFF_HOME, STAFF_HOME, STAFF_HOME, OK, OK),
+    "staff.auth.forgot_password": PUBLIC_PAGE,  # the console's Forgot password?
+    "staff.auth.reset_password": PUBLIC_PAGE,  # a live reset link of a Staff member of S1
     "staff.logout": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGGED_OUT,
                         STAFF_LOGGED_OUT, STAFF_LOGGED_OUT, STAFF_LOGIN, STAFF_LOGIN),
     "staff.dashboard": STAFF_SHOP_PAGE,
@@ -348,7 +362,7 @@ def test_htmx_login_redirects(app, make, principal):
     world = build_world(app, make)
     client = world.client(principal)
     tokens = {"auth.accept_invitation": "x", "auth.reset_password": "x",
-              "admin.accept_staff_invitation": "x"}
+              "admin.accept_staff_invitation": "x", "staff.auth.reset_password": "x"}
     failures = []
     for rule in _rules(app):
         expected = RULES[rule.endpoint][principal]

@@ -35,3 +35,11 @@ class SetPasswordForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     contact_id = IntegerField(validators=[DataRequired()])
+
+
+class JoinLoginForm(FlaskForm):
+    """Accepting an invitation to an address that already has a login: its own password."""
+
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
+                                                     Length(max=MAX_LENGTH)])
+    submit = SubmitField("Accept invitation")

@@ -8,8 +8,10 @@ from flask import flash, g, redirect, request
 
 from portal_app.blueprints.auth.forms import SetPasswordForm
 from portal_app.extensions import db
+from portal_app.models import Shop
 from portal_app.services import tokens
 from portal_app.services.passwords import password_problem
+from portal_app.web.audience import PORTAL
 from portal_app.web.headers import no_referrer
 from portal_app.web.rendering import render
 
@@ -26,16 +28,20 @@ def login_page(form, signed_in, template: str, refused: str):
     return render(template, form=form, status=422 if request.method == "POST" else 200)
 
 
-def link_problem(kind: str, problem: str):
-    """The page of a link that can't be used (unknown: 404; used or expired: 410)."""
+def link_problem(kind: str, problem: str, audience=PORTAL):
+    """The page of a link that can't be used (unknown: 404; used or expired: 410), with the
+    login and Forgot password? of the audience's side."""
     status = 404 if problem == "unknown" else 410
     return no_referrer(render("auth/link_problem.html", kind=kind, problem=problem,
-                              status=status))
+                              audience=audience, status=status))
 
 
 def set_password_page(token_kind: str, raw: str, *, link: str, person, accept, welcome,
-                      layout: str = "layouts/portal.html"):
-    """The page behind a one-time link of `token_kind` (`link`: "invitation" or "reset").
+                      audience=PORTAL, belongs=None):
+    """The page behind a one-time link of `token_kind` (`link`: "invitation" or "reset"), in
+    the audience's layout (a customer's in the portal, a staff member's in the console); a
+    link for which belongs(token) is false (the other side's) is an unknown link. The page,
+    and the page of a used or expired link, wear the brand of the link's shop.
 
     person(token) is (who, heading, intro): whom the link is for (an email, a name if they
     have one, a shop whose brand the page wears if they have one) and the page's words, or None
@@ -43,11 +49,15 @@ def set_password_page(token_kind: str, raw: str, *, link: str, person, accept, w
     password and returns the login, or None when another request used the link first; after the
     commit welcome(token, login) logs them in and returns (where they go, what to tell them)."""
     check = tokens.check_token(token_kind, raw)
+    if check.token is not None and belongs is not None and not belongs(check.token):
+        check = tokens.TokenCheck(None, "unknown")
+    if check.token is not None and check.token.shop_id is not None and "shop" not in g:
+        g.shop = db.session.get(Shop, check.token.shop_id)
     if not check.ok:
-        return link_problem(link, check.problem)
+        return link_problem(link, check.problem, audience)
     found = person(check.token)
     if found is None:
-        return link_problem(link, "used")
+        return link_problem(link, "used", audience)
     who, heading, intro = found
     if getattr(who, "shop", None) is not None:
         g.shop = who.shop
@@ -61,11 +71,12 @@ def set_password_page(token_kind: str, raw: str, *, link: str, person, accept, w
             login = accept(check.token, form.new_password.data)
             if login is None:
                 db.session.rollback()
-                return link_problem(link, "used")
+                return link_problem(link, "used", audience)
             db.session.commit()
             target, message = welcome(check.token, login)
+            db.session.commit()  # the session row welcome() began
             flash(message, "success")
             return redirect(target, 303)
     return no_referrer(render("auth/set_password.html", form=form, heading=heading,
-                              intro=intro, layout=layout,
+                              intro=intro, audience=audience,
                               status=422 if request.method == "POST" else 200))

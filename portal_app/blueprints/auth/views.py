@@ -1,5 +1,7 @@
 """Portal sign-in views: login, logout, forgotten passwords, the invitation and reset links,
-and the account switcher."""
+and the account switcher. Forgot password? and the reset link are written once for both
+audiences: the console's (/staff/forgot-password, /staff/reset/<token>) are the same views and
+templates for staff logins."""
 
 from __future__ import annotations
 
@@ -7,21 +9,26 @@ from flask import abort, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal_app.auth.limits import login_limits, reset_limits
+from portal_app.auth.limits import invitation_password_limits, login_limits, reset_limits
 from portal_app.auth.login import (
     end_session,
     is_portal_user,
+    login_shop,
     safe_next,
     start_session,
     unauthorized,
 )
-from portal_app.blueprints.auth import bp
+from portal_app.blueprints.auth import bp, console
 from portal_app.blueprints.auth.forms import AccountForm, ForgotPasswordForm, LoginForm
-from portal_app.blueprints.auth.links import login_page, set_password_page
+from portal_app.blueprints.auth.invitations import join_login_page
+from portal_app.blueprints.auth.links import link_problem, login_page, set_password_page
 from portal_app.extensions import db
-from portal_app.models import Shop, Token
-from portal_app.services import accounts
+from portal_app.models import Shop, StaffUser, Token
+from portal_app.services import accounts, login_sessions, staff_users, tokens
+from portal_app.web.audience import Pages
 from portal_app.web.rendering import render
+
+routes = Pages(portal=bp, console=console)
 
 
 @bp.before_app_request
@@ -51,8 +58,8 @@ def login():
         if user is None:
             return None
         contacts = accounts.accessible_contacts(user)
-        db.session.commit()
-        start_session(user, contact_id=contacts[0].id)
+        start_session(user, contact_id=contacts[0].id, shop=contacts[0].shop)
+        db.session.commit()  # the last login and this browser's session row
         target = _after_login_target(home)
         return url_for("auth.accounts", next=target) if len(contacts) > 1 else target
 
@@ -63,34 +70,60 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End this login's sessions on the server and in this browser."""
-    if current_user.is_authenticated:
+    """End this browser's session on the server and in the browser (the person's other
+    sessions carry on: the account page ends them); back to the login page of the shop it was
+    logged in to (known before the session is cleared)."""
+    shop = g.shop.slug if is_portal_user() else login_shop()
+    if is_portal_user():  # this browser's session ends (a copied cookie with it)
+        login_sessions.end(current_user.id, current_user.session_id)
+        db.session.commit()
+    elif current_user.is_authenticated:
         accounts.logout_everywhere(current_user)
         db.session.commit()
     end_session()
     flash("You're logged out.", "info")
-    return redirect(url_for("auth.login"), 303)
+    return redirect(url_for("auth.login", shop=shop), 303)
 
 
-@bp.route("/forgot-password", methods=["GET", "POST"])
+@routes.route("/forgot-password", methods=("GET", "POST"))
 @reset_limits
-def forgot_password():
-    """Send a reset link; the answer is the same whether or not the address has an account."""
+def forgot_password(audience):
+    """Send a reset link (a customer's login in the portal, a staff member's in the console);
+    the answer is the same whether or not the address has one."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        if audience.name == "console":
+            staff_users.request_password_reset(form.email.data)
+        else:
+            accounts.request_password_reset(form.email.data)
         db.session.commit()
-        return render("auth/forgot_sent.html", email=accounts.normalize_email(form.email.data))
+        return render("auth/forgot_sent.html", audience=audience,
+                      email=accounts.normalize_email(form.email.data))
     status = 422 if request.method == "POST" else 200
-    return render("auth/forgot.html", form=form, status=status)
+    return render("auth/forgot.html", form=form, audience=audience, status=status)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@invitation_password_limits
 def accept_invitation(token: str):
-    """Let an invited contact choose a password; the link works once."""
+    """Let an invited contact choose a password; an address that already has a login (at any
+    shop) accepts with that login's own password instead, which stays as it is. The link
+    works once."""
     def welcome(found: Token, user):
-        start_session(user, contact_id=found.contact.id)
+        start_session(user, contact_id=found.contact.id, shop=found.contact.shop)
         return url_for("dashboard.index"), f"Welcome, {found.contact.name}. Your password is set."
+
+    def joined(found: Token, user):
+        start_session(user, contact_id=found.contact.id, shop=found.contact.shop)
+        return url_for("dashboard.index"), (f"Welcome, {found.contact.name}. "
+                                            f"{found.contact.customer.name} is now part of "
+                                            "your portal login.")
+
+    check = tokens.check_token(Token.INVITATION, token)
+    login = accounts.existing_login(check.token.email) if check.ok else None
+    if login is not None and check.token.contact is not None:
+        return join_login_page(check.token, login, joined,
+                               lambda problem: link_problem("invitation", problem))
 
     def invited(found: Token):
         contact = found.contact
@@ -103,21 +136,43 @@ def accept_invitation(token: str):
                              accept=accounts.accept_invitation, welcome=welcome)
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
-    """Set a new password from a reset link; other sessions end."""
+@routes.route("/reset/<token>", methods=("GET", "POST"))
+def reset_password(audience, token: str):
+    """Set a new password from a reset link; every other session of the login ends. A link
+    sent to a customer's login opens only in the portal, a staff member's only in the
+    console."""
+    if audience.name == "console":
+        return set_password_page(
+            Token.PASSWORD_RESET, token, link="reset", audience=audience,
+            belongs=lambda found: found.staff_user_id is not None,
+            person=_staff_member, accept=staff_users.reset_password, welcome=_staff_welcome)
+
     def welcome(found: Token, user):
         contacts = accounts.accessible_contacts(user)
         if not contacts:
-            return url_for("auth.login"), "Your password was changed. You can log in now."
-        start_session(user, contact_id=contacts[0].id)
+            return audience.sign_in_url(), "Your password was changed. You can log in now."
+        start_session(user, contact_id=contacts[0].id, shop=contacts[0].shop)
         return url_for("dashboard.index"), "Your password was changed."
 
     return set_password_page(
         Token.PASSWORD_RESET, token, link="reset", accept=accounts.reset_password,
-        welcome=welcome, person=lambda found: (
+        welcome=welcome, belongs=lambda found: found.portal_user_id is not None,
+        person=lambda found: (
             found.portal_user, "Choose a new password",
             f"For {found.portal_user.email}. This link works once, for an hour."))
+
+
+def _staff_member(found: Token):
+    member = db.session.get(StaffUser, found.staff_user_id)
+    if member is None or not member.active:
+        return None
+    return (member, "Choose a new password",
+            f"For {member.email}. This link works once, for an hour.")
+
+
+def _staff_welcome(found: Token, member: StaffUser):
+    start_session(member)
+    return url_for("staff.dashboard"), "Your password was changed."
 
 
 @bp.route("/accounts", methods=["GET", "POST"], endpoint="accounts")
@@ -131,6 +186,7 @@ def accounts_view():
         if chosen is None:
             abort(404)
         session["contact_id"] = chosen.id
+        session["shop"] = chosen.shop.slug  # the login page this session ends on
         target = safe_next(request.args.get("next"), url_for("dashboard.index"),
                            forbidden_prefixes=("/staff",))
         return redirect(target, 303)

@@ -5,10 +5,11 @@ about) and convert an approved one to a work order."""
 from __future__ import annotations
 
 from flask import flash, g, request
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal_app.blueprints.documents import editing
+from portal_app.blueprints.documents import editing, recipients
 from portal_app.blueprints.documents.forms import fill_lines, posted_lines
 from portal_app.blueprints.estimates import console
 from portal_app.blueprints.estimates.forms import EstimateForm
@@ -76,9 +77,11 @@ def _save(form: EstimateForm, estimate: Estimate | None) -> str | None:
             flash(f"Draft {estimate.number} saved.", "success")
         else:
             based_on = version_number(form.based_on.data)
-            if service.revise(estimate, CONSOLE.author(), values, lines, based_on):
-                flash(f"{estimate.number} is now version {estimate.version}; the customer was "
-                      "emailed what changed.", "success")
+            told = service.revise(estimate, CONSOLE.author(), values, lines, based_on)
+            if told is not None:
+                flash(Markup("{} is now version {}. What changed: ").format(
+                    estimate.number, estimate.version)
+                    + recipients.emailed(told, estimate.customer, "estimates"), "success")
             else:
                 flash("Nothing changed, so no new version was sent.", "info")
     except EstimateStateError as problem:
@@ -126,10 +129,9 @@ def send(estimate_id: int):
     estimate = load(CONSOLE, estimate_id)
 
     def sent() -> str:
-        emailed = service.send(estimate, CONSOLE.author())
-        return f"{estimate.number} sent. " + (
-            f"Emailed to {emailed} contact{'s' if emailed != 1 else ''}." if emailed else
-            "The customer has no contact to email; they see it in the portal.")
+        told = service.send(estimate, CONSOLE.author())
+        return Markup("{} sent; the customer sees it in the portal. ").format(estimate.number) \
+            + recipients.emailed(told, estimate.customer, "estimates")
 
     return editing.act(sent, EstimateStateError, CONSOLE.url("estimates.detail", estimate_id=estimate_id))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Select, and_
 from sqlalchemy.orm import contains_eager
 
-from portal_app.blueprints.documents import lists, pages
+from portal_app.blueprints.documents import lists, pages, recipients
 from portal_app.blueprints.estimates import bp, console
 from portal_app.clock import today
 from portal_app.extensions import db
@@ -69,7 +69,8 @@ def page_context(audience, estimate: Estimate, **shown) -> dict:
     return pages.decided_context(audience, "estimate", estimate, waiting=estimate.lines,
                                  version=estimate.version, state=state,
                                  deciding=audience.may("approve") and state == Estimate.SENT,
-                                 **shown)
+                                 emails_to=recipients.who_gets(estimate, "estimate", "estimates")
+                                 if audience.may("send") else None, **shown)
 
 
 def printed(audience, estimate: Estimate) -> dict:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask import flash, g, request
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal_app.blueprints.documents import editing
+from portal_app.blueprints.documents import editing, recipients
 from portal_app.blueprints.documents.forms import default_taxable, fill_lines, posted_lines
 from portal_app.blueprints.invoices import console
 from portal_app.blueprints.invoices.forms import (InvoiceForm, IssueForm, ManualPaymentForm,
@@ -117,10 +118,13 @@ def issue(invoice_id: int):
                       **page_context(CONSOLE, invoice, issue_form=form))
 
     def issued() -> str:
-        sent = service.issue(invoice, form.due_on.data)
-        return f"Invoice {invoice.number} issued, due {invoice.due_on:%-d %b %Y}." + (
-            f" Emailed to {sent} billing contact{'s' if sent != 1 else ''}." if sent else
-            " No email was sent (no billing contact, or invoice emails are off).")
+        told = service.issue(invoice, form.due_on.data)
+        issued = Markup("Invoice {} issued, due {}. ").format(invoice.number,
+                                                            f"{invoice.due_on:%-d %b %Y}")
+        if told is None:
+            return issued + "No email was sent: invoice emails are off in Settings."
+        return issued + recipients.emailed(told, invoice.customer, "invoices",
+                                           billing_only=True)
 
     return editing.act(issued, InvoiceStateError, _page(invoice_id))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, g
 from sqlalchemy.orm import joinedload
 
-from portal_app.blueprints.documents import lists, pages, threads
+from portal_app.blueprints.documents import lists, pages, recipients, threads
 from portal_app.blueprints.invoices import bp, console
 from portal_app.blueprints.invoices.forms import IssueForm, ManualPaymentForm, VoidForm
 from portal_app.clock import today
@@ -80,7 +80,9 @@ def page_context(audience, invoice: Invoice, *, payment_form=None, void_form=Non
             issue_form = IssueForm(formdata=None, due_on=due_by_terms(invoice))
         context.update(payment_form=payment_form, issue_form=issue_form,
                        void_form=void_form or VoidForm(formdata=None),
-                       online=filing.pays_online(g.shop))
+                       online=filing.pays_online(g.shop),
+                       emails_to=recipients.who_gets_invoice(
+                           invoice, payment_settings(g.shop).invoice_notifications))
     return context
 
 
@@ -95,7 +97,7 @@ def post_comment(invoice: Invoice, author, body: str, submission_key: str | None
 def printed(audience, invoice: Invoice) -> dict:
     return {"payments": [p for p in invoice.payments if p.status == "succeeded"],
             "online": filing.pays_online(g.shop),
-            "pay_link": portal_link("invoices.detail", invoice_id=invoice.id)}
+            "pay_link": portal_link("invoices.detail", invoice_id=invoice.id, shop=g.shop)}
 
 
 pages.register(routes, bp, "/invoices/<int:invoice_id>", pages.Document(

@@ -48,9 +48,12 @@ def _act(request_id: int, form_class, form_name: str, apply, done: str | None = 
 @console.post(REQUEST + "/schedule")
 def schedule(request_id: int):
     """Schedule the visit on a date."""
-    return _act(request_id, ScheduleForm, "schedule_form", lambda item, form: service.schedule(
-        item, current_user, form.scheduled_for.data),
-        "Request scheduled; the customer was emailed.")
+    def scheduled(item, form):
+        service.schedule(item, current_user, form.scheduled_for.data)
+        return (CONSOLE.url("requests.detail", request_id=item.id),
+                f"Request scheduled. {_told(item)}")
+
+    return _act(request_id, ScheduleForm, "schedule_form", scheduled)
 
 
 @console.post(REQUEST + "/convert")
@@ -60,8 +63,7 @@ def convert(request_id: int):
     def converted(item, form):
         work_order = service.mark_converted(item, current_user, form.existing.data or None)
         return (CONSOLE.url("work_orders.detail", work_order_id=work_order.id),
-                f"Request converted to work order {work_order.number}; the customer was "
-                "emailed.")
+                f"Request converted to work order {work_order.number}. {_told(item)}")
 
     return _act(request_id, ConvertForm, "convert_form", converted, refused="existing")
 
@@ -69,5 +71,18 @@ def convert(request_id: int):
 @console.post(REQUEST + "/close")
 def close(request_id: int):
     """Close the request with a note to the customer."""
-    return _act(request_id, CloseForm, "close_form", lambda item, form: service.close(
-        item, current_user, form.note.data), "Request closed; the customer was emailed.")
+    def closed(item, form):
+        service.close(item, current_user, form.note.data)
+        return (CONSOLE.url("requests.detail", request_id=item.id),
+                f"Request closed. {_told(item)}")
+
+    return _act(request_id, CloseForm, "close_form", closed)
+
+
+def _told(item) -> str:
+    """Whether the contact who made the request was emailed about this update."""
+    contact = service.requester_told(item, "requests")
+    if contact is not None:
+        return f"{contact.name} was emailed."
+    return ("Nobody was emailed: the contact who made the request has no portal access, or "
+            "does not want request updates.")

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from flask import flash
+from markupsafe import Markup
 
-from portal_app.blueprints.documents import editing
+from portal_app.blueprints.documents import editing, recipients
 from portal_app.blueprints.documents.forms import fill_lines, posted_lines
 from portal_app.blueprints.work_orders import console
 from portal_app.blueprints.work_orders.forms import (
@@ -113,8 +114,8 @@ def request_approval(work_order_id: int):
             form.form_errors.append(str(problem))
             return None
         db.session.commit()
-        flash(f"Additional work sent for approval; emailed to {sent} contact"
-              f"{'s' if sent != 1 else ''}.", "success")
+        flash(Markup("Additional work sent for approval. ")
+              + recipients.emailed(sent, work_order.customer, "estimates"), "success")
         return _page(work_order_id)
 
     return editing.lines_form_page(form, "work_orders/additional_work.html", save, prefill,

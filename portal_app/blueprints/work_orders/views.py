@@ -5,7 +5,7 @@ estimates."""
 
 from __future__ import annotations
 
-from portal_app.blueprints.documents import lists, pages
+from portal_app.blueprints.documents import lists, pages, recipients
 from portal_app.blueprints.work_orders import bp, console
 from portal_app.blueprints.work_orders.forms import WorkOrderStatusForm
 from portal_app.models import WorkOrder
@@ -43,7 +43,9 @@ def page_context(audience, work_order: WorkOrder, *, status_form=None, **shown) 
     return pages.decided_context(
         audience, "work_order", work_order, waiting=pending, version=work_order.approval_round,
         deciding=audience.may("approve") and work_order.status == WorkOrder.AWAITING
-        and bool(pending), pending=pending, status_form=status_form, **shown)
+        and bool(pending), pending=pending, status_form=status_form,
+        emails_to=recipients.who_gets(work_order, "work order", "estimates")
+        if audience.may("request_approval") else None, **shown)
 
 
 pages.register(routes, bp, "/work-orders/<int:work_order_id>", pages.Document(
