@@ -352,3 +352,16 @@ def test_mark_handled_needs_the_csrf_token(staff, make, world, read):
     assert staff.post(f"/staff/inbox/{item.id}/handled").status_code == 400
     assert staff.get(f"/staff/inbox/{item.id}/handled").status_code == 405
     assert items(read)[0]["handled_at"] is None
+
+
+def test_the_demo_has_open_items_to_try(runner, app, read):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    found = items(read)
+    open_kinds = sorted(i["kind"] for i in found if i["handled_at"] is None)
+    assert open_kinds == ["approved", "comment", "declined", "partial", "request"], found
+    assert {i["handled_how"] for i in found if i["handled_at"]} == {"replied"}
+    staff = app.test_client()
+    staff.login_staff("admin@demo-fleet.example", "demo-admin-pass")
+    page = staff.get("/staff/").get_data(as_text=True)
+    assert "Inbox (5 open)" in page and "Acme Logistics" in page
+    assert "Requested service for T-102" in staff.get("/staff/inbox").get_data(as_text=True)

@@ -26,8 +26,8 @@ from portal_app.models import (
     unit_number_key,
     utcnow,
 )
-from portal_app.services import (approvals, comments, estimates, invoices, pricing, taxes,
-                                 work_orders)
+from portal_app.services import (approvals, comments, estimates, inbox, invoices, pricing,
+                                 taxes, work_orders)
 from portal_app.services.accounts import invite_contact
 from portal_app.services.invoice_balances import recompute
 from portal_app.services.passwords import hash_password
@@ -178,10 +178,10 @@ def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,
                                                       StaffUser.role == "admin"))
     today = utcnow().date()
     db.session.add_all([
-        ServiceRequest(shop_id=shop.id, customer_id=acme.id, contact=dana,
-                       location=sites["Main depot"], asset=units["T-102"], urgency="soon",
-                       desired_date=today + timedelta(days=5),
-                       description="Check engine light on since Monday; loses power uphill."),
+        waiting := ServiceRequest(
+            shop_id=shop.id, customer_id=acme.id, contact=dana, location=sites["Main depot"],
+            asset=units["T-102"], urgency="soon", desired_date=today + timedelta(days=5),
+            description="Check engine light on since Monday; loses power uphill."),
         scheduled := ServiceRequest(
             shop_id=shop.id, customer_id=acme.id, contact=dana, location=sites["North yard"],
             asset=units["T-201"], urgency="routine", status=ServiceRequest.SCHEDULED,
@@ -189,10 +189,13 @@ def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,
             description="Annual DOT inspection."),
     ])
     db.session.flush()
+    for request in (scheduled, waiting):  # the staff inbox heard of both
+        inbox.request_submitted(request)
     db.session.add(Comment(shop_id=shop.id, service_request_id=scheduled.id,
                            author_staff_id=admin.id,
                            body="We can do the inspection at the North yard on the date shown. "
                                 "Please leave the keys at the gate office."))
+    inbox.replied(scheduled, admin)  # answered: only the open request waits in the inbox
 
 
 def _line(shop: Shop, description: str, kind: str, quantity, cents: int,
