@@ -321,7 +321,7 @@ def test_mark_as_paid_is_paid_everywhere_on_the_next_request(app, make, portal, 
     staff = app.test_client()
     staff.login_staff(make.staff(shop).email, PASSWORD)
     invoice = make.invoice(acme, lines=[("Inspection", 1, 18500)], number="INV-FAQ")
-    assert "1 unpaid" in portal.get("/").get_data(as_text=True)
+    assert "1 to pay" in portal.get("/").get_data(as_text=True)
     assert badges(portal.get("/invoices?status=unpaid")) == ["Unpaid"]
     response = staff.post_form(f"/staff/invoices/{invoice.id}/payments", {
         "amount": "185.00", "method": "check", "reference": "Check 7", "paid_on": "2026-11-02"})
@@ -330,9 +330,9 @@ def test_mark_as_paid_is_paid_everywhere_on_the_next_request(app, make, portal, 
     assert badges(portal.get("/invoices?status=paid")) == ["Paid"]
     assert badges(portal.get("/invoices?status=unpaid")) == []
     dashboard = portal.get("/").get_data(as_text=True)
-    assert "No open invoices" in dashboard and "1 unpaid" not in dashboard
+    assert "No open invoices" in dashboard and "1 to pay" not in dashboard
     assert badges(staff.get("/staff/invoices?status=paid")) == ["Paid"]
-    assert "<strong>0</strong><span>invoices unpaid · $0.00" in staff.get(
+    assert "<strong>0</strong><span>invoices to pay · $0.00" in staff.get(
         "/staff/").get_data(as_text=True)
 
 

@@ -28,7 +28,13 @@ SUBJECTS = {
 
 
 def portal_link(endpoint: str, **values: object) -> str:
-    """Return an absolute link built from PORTAL_BASE_URL, never from the request's Host."""
+    """Return an absolute link built from PORTAL_BASE_URL, never from the request's Host.
+
+    A Shop given as `shop` is named by its slug (?shop=demo-fleet): a link to the login, or to
+    a page that sends a visitor without a session to the login, leads to the shop's branded
+    login page (see auth/login.py: unauthorized())."""
+    if isinstance(values.get("shop"), Shop):
+        values["shop"] = values["shop"].slug
     adapter = current_app.url_map.bind("portal.invalid")
     return current_app.config["PORTAL_BASE_URL"] + adapter.build(endpoint, values)
 

@@ -227,6 +227,13 @@ class Invoice(TaxedDocument, Base):
         return pricing.Totals(self.total_cents - self.tax_cents, 0, self.tax_cents, self.tax)
 
     @property
+    def owed_cents(self) -> int:
+        """What the invoice asks the customer to pay: its amount due, and nothing once it is
+        void. (The stored amount due stays the total less what was paid, as the database's
+        check says, whatever the lifecycle: a void invoice is in no open total anyway.)"""
+        return 0 if self.state == "void" else self.amount_due_cents
+
+    @property
     def payable_cents(self) -> int:
         """What may still be paid online: the amount due less bank payments in flight."""
         return max(self.amount_due_cents - self.processing_cents, 0)

@@ -11,6 +11,7 @@ ACTIONS = {
     "role_changed": "Role changed",
     "staff_invited": "Staff member invited",
     "staff_joined": "Staff member set a password",
+    "staff_password_reset": "Staff member reset their password",
     "staff_deactivated": "Staff member deactivated",
     "staff_reactivated": "Staff member reactivated",
     "admin_restored": "Administrator role restored",

@@ -49,7 +49,7 @@ def load_demo() -> Shop:
     assets and service requests."""
     shop = Shop(name="Demo Fleet Services", slug="demo-fleet", brand_color="#1f5f8b",
                 timezone="America/Chicago", support_email="service@demo-fleet.example",
-                support_phone="+1 555 0142", address="1200 Harbor Road\nOakland, CA 94607",
+                support_phone="(510) 555-0100", address="1200 Harbor Road\nOakland, CA 94607",
                 billing_email="billing@demo-fleet.example",
                 remit_to="Demo Fleet Services\nPO Box 4471\nOakland, CA 94623",
                 payment_terms_days=30, tax_name="Sales tax", tax_rate=Decimal("8.25"))
@@ -115,9 +115,9 @@ def load_demo_invoices(shop: Shop, customer: Customer) -> None:
     today = utcnow().date()
     db.session.add(PaymentSettings(shop_id=shop.id, stripe_state="not_connected",
                                    bank_transfer_enabled=True, invoice_notifications=True,
-                                   pay_instead_text="Mail a check to Demo Fleet Services, "
-                                   "1200 Harbor Road, Oakland, CA 94607, or call "
-                                   "(510) 555-0100 to pay by phone."))
+                                   # the phone comes from the shop's settings, never typed here
+                                   pay_instead_text="We take checks by mail, and cards by "
+                                   "phone: call us and quote the invoice number."))
     specs = [  # number, issued days ago, due in days, state, lines (description, kind, qty,
         # cents, and for parts and fees taxed as the shop's settings say)
         ("INV-0001", 60, -30, "open", [("Brake service, unit T-101", "labour", "3.5", 12000),

@@ -91,6 +91,40 @@ def accept_invitation(token: Token, password: str) -> StaffUser | None:
     return member
 
 
+def request_password_reset(email: str) -> None:
+    """Forgot password? on the staff login: email a one-hour reset link when the address is an
+    active staff member's who has a password (an invited one uses the invitation); nothing
+    else, so the answer is the same either way. A newer link cancels the older ones."""
+    member = db.session.scalar(select(StaffUser).where(
+        StaffUser.email == normalize_email(email)))
+    if member is None or not member.active or member.password_hash is None:
+        return
+    raw = tokens.issue_token(Token.PASSWORD_RESET, email=member.email,
+                             ttl=current_app.config["RESET_TTL"], shop_id=member.shop_id,
+                             staff_user_id=member.id)
+    queue_email("password_reset", recipient=member.email, shop=member.shop, member=member,
+                link=portal_link("staff.auth.reset_password", token=raw))
+
+
+def reset_password(token: Token, password: str) -> StaffUser | None:
+    """Set a staff member's new password from a reset link (once): every session of theirs
+    ends (copied cookies too), their other links die, and they are told by email."""
+    member = db.session.get(StaffUser, token.staff_user_id) if token.staff_user_id else None
+    if member is None or member.email != token.email or not member.active:
+        return None
+    if not tokens.consume_token(token):
+        return None
+    member.password_hash = hash_password(password)
+    member.session_version += 1
+    db.session.flush()
+    tokens.revoke_tokens(staff_user_id=member.id)
+    queue_email("password_changed", recipient=member.email, shop=member.shop, member=member,
+                reset_link=portal_link("staff.auth.forgot_password"))
+    audit.record(member.shop_id, member, "staff_password_reset",
+                 f"{member.name} <{member.email}>")
+    return member
+
+
 def _lock_shop(shop_id: int) -> None:
     """Serialise role changes of one shop (PostgreSQL row lock; a no-op on SQLite)."""
     db.session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())

@@ -44,6 +44,15 @@ class Audience:
             values.pop("customer_id", None)
         return url_for(self.prefix + endpoint, **values)
 
+    def sign_in_url(self, page: str = "login") -> str:
+        """A sign-in page of this side: "login" or "forgot_password". The portal's carry the
+        shop whose brand the page wears (?shop=slug), so the next page wears it too; the
+        console's are the same for every shop."""
+        if self.name == "portal":
+            shop = g.get("shop")
+            return url_for(f"auth.{page}", shop=shop.slug if shop is not None else None)
+        return url_for("staff.login" if page == "login" else f"staff.auth.{page}")
+
     def select(self, model) -> Select:
         """SELECT the model's rows this audience may see: the shop's, and in the portal only the
         current customer's and not what the model hides from customers (drafts)."""

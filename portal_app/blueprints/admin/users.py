@@ -12,6 +12,7 @@ from portal_app.blueprints.admin.forms import InviteStaffForm, RoleForm
 from portal_app.blueprints.auth.links import set_password_page
 from portal_app.extensions import db, limiter
 from portal_app.models import AuditEntry, StaffUser, Token
+from portal_app.web.audience import CONSOLE
 from portal_app.web.pagination import paginate
 from portal_app.web.rendering import render, see_other
 from portal_app.services import audit, staff_users
@@ -118,7 +119,7 @@ def accept_staff_invitation(token: str):
 
     return set_password_page(Token.STAFF_INVITATION, token, link="invitation", person=invited,
                              accept=staff_users.accept_invitation, welcome=welcome,
-                             layout="layouts/staff.html")
+                             audience=CONSOLE)
 
 
 @bp.get("/audit-log")

@@ -6,22 +6,24 @@ its console pages as a blueprint of its own, nested here (so /staff/invoices is
 from flask import Blueprint, request
 
 from portal_app.auth.guards import require_staff_login
-from portal_app.blueprints import assets, estimates, inbox, invoices, requests, work_orders
+from portal_app.blueprints import (assets, auth, estimates, inbox, invoices, requests,
+                                   work_orders)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-PUBLIC_ENDPOINTS = {"staff.login"}
+PUBLIC_ENDPOINTS = {"staff.login", "staff.auth.forgot_password", "staff.auth.reset_password"}
 
 
 @bp.before_request
 def staff_only():
-    """Every console page needs a logged-in staff member, but the login page itself."""
+    """Every console page needs a logged-in staff member, but the login page itself and the
+    way back in (Forgot password? and its reset link)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     return require_staff_login()
 
 
-for feature in (assets, estimates, inbox, invoices, requests, work_orders):
+for feature in (assets, auth, estimates, inbox, invoices, requests, work_orders):
     bp.register_blueprint(feature.console)
 
 from portal_app.blueprints.staff import customers, settings, views  # noqa: E402,F401
