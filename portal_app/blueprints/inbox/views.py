@@ -47,7 +47,8 @@ def handle(item_id: int):
         return render("inbox/index.html", "item", item=item, handled=False,
                       open_count=inbox.open_count(g.shop.id), labels=inbox.KIND_LABELS,
                       link=document_link)
-    who = item.handled_by_label or "Someone"
-    flash(f"Marked handled: {item.document_number}." if first else
-          f"{who} had already marked {item.document_number} handled.", "success")
+    number = item.document_number[:1].upper() + item.document_number[1:]
+    flash(f"Marked handled: {number}." if first else
+          f"{item.handled_by_label or 'Someone'} had already marked {number} handled.",
+          "success")
     return see_other(url_for("staff.inbox.index"))
