@@ -103,7 +103,8 @@ def mail(mailbox, address: str, subject: str, count: int = 1):
 def links(message) -> list[str]:
     """Every link of both parts of an email."""
     found = re.findall(r"https?://[^\s<>\"']+", message.text)
-    found += [href.replace("&amp;", "&") for href in re.findall(r'href="(http[^"]+)"', message.html)]
+    found += [href.replace("&amp;", "&")
+              for href in re.findall(r'href="(http[^"]+)"', message.html)]
     return found
 
 
@@ -136,7 +137,13 @@ def test_log_out_lands_on_the_shops_login_page(app, world):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert_branded(page, world["shop"])
     assert "You&#39;re logged out." in page or "You're logged out." in page
-    assert client.get("/").status_code == 302  # logged out for real
+    # logged out for real; Back to a portal page (or a reload of another tab) finds the
+    # shop's login too: the session cookie keeps the shop, and nothing else
+    response = client.get("/invoices")
+    assert response.status_code == 302 and shop_of(response.headers["Location"]) == \
+        "harbor-diesel"
+    assert "You're logged out" not in client.get("/login").get_data(as_text=True)
+    assert_neutral(client.get("/login").get_data(as_text=True))  # /login alone: neutral
 
 
 def test_an_expired_session_is_sent_to_the_shops_login_page(app, world, read):

@@ -18,7 +18,8 @@ from tests.conftest import wait_for
 pytestmark = pytest.mark.browser
 
 STRONG = "lantern orbit cactus harbor"
-AT_LOGIN = re.compile(r"/login(\?next=(/|%2F))?$")
+# The login page of the shop (issue 19: every way in carries it), with the page asked for.
+AT_LOGIN = re.compile(r"/login\?(next=(/|%2F)&)?shop=[\w-]+$")
 JS = pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
 
 
@@ -135,9 +136,9 @@ def test_invitation_journey(js, new_context, watch, live_server, make, mailbox, 
     expect(person.get_by_role("heading", level=1)).to_have_text(
         "This invitation link has already been used")
     expect(person.get_by_role("link", name="Log in", exact=True)).to_have_attribute(
-        "href", "/login")
+        "href", re.compile(r"^/login\?shop=[\w-]+$"))
     expect(person.get_by_role("link", name="Forgot password?")).to_have_attribute(
-        "href", "/forgot-password")
+        "href", re.compile(r"^/forgot-password\?shop=[\w-]+$"))
 
     # Staff sees the contact as active.
     staff.goto(customer_url)
@@ -168,7 +169,8 @@ def _contact_state(contact_id: int) -> str:
 
 @JS
 def test_logout_then_back_or_reload_goes_to_login(js, new_context, watch, live_server, make):
-    customer = make.customer(make.shop("Harbor Diesel"), "Acme Logistics")
+    shop = make.shop("Harbor Diesel")
+    customer = make.customer(shop, "Acme Logistics")
     contact = make.active_contact(customer, name="Dana Ortiz")
     context = new_context(java_script_enabled=js)
     page = context.new_page()
@@ -182,7 +184,7 @@ def test_logout_then_back_or_reload_goes_to_login(js, new_context, watch, live_s
     expect(other_tab.get_by_role("heading", level=1)).to_have_text("Hello, Dana")
 
     page.get_by_role("button", name="Log out").click()
-    expect(page).to_have_url(f"{live_server.url}/login")
+    expect(page).to_have_url(f"{live_server.url}/login?shop={shop.slug}")  # the shop's login
     expect(page.locator(".flash")).to_have_text("You're logged out.")
 
     # Back: the dashboard is not shown from a cache; the server sends the browser to log in.

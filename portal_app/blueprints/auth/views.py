@@ -81,6 +81,8 @@ def logout():
         accounts.logout_everywhere(current_user)
         db.session.commit()
     end_session()
+    if shop:  # Back, or a reload of a page left open in another tab, finds the shop's login
+        session["shop"] = shop
     flash("You're logged out.", "info")
     return redirect(url_for("auth.login", shop=shop), 303)
 
