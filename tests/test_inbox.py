@@ -365,3 +365,30 @@ def test_the_demo_has_open_items_to_try(runner, app, read):
     page = staff.get("/staff/").get_data(as_text=True)
     assert "Inbox (5 open)" in page and "Acme Logistics" in page
     assert "Requested service for T-102" in staff.get("/staff/inbox").get_data(as_text=True)
+
+
+def menu_count(page: str) -> str:
+    found = re.search(r'<a href="/staff/inbox"[^>]*>Inbox <span class="count" '
+                      r'id="menu-inbox-count">(.*?)</span></a>', page)
+    assert found, "the console menu has no Inbox entry"
+    return found.group(1)
+
+
+def test_the_console_menu_counts_open_items_on_every_page(staff, make, world, read):
+    """Console menu **Inbox** with the count of open items (loaded with the staff login, so no
+    page runs a query more); Mark handled takes it down, with htmx too."""
+    assert menu_count(staff.get("/staff/").get_data(as_text=True)) == ""
+    request = make.service_request(world["dana"], world["depot"], world["t101"])
+    first = make.inbox_item(request, world["dana"])
+    make.inbox_item(request, world["dana"])
+    for url in ("/staff/", "/staff/customers", f"/staff/requests/{request.id}"):
+        assert menu_count(staff.get(url).get_data(as_text=True)) == \
+            '2<span class="sr"> open</span>', url
+    body = staff.post_form(f"/staff/inbox/{first.id}/handled", headers=HTMX).get_data(
+        as_text=True)
+    assert ('<hx-partial hx-target="#menu-inbox-count" hx-swap="innerHTML">1<span class="sr"> '
+            'open</span></hx-partial>') in body
+    assert menu_count(staff.get("/staff/inbox").get_data(as_text=True)).startswith("1<")
+    # another shop's open items are not counted
+    make.inbox_item(make.service_request(world["bea"], None, None), world["bea"])
+    assert menu_count(staff.get("/staff/").get_data(as_text=True)).startswith("1<")

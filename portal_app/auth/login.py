@@ -31,6 +31,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal_app.extensions import db
 from portal_app.models import Contact, Customer, LoginSession, PortalUser, StaffUser, utcnow
 from portal_app.models.portal_user import PortalLoginMixin
+from portal_app.services import inbox
 from portal_app.web.rendering import wants_fragment
 
 CONSOLE_BLUEPRINTS = ("staff", "admin")  # pages under /staff: their login is the staff login
@@ -80,9 +81,14 @@ def load_user(user_id: str):
 
 
 def _load_staff(ident: int, version: int) -> StaffUser | None:
-    user = db.session.scalar(select(StaffUser).options(joinedload(StaffUser.shop))
-                             .where(StaffUser.id == ident))
-    if user is None or user.session_version != version or not user.active:
+    # The console menu's Inbox count comes in the same query (an indexed count of open items).
+    found = db.session.execute(
+        select(StaffUser, inbox.open_count_of(StaffUser.shop_id))
+        .options(joinedload(StaffUser.shop)).where(StaffUser.id == ident)).first()
+    if found is None:
+        return None
+    user, g.inbox_open = found
+    if user.session_version != version or not user.active:
         return None
     g.shop = user.shop
     preview = session.get("preview_customer_id")

@@ -141,10 +141,17 @@ def invitation_accepted(contact: Contact) -> InboxItem:
                   f"{contact.name} accepted the portal invitation ({contact.email})")
 
 
+def open_count_of(shop_id):
+    """How many of the shop's inbox items are open, as a scalar subquery (the console menu's
+    Inbox count, loaded with the staff login: auth/login.py)."""
+    return (select(func.count()).select_from(InboxItem)
+            .where(InboxItem.shop_id == shop_id, InboxItem.handled_at.is_(None))
+            .scalar_subquery())
+
+
 def open_count(shop_id: int) -> int:
-    """How many of the shop's inbox items are open (the console menu's Inbox count)."""
-    return db.session.scalar(select(func.count()).select_from(InboxItem).where(
-        InboxItem.shop_id == shop_id, InboxItem.handled_at.is_(None))) or 0
+    """How many of the shop's inbox items are open."""
+    return db.session.scalar(select(open_count_of(shop_id))) or 0
 
 
 def open_items(shop_id: int):
