@@ -12,8 +12,10 @@ from tests.security.test_access_matrix import OK, RULES, _rules
 
 SWAPPED_ON_GET = {endpoint: "results" for endpoint in (
     "invoices.index", "staff.invoices.index", "assets.index", "staff.assets.index", "staff.customers",
-    "estimates.index", "staff.estimates.index", "work_orders.index", "staff.work_orders.index")}
+    "estimates.index", "staff.estimates.index", "work_orders.index", "staff.work_orders.index",
+    "requests.index", "staff.requests.index")}
 SWAPPED_ON_GET["admin.preview"] = "customers"
+SWAPPED_ON_GET["staff.email_log"] = "log-results"
 
 
 @pytest.mark.parametrize("principal", [ANON, A1, ADMIN_S1])
