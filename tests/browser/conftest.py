@@ -134,3 +134,12 @@ def login_portal(page, email: str, password: str = PASSWORD) -> None:
 
     _log_in(page, "/login", email, password)
     expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def go_to_section(page, name: str) -> None:
+    """Press a section of the header as a person would: on a phone the sections sit behind the
+    Menu button, which is pressed first."""
+    menu = page.locator("header details.sections")
+    if menu.locator("summary").is_visible() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    menu.get_by_role("link", name=name, exact=True).click()

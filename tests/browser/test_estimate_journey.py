@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, login_portal, login_staff
+from tests.browser.conftest import DESKTOP, PHONE, go_to_section, login_portal, login_staff
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,7 @@ def test_approve_selected_with_one_optional_line_then_staff_reply(js, size, worl
 
     staff, staff_console = _open(new_context, watch, js, size)
     login_staff(staff, world["admin"].email)
-    staff.get_by_role("link", name="Estimates", exact=True).click()
+    go_to_section(staff, "Estimates")
     staff.get_by_role("link", name=re.compile("EST-0001")).click()
     expect(staff.locator(".receipt")).to_contain_text("Dana Ortiz")
     expect(staff.locator(".receipt")).to_contain_text("PO-7731")

@@ -186,7 +186,8 @@ def test_update_without_javascript_keeps_all_five_fields(new_context, watch, wor
         page.get_by_label("Desired service date").fill(date)
         page.get_by_label("Urgency").select_option("urgent")
         page.get_by_label("Description").fill("Air leak at the rear axle")
-        page.get_by_role("button", name="Update", exact=True).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Update", exact=True).click()
         expect(page).to_have_url(re.compile(r"/requests/new$"))
         page.reload()
         expect(page.locator("#location_id option:checked")).to_have_text("Main depot")
@@ -197,9 +198,11 @@ def test_update_without_javascript_keeps_all_five_fields(new_context, watch, wor
 
         # "Asset not listed": its description is saved by Update too.
         page.get_by_label("Asset", exact=True).select_option("not_listed")
-        page.get_by_role("button", name="Update", exact=True).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Update", exact=True).click()
         page.get_by_label("Describe the asset").fill("Yellow forklift, Hyster")
-        page.get_by_role("button", name="Update", exact=True).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Update", exact=True).click()
         page.reload()
         expect(page.get_by_label("Describe the asset")).to_have_value("Yellow forklift, Hyster")
         expect(page.get_by_label("Description")).to_have_value("Air leak at the rear axle")
