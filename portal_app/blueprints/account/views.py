@@ -29,6 +29,7 @@ def _page(person: PortalUser, *, password_form=None, notifications_form=None, st
         notifications_form = NotificationsForm(formdata=None, data={
             f"notify_{kind}": wanted for kind, wanted in notifications.choices(person).items()})
     sessions = login_sessions.live(person.id, utcnow() - current_app.permanent_session_lifetime)
+    sessions.sort(key=lambda row: row.id != current_user.session_id)  # this one first
     return render("account/index.html", person=person, contact=g.contact, sessions=sessions,
                   this_session=current_user.session_id, browser=login_sessions.browser,
                   password_form=password_form or ChangePasswordForm(formdata=None),

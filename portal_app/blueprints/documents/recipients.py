@@ -5,6 +5,8 @@ services.notifications, the one function the emails themselves use."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
 from markupsafe import Markup
 
@@ -30,19 +32,29 @@ def emailed(contacts, customer, choice: str, *, billing_only: bool = False) -> M
     return _nobody(customer, choice, billing_only)
 
 
-def who_gets(document, noun: str, choice: str, *, billing_only: bool = False) -> Markup:
+@dataclass(frozen=True)
+class EmailsTo:
+    """What a document's console page says about its emails; `nobody` when none goes out (the
+    page makes it stand out)."""
+
+    text: Markup
+    nobody: bool
+
+
+def who_gets(document, noun: str, choice: str, *, billing_only: bool = False) -> EmailsTo:
     """On the document's console page: who gets its emails of this kind, or that nobody can."""
     contacts = notifications.recipients(document.shop_id, document.customer_id, choice,
                                         billing_only=billing_only)
     if contacts:
-        return Markup("Emails about this {} go to {}.").format(
-            noun, notifications.names(contacts))
-    return _nobody(document.customer, choice, billing_only)
+        return EmailsTo(Markup("Emails about this {} go to {}.").format(
+            noun, notifications.names(contacts)), False)
+    return EmailsTo(_nobody(document.customer, choice, billing_only), True)
 
 
-def who_gets_invoice(invoice, emails_on: bool) -> Markup:
+def who_gets_invoice(invoice, emails_on: bool) -> EmailsTo:
     """On an invoice's console page: its billing contacts who get invoice emails, or why none
     does (the shop's invoice emails are off, or no billing contact can receive them)."""
     if not emails_on:
-        return Markup("Invoice emails are off in Settings: nobody is emailed about invoices.")
+        return EmailsTo(Markup("Invoice emails are off in Settings: nobody is emailed about "
+                               "invoices."), True)
     return who_gets(invoice, "invoice", "invoices", billing_only=True)
