@@ -244,3 +244,41 @@ def test_buttons_for_javascript_off_are_hidden_while_it_runs(new_context, world,
         expect(saved_as_you_go).to_be_hidden()
         page.goto(f"/estimates/{estimate.id}")
         expect(update_total).to_be_visible()
+
+
+def test_the_filter_bar_is_one_row_on_a_desktop_and_stacks_on_a_phone(new_context, watch, world,
+                                                                      tmp_path, make):
+    _, admin, dana, _ = world
+    make.invoice(make.customer(world[0], "Birch"), number="INV-0001")
+    camera = Camera(watch, tmp_path)
+    for size, options in (("phone", PHONE), ("desktop", DESKTOP)):
+        portal = camera.open(new_context, **options)
+        login_portal(portal, dana.email)
+        staff = camera.open(new_context, **options)
+        login_staff(staff, admin.email)
+        for page, url, name, heading in ((portal, "/requests", "filters-portal-requests",
+                                          "Service requests"),
+                                         (staff, "/staff/invoices", "filters-staff-invoices",
+                                          "Invoices")):
+            page.goto(url)
+            bar = page.locator("form.filter-bar")
+            boxes = [bar.get_by_label("Search").bounding_box(),
+                     bar.get_by_label("Status").bounding_box(),
+                     bar.get_by_role("button", name="Apply").bounding_box()]
+            if size == "desktop":  # one row: the three share a bottom edge
+                bottoms = {round(box["y"] + box["height"]) for box in boxes}
+                assert max(bottoms) - min(bottoms) <= 2, (url, boxes)
+            else:  # stacked, full width, no gaps
+                for upper, lower in zip(boxes, boxes[1:]):
+                    gap = lower["y"] - (upper["y"] + upper["height"])
+                    assert 0 <= gap <= 40, (url, boxes)
+                assert all(box["width"] >= 300 for box in boxes), (url, boxes)
+            camera.shoot(page, size, name, heading)
+        # With JavaScript the results follow the status at once (htmx), the address too.
+        staff.goto("/staff/invoices")
+        with staff.expect_response(lambda r: "status=paid" in r.url):
+            staff.get_by_label("Status").select_option("paid")
+        expect(staff.locator("#results")).to_contain_text("No invoice matches.")
+        expect(staff).to_have_url(re.compile(r"status=paid"))
+    camera.validate_html()
+    assert not camera.problems, "\n".join(camera.problems)
