@@ -78,16 +78,9 @@ def send_invitation(member: StaffUser, actor: StaffUser) -> None:
 
 def accept_invitation(token: Token, password: str) -> StaffUser | None:
     """Set the invited staff member's password (once); None when the link cannot be used."""
-    member = db.session.get(StaffUser, token.staff_user_id) if token.staff_user_id else None
-    if member is None or member.email != token.email or not member.active:
-        return None
-    if not tokens.consume_token(token):
-        return None
-    member.password_hash = hash_password(password)
-    member.session_version += 1
-    db.session.flush()
-    tokens.revoke_tokens(staff_user_id=member.id)
-    audit.record(member.shop_id, member, "staff_joined", f"{member.name} <{member.email}>")
+    member = _set_password(token, password)
+    if member is not None:
+        audit.record(member.shop_id, member, "staff_joined", f"{member.name} <{member.email}>")
     return member
 
 
@@ -109,15 +102,9 @@ def request_password_reset(email: str) -> None:
 def reset_password(token: Token, password: str) -> StaffUser | None:
     """Set a staff member's new password from a reset link (once): every session of theirs
     ends (copied cookies too), their other links die, and they are told by email."""
-    member = db.session.get(StaffUser, token.staff_user_id) if token.staff_user_id else None
-    if member is None or member.email != token.email or not member.active:
+    member = _set_password(token, password)
+    if member is None:
         return None
-    if not tokens.consume_token(token):
-        return None
-    member.password_hash = hash_password(password)
-    member.session_version += 1
-    db.session.flush()
-    tokens.revoke_tokens(staff_user_id=member.id)
     queue_email("password_changed", recipient=member.email, shop=member.shop, member=member,
                 reset_link=portal_link("staff.auth.forgot_password"))
     audit.record(member.shop_id, member, "staff_password_reset",
@@ -207,3 +194,17 @@ def restore_admin(email: str) -> StaffUser | None:
                  f"{member.name} <{member.email}>: {before} → Administrator")
     return member
 
+
+def _set_password(token: Token, password: str) -> StaffUser | None:
+    """Spend a staff member's invitation or reset link (once) on a new password: every session
+    of theirs ends and their other links die; None when the link cannot be used."""
+    member = db.session.get(StaffUser, token.staff_user_id) if token.staff_user_id else None
+    if member is None or member.email != token.email or not member.active:
+        return None
+    if not tokens.consume_token(token):
+        return None
+    member.password_hash = hash_password(password)
+    member.session_version += 1
+    db.session.flush()
+    tokens.revoke_tokens(staff_user_id=member.id)
+    return member
