@@ -7,7 +7,7 @@ console's document pages say with the same function who gets them (or that nobod
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal_app.extensions import db
 from portal_app.models import Contact, PortalUser
@@ -58,7 +58,6 @@ def choices(user: PortalUser) -> dict[str, bool]:
 
 def choose(user: PortalUser, wanted: dict[str, bool]) -> None:
     """Save which kinds of email the person wants (a kind left out keeps its choice)."""
-    for kind, column in CHOICES.items():
-        if kind in wanted:
-            setattr(user, column.key, bool(wanted[kind]))
-    db.session.flush()
+    values = {column: bool(wanted[kind]) for kind, column in CHOICES.items() if kind in wanted}
+    if values:
+        db.session.execute(update(PortalUser).where(PortalUser.id == user.id).values(values))
