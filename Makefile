@@ -10,6 +10,10 @@ HTMX := node_modules/htmx.org/dist/htmx.min.js
 install: $(BIN)/.installed static
 
 $(BIN)/.installed: pyproject.toml
+	@# WeasyPrint renders the PDFs with Debian's Pango and a font; install them when missing.
+	@ldconfig -p | grep -q "libpangoft2-1.0" && fc-list 2>/dev/null | grep -q . || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	   fonts-dejavu-core >/dev/null)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

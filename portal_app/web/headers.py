@@ -23,6 +23,16 @@ def no_referrer(response):
     return response
 
 
+def download(response, filename: str, content_type: str):
+    """Mark `response` as a private download saved as `filename` (letters, digits, - _ . kept;
+    anything else becomes -, so a document number can never break the header)."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in filename)
+    response.headers["Content-Type"] = content_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(csp_nonce)
 
