@@ -12,6 +12,7 @@ from portal_app.models.estimate import (
     EstimateLine,
     EstimateVersion,
 )
+from portal_app.models.import_upload import ImportUpload
 from portal_app.models.inbox import InboxItem
 from portal_app.models.invoice import (
     NO_DUE_DATE,
@@ -54,6 +55,7 @@ __all__ = [
     "ESTIMATE_LABELS",
     "EstimateLine",
     "EstimateVersion",
+    "ImportUpload",
     "InboxItem",
     "Invoice",
     "NO_DUE_DATE",

@@ -44,6 +44,8 @@ class Shop(Base):
     labour_taxable: Mapped[bool] = mapped_column(default=False, server_default=false())
     parts_taxable: Mapped[bool] = mapped_column(default=True, server_default=true())
     fee_taxable: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Invoice emails carry the invoice as a PDF attachment (Settings; on by default).
+    attach_invoice_pdf: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     staff: Mapped[list[StaffUser]] = relationship(back_populates="shop")
 
