@@ -111,7 +111,9 @@ def load_demo() -> Shop:
 
 
 def load_demo_invoices(shop: Shop, customer: Customer) -> None:
-    """Invoices of every status for Acme Logistics: open, overdue, paid, void, and a draft."""
+    """Invoices of every status for Acme Logistics: open, overdue, paid, void, and a draft.
+    Its statement has money in two aging buckets (Current and 31-60), and the paid one a
+    receipt for a check staff recorded."""
     today = utcnow().date()
     db.session.add(PaymentSettings(shop_id=shop.id, stripe_state="not_connected",
                                    bank_transfer_enabled=True, invoice_notifications=True,
@@ -120,7 +122,7 @@ def load_demo_invoices(shop: Shop, customer: Customer) -> None:
                                    "phone: call us and quote the invoice number."))
     specs = [  # number, issued days ago, due in days, state, lines (description, kind, qty,
         # cents, and for parts and fees taxed as the shop's settings say)
-        ("INV-0001", 60, -30, "open", [("Brake service, unit T-101", "labour", "3.5", 12000),
+        ("INV-0001", 75, -45, "open", [("Brake service, unit T-101", "labour", "3.5", 12000),
                                        ("Brake pads (axle set)", "parts", 2, 12950)]),
         ("INV-0002", 12, 18, "open", [("DOT annual inspection", "labour", 3, 18500)]),
         ("INV-0003", 45, -15, "open", [("Oil and filter change", "labour", 4, 6000),
@@ -153,9 +155,11 @@ def load_demo_invoices(shop: Shop, customer: Customer) -> None:
             .scalar_subquery()))
     paid = db.session.scalar(select(Invoice).where(Invoice.shop_id == shop.id,
                                                    Invoice.number == "INV-0003"))
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.shop_id == shop.id,
+                                                      StaffUser.role == "admin"))
     db.session.add(Payment(shop_id=shop.id, invoice_id=paid.id, amount_cents=40454,
                            method="check", status="succeeded", reference="Check 10422",
-                           paid_on=today - timedelta(days=20)))
+                           paid_on=today - timedelta(days=20), recorded_by_id=admin.id))
     recompute(db.session.scalars(select(Invoice.id).where(Invoice.shop_id == shop.id)).all())
 
 
