@@ -13,6 +13,7 @@ SUBJECTS = {
     "password_changed": "Your {shop} portal password was changed",
     "invoice_issued": "New invoice from {shop}",
     "payment_receipt": "Payment received by {shop}: thank you",
+    "payment_recorded": "Receipt {number} from {shop}: payment received",
     "payment_failed": "Your payment to {shop} did not go through",
     # Staff emails say which customer did what on which document (the values: the callers').
     "request_submitted": "{customer_name} requested service{urgency}: {unit}",
