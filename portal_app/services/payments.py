@@ -270,6 +270,8 @@ def apply_session(session, account: str, event_type: str | None = None) -> str:
 def _succeed(ids) -> str:
     moved = _move(ids, "succeeded", failure_code=None, failure_message=None)
     for payment in _reload(moved):
+        if payment.paid_on is None:  # the day the money arrived, on the shop's calendar
+            payment.paid_on = today(payment.invoice.shop)
         send_receipt(payment)
         inbox.payment_moved(payment)
     return f"paid {len(moved)}"
@@ -383,21 +385,39 @@ def _intent_payments(obj, account: str, key: str = "id"):
                                     Payment.stripe_account_id == account)
 
 
-def send_receipt(payment: Payment) -> None:
+def receipt_number(payment: Payment, invoice_number: str | None = None) -> str:
+    """The payment's receipt number: its invoice's number and its own id (R-INV-0042-57),
+    stable for ever (an invoice with payments keeps its number) and unique in the shop."""
+    return f"R-{invoice_number or payment.invoice.number}-{payment.id}"
+
+
+def send_receipt(payment: Payment) -> list[Contact]:
     """Email the receipt of a succeeded payment, once (receipt_sent_at is set in the same
-    conditional update that claims it)."""
+    conditional update that claims it), with links to its receipt page and PDF; return whom
+    it went to. An online payment's goes to the contact who paid, a payment staff recorded
+    ("Mark as paid") to the billing contacts who want invoice emails."""
+    db.session.flush()  # a payment recorded just now gets its id
     claimed = db.session.execute(
         update(Payment).where(Payment.id == payment.id, Payment.receipt_sent_at.is_(None))
         .values(receipt_sent_at=utcnow()).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
-        return
+        return []
     invoice = payment.invoice
-    for contact in _payment_recipients(payment):
-        queue_email("payment_receipt", recipient=contact.email, shop=invoice.shop,
+    recipients = _payment_recipients(payment)
+    for contact in recipients:
+        queue_email("payment_receipt" if payment.via_stripe else "payment_recorded",
+                    recipient=contact.email, shop=invoice.shop,
                     contact=contact, invoice=invoice, payment=payment,
+                    number=receipt_number(payment),
                     amount=money(payment.amount_cents, invoice.currency),
-                    link=portal_link("invoices.detail", invoice_id=invoice.id,
-                                     shop=invoice.shop))
+                    still_due=money(invoice.owed_cents, invoice.currency),
+                    link=portal_link("payments.receipt", payment_id=payment.id,
+                                     shop=invoice.shop),
+                    pdf_link=portal_link("payments.receipt_pdf", payment_id=payment.id,
+                                         shop=invoice.shop),
+                    invoice_link=portal_link("invoices.detail", invoice_id=invoice.id,
+                                             shop=invoice.shop))
+    return recipients
 
 
 def _notify_failure(payment: Payment) -> None:

@@ -19,7 +19,7 @@ from portal_app.clock import today
 from portal_app.data.tenancy import shop_get_or_404
 from portal_app.extensions import db
 from portal_app.models import Customer, Invoice, InvoiceLine
-from portal_app.services import drafts
+from portal_app.services import drafts, payments
 from portal_app.services import invoices as service
 from portal_app.services import pricing
 from portal_app.services.invoices import InvoiceStateError, money
@@ -152,19 +152,24 @@ def record_payment(invoice_id: int):
     form = ManualPaymentForm()
     if form.validate_on_submit():
         try:
-            service.record_manual_payment(
+            payment = service.record_manual_payment(
                 invoice, amount_cents=form.amount.cents, method=form.method.data,
                 reference=form.reference.data, paid_on=form.paid_on.data,
                 staff_id=current_user.id)
+            told = payments.send_receipt(payment)  # its receipt, to the billing contacts
         except InvoiceStateError as problem:
             db.session.rollback()
             form.amount.errors.append(str(problem))
         else:
             db.session.commit()
             db.session.refresh(invoice)
-            flash(f"Payment of {money(form.amount.cents)} recorded. "
-                  + ("The invoice is paid." if invoice.amount_due_cents == 0 else
-                     f"Still due: {money(invoice.amount_due_cents)}."), "success")
+            flash(Markup("Payment of {} recorded. {} Receipt {}: {}").format(
+                money(form.amount.cents),
+                "The invoice is paid." if invoice.amount_due_cents == 0 else
+                f"Still due: {money(invoice.amount_due_cents)}.",
+                payments.receipt_number(payment),
+                recipients.emailed(told, invoice.customer, "invoices", billing_only=True)),
+                "success")
             return see_other(_page(invoice.id))
     return render("invoices/detail.html", status=422,
                   **page_context(CONSOLE, invoice, payment_form=form))

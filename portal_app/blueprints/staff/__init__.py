@@ -6,8 +6,8 @@ its console pages as a blueprint of its own, nested here (so /staff/invoices is
 from flask import Blueprint, request
 
 from portal_app.auth.guards import require_staff_login
-from portal_app.blueprints import (assets, auth, estimates, inbox, invoices, requests,
-                                   work_orders)
+from portal_app.blueprints import (assets, auth, estimates, inbox, invoices, payments, requests,
+                                   statements, work_orders)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -23,7 +23,8 @@ def staff_only():
     return require_staff_login()
 
 
-for feature in (assets, auth, estimates, inbox, invoices, requests, work_orders):
+for feature in (assets, auth, estimates, inbox, invoices, payments, requests, statements,
+                work_orders):
     bp.register_blueprint(feature.console)
 
 from portal_app.blueprints.staff import customers, settings, views  # noqa: E402,F401
