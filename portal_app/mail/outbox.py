@@ -17,7 +17,9 @@ from flask_mail import Message
 from sqlalchemy import or_, select, update
 
 from portal_app.extensions import db, mail
+from portal_app.mail.emails import PDF_OF, portal_link
 from portal_app.models import OutboundEmail, utcnow
+from portal_app.web.pdf import PDF_TYPE
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +108,27 @@ def describe_error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def attachment(message: OutboundEmail) -> tuple[str, bytes] | None:
+    """The file a message carries, rendered now (the PDF of the invoice its kind names:
+    emails.PDF_OF), or None."""
+    _, marked, invoice_id = message.kind.partition(PDF_OF)
+    if not marked:
+        return None
+    from portal_app.mail.attachments import invoice_pdf
+
+    return invoice_pdf(message.shop_id, int(invoice_id))
+
+
 def _send_one(message_id: int, report: DeliveryReport) -> None:
     message = db.session.get(OutboundEmail, message_id)
     if message is None or message.status != OutboundEmail.QUEUED:
         return
+    try:
+        attached = attachment(message)
+        unattached = None
+    except Exception as error:  # noqa: BLE001 - the email is worth more than its PDF
+        attached, unattached = None, f"Sent without its PDF ({type(error).__name__}: {error})"
+        log.warning("email %s: %s", message.id, unattached)
     outgoing = Message(
         subject=message.subject,
         recipients=[message.recipient],
@@ -117,6 +136,8 @@ def _send_one(message_id: int, report: DeliveryReport) -> None:
         html=message.body_html,
         extra_headers={"X-Portal-Message-Id": str(message.id)},
     )
+    if attached is not None:
+        outgoing.attach(attached[0], PDF_TYPE, attached[1])
     message.attempts += 1
     try:
         mail.send(outgoing)
@@ -134,7 +155,7 @@ def _send_one(message_id: int, report: DeliveryReport) -> None:
     else:
         message.status = OutboundEmail.SENT
         message.sent_at = utcnow()
-        message.last_error = None
+        message.last_error = unattached[:1000] if unattached else None
         message.locked_until = None
         # The body may hold a one-time link: once delivered it need not stay in the database.
         message.body_text = None
@@ -154,7 +175,9 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> DeliveryReport:
 
 
 def init_app(app: Flask) -> None:
-    """Deliver the emails a request queued, after its response has gone out."""
+    """Deliver the emails a request queued, after its response has gone out; emails build
+    their links with portal_link()."""
+    app.add_template_global(portal_link)
 
     @app.after_request
     def deliver_after_response(response):

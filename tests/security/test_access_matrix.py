@@ -163,6 +163,7 @@ RULES: dict[str, dict] = {
     "invoices.index": PORTAL_PAGE,
     "invoices.detail": PORTAL_A1_OBJECT,
     "invoices.print_view": PORTAL_A1_OBJECT,
+    "invoices.pdf_view": PORTAL_A1_OBJECT,
     "payments.pay_invoice": row(LOGIN, Redirect("/invoices/{invoice_id}", 303), NOT_FOUND,
                                 NOT_FOUND, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     "payments.pay_many": row(LOGIN, *[Redirect("/invoices", 303)] * 3, LOGIN, LOGIN, LOGIN,
@@ -176,6 +177,7 @@ RULES: dict[str, dict] = {
     "staff.invoices.new": STAFF_SHOP_PAGE,
     "staff.invoices.detail": STAFF_S1_OBJECT,
     "staff.invoices.print_view": STAFF_S1_OBJECT,
+    "staff.invoices.pdf_view": STAFF_S1_OBJECT,
     "staff.invoices.edit": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
                               INVOICE_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),  # not a draft
     "staff.invoices.issue": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, INVOICE_DONE,
@@ -220,12 +222,14 @@ RULES: dict[str, dict] = {
     "estimates.index": PORTAL_PAGE,
     "estimates.detail": PORTAL_A1_OBJECT,
     "estimates.print_view": PORTAL_A1_OBJECT,
+    "estimates.pdf_view": PORTAL_A1_OBJECT,
     "estimates.total": PORTAL_A1_POST_PAGE,  # "Update total" without JavaScript: the page
     "estimates.decision": PORTAL_A1_FORM_ACTION,  # no version, no name: 422
     "estimates.comment": PORTAL_A1_FORM_ACTION,
     "work_orders.index": PORTAL_PAGE,
     "work_orders.detail": PORTAL_A1_OBJECT,
     "work_orders.print_view": PORTAL_A1_OBJECT,
+    "work_orders.pdf_view": PORTAL_A1_OBJECT,
     "work_orders.total": PORTAL_A1_POST_PAGE,
     "work_orders.decision": PORTAL_A1_FORM_ACTION,
     "work_orders.comment": PORTAL_A1_FORM_ACTION,
@@ -235,6 +239,7 @@ RULES: dict[str, dict] = {
     "staff.estimates.detail": STAFF_S1_OBJECT,
     "staff.estimates.edit": STAFF_S1_OBJECT,  # a sent estimate: editing makes a new version
     "staff.estimates.print_view": STAFF_S1_OBJECT,
+    "staff.estimates.pdf_view": STAFF_S1_OBJECT,
     "staff.estimates.send": STAFF_S1_ESTIMATE_ACTION,  # sent already: refused, back to it
     "staff.estimates.convert": STAFF_S1_ESTIMATE_ACTION,  # not approved yet: refused
     "staff.estimates.comment": STAFF_S1_FORM_ACTION,
@@ -243,6 +248,7 @@ RULES: dict[str, dict] = {
     "staff.work_orders.detail": STAFF_S1_OBJECT,
     "staff.work_orders.edit": STAFF_S1_OBJECT,
     "staff.work_orders.print_view": STAFF_S1_OBJECT,
+    "staff.work_orders.pdf_view": STAFF_S1_OBJECT,
     "staff.work_orders.request_approval": STAFF_S1_OBJECT,
     "staff.work_orders.change_status": STAFF_S1_FORM_ACTION,
     "staff.work_orders.create_invoice": row(  # a draft invoice, the same one the second time

@@ -69,6 +69,7 @@ class SettingsForm(FlaskForm):
                                      filters=[strip], validators=[Optional(), Length(max=1000)])
     timezone = SelectField("Time zone", validators=[known_zone], validate_choice=False)
     invoice_notifications = BooleanField("Email billing contacts when an invoice is issued")
+    attach_invoice_pdf = BooleanField("Attach the PDF to invoice emails")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

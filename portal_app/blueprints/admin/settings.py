@@ -1,6 +1,6 @@
 """Portal settings (/staff/settings): branding, support contact, what the shop's documents
 print (address, phone, billing email, remit-to, payment terms), sales tax, time zone, invoice
-emails."""
+emails (and whether they attach the invoice's PDF)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ UPLOAD_LIMIT = 2 * 1024 * 1024  # the form with its logo; the logo itself is che
 
 SHOP_FIELDS = ("name", "brand_color", "support_email", "support_phone", "timezone", "address",
                "billing_email", "remit_to", "payment_terms_days", "tax_name", "tax_rate",
-               "labour_taxable", "parts_taxable", "fee_taxable")
+               "labour_taxable", "parts_taxable", "fee_taxable", "attach_invoice_pdf")
 PAYMENT_FIELDS = ("pay_instead_text", "invoice_notifications")
 # Text columns that are never NULL: empty is "".
 NOT_NULL_TEXT = ("address", "remit_to", "tax_name")

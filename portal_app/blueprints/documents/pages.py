@@ -1,6 +1,6 @@
 """The pages every document has, written once for every document type and both audiences: its
-page, its printable view, posting to its thread, and in the portal the total of the ticked
-lines and the decision (estimates and work orders).
+page, its printable view and its PDF, posting to its thread, and in the portal the total of the
+ticked lines and the decision (estimates and work orders).
 
 A feature describes its document (how it is loaded, what its page shows, its template) as a
 `Document` and `register`s the pages it has under its own URL rule, on its portal blueprint
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint
+from flask import Blueprint, g, make_response, request, url_for
 from sqlalchemy.orm import joinedload
 
 from portal_app.auth.limits import comment_limit
@@ -22,6 +22,8 @@ from portal_app.clock import today
 from portal_app.models import Approval
 from portal_app.services import approvals, comments
 from portal_app.web.audience import PORTAL, Pages
+from portal_app.web.headers import download
+from portal_app.web.pdf import PDF_TYPE, render_pdf
 from portal_app.web.rendering import render
 
 
@@ -42,7 +44,8 @@ DOCUMENTS: dict[str, Document] = {}  # by the name of the document's id in its U
 def register(routes: Pages, portal: Blueprint, rule: str, document: Document, *,
              console: str | None = None, decided: bool = False) -> None:
     """Register the document's pages under `rule` ("/estimates/<int:estimate_id>"), and
-    `console` in the console where it differs: its page, its print view and its thread
+    `console` in the console where it differs: its page, its print view and its PDF (the
+    print view rendered by WeasyPrint, "/pdf") and its thread
     ("/comments", the console's "/reply") when it has them, and with `decided` the portal's
     total and decision."""
     DOCUMENTS[rule.rsplit(":", 1)[-1].rstrip(">")] = document
@@ -50,6 +53,7 @@ def register(routes: Pages, portal: Blueprint, rule: str, document: Document, *,
     routes.route(rule, console=console)(detail)
     if document.print_template is not None:
         routes.route(rule + "/print", console=console + "/print")(print_view)
+        routes.route(rule + "/pdf", console=console + "/pdf")(pdf_view)
     if document.post is not None:
         routes.route(rule + "/comments", console=console + "/reply", methods=("POST",))(comment)
     if decided:
@@ -68,13 +72,36 @@ def detail(audience, **ids):
     return render(document.template, **document.context(audience, document.load(audience, ident)))
 
 
+def _printed(audience, document: Document, found) -> dict:
+    """What the print view and the PDF show (one sheet): the document and its back link."""
+    return {"audience": audience, "today": today(), "back": threads.document_url(audience, found),
+            document.kind: found, **document.printed(audience, found)}
+
+
 def print_view(audience, **ids):
-    """The document on paper: no navigation, a print stylesheet."""
+    """The document on paper: no navigation, a print stylesheet, a link to its PDF."""
     document, ident = _found(ids)
     found = document.load(audience, ident)
-    return render(document.print_template, audience=audience, today=today(),
-                  back=threads.document_url(audience, found),
-                  **{document.kind: found}, **document.printed(audience, found))
+    feature = request.endpoint.rsplit(".", 1)[0]  # "invoices" or "staff.invoices"
+    return render(document.print_template, pdf_url=url_for(feature + ".pdf_view", **ids),
+                  **_printed(audience, document, found))
+
+
+def document_pdf(audience, **ids) -> tuple[str, bytes]:
+    """The document's PDF as this audience sees it (its print view rendered by WeasyPrint) and
+    its file name, the document's number (INV-0007.pdf); one it may not see is a 404. Also
+    used outside a view (an invoice email's attachment), in a request context with g.shop (and
+    in the portal g.customer)."""
+    document, ident = _found(ids)
+    found = document.load(audience, ident)
+    return f"{found.number}.pdf", render_pdf(document.print_template, shop=g.shop,
+                                             **_printed(audience, document, found))
+
+
+def pdf_view(audience, **ids):
+    """Download PDF: the print view as a PDF attachment."""
+    name, body = document_pdf(audience, **ids)
+    return download(make_response(body), name, PDF_TYPE)
 
 
 @comment_limit
