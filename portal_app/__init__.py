@@ -96,12 +96,13 @@ def register_blueprints(app: Flask) -> None:
         probes,
         requests,
         staff,
+        statements,
         support,
         work_orders,
     )
 
     for feature in (auth, account, dashboard, invoices, payments, assets, requests, estimates,
-                    work_orders, support, probes):
+                    work_orders, statements, support, probes):
         app.register_blueprint(feature.bp)
     app.register_blueprint(payments.webhooks)
     app.register_blueprint(staff.bp)

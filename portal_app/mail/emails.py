@@ -25,6 +25,7 @@ SUBJECTS = {
     "document_reply": "{shop} replied to your comment",
     "document_decided": "{customer_name} {decision} {number}{amount}",
     "staff_invitation": "You're invited to the {shop} portal console",
+    "statement": "Your statement of account from {shop}",
 }
 
 
@@ -77,3 +78,11 @@ def queue_email(
     db.session.flush()
     g.setdefault("outbox_ids", []).append(message.id)
     return message
+
+
+def queue_statement(statement, contacts: list[Contact], *, link: str, pdf_link: str) -> None:
+    """Queue a statement of account (services.statements.Statement) to each contact, with links
+    to it in the portal (`link`) and to its PDF."""
+    for contact in contacts:
+        queue_email("statement", recipient=contact.email, shop=statement.shop, contact=contact,
+                    statement=statement, link=link, pdf_link=pdf_link)
