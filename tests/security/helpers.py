@@ -188,6 +188,8 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.s1.id
         elif name == "session_id":
             values[name] = world.session_a1.id
+        elif name == "payment_id":
+            values[name] = world.extra["payment_a1"].id
         elif name == "logo_hash":
             values[name] = world.s1.logo_hash
         elif name == "token":
@@ -241,4 +243,7 @@ def build_world(app, make) -> World:
     world.work_order_a1 = make.work_order(customer_a1, pending=[("Air hose", 1, 16500)],
                                           asset_id=world.asset_a1.id)
     world.inbox_item_a1 = make.inbox_item(world.request_a1, world.a1)
+    # A payment staff recorded on another invoice of A1: its receipt (page, print view, PDF).
+    world.extra["payment_a1"] = make.payment(make.invoice(customer_a1, number="INV-A1-PAID"),
+                                             2500, reference="Check 77")
     return world

@@ -170,6 +170,17 @@ RULES: dict[str, dict] = {
                              LOGIN, LOGIN),
     "payments.checkout_return": PORTAL_A1_OBJECT,  # A1's session; Stripe unreachable: 200
     "payments.checkout_cancel": PORTAL_A1_OBJECT,
+    # payment history and receipts (issue 20): a succeeded payment of A1, recorded by staff
+    "payments.index": PORTAL_PAGE,
+    "payments.export": PORTAL_PAGE,
+    "payments.receipt": PORTAL_A1_OBJECT,
+    "payments.receipt_print": PORTAL_A1_OBJECT,
+    "payments.receipt_pdf": PORTAL_A1_OBJECT,
+    "staff.payments.index": STAFF_SHOP_PAGE,
+    "staff.payments.export": STAFF_SHOP_PAGE,
+    "staff.payments.receipt": STAFF_S1_OBJECT,
+    "staff.payments.receipt_print": STAFF_S1_OBJECT,
+    "staff.payments.receipt_pdf": STAFF_S1_OBJECT,
     "webhooks.stripe_events": row(*[BAD_REQUEST] * len(PRINCIPALS)),  # unsigned: refused
     "probes.healthz": PUBLIC_PAGE,  # the host's health check: no login
     # invoices (console)
