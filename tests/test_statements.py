@@ -163,8 +163,12 @@ def test_payments_received_in_the_period(portal, make, acme, shop):
                            "Payment")
     assert [(r["Date paid"], r["Invoice"], r["Method"], r["Amount"]) for r in payment_rows] == [
         ("2027-02-01", "INV-P", "Check", "10.00"), ("2027-02-03", "INV-P", "Card", "45.00")]
-    # each links to its receipt
+    # each links to its receipt, in the console the console's
     assert len(re.findall(r'href="/payments/\d+">Receipt', body)) == 2
+    staff = make_portal_staff(portal.application, make, shop)
+    console = staff.get(f"/staff/customers/{acme.id}/statement?from=2026-12-01&to=2027-03-01")
+    receipts = re.findall(r'href="(/staff/payments/\d+)">Receipt', console.get_data(as_text=True))
+    assert len(receipts) == 2 and staff.get(receipts[0]).status_code == 200
 
 
 def test_the_shops_today_sets_the_default_range_and_the_age(app, make):
@@ -346,6 +350,12 @@ def test_email_statement(staff_client, make, acme, dana, shop, mailbox, read):
     link = re.search(r"http://portal\.test(/statement\?[^\s]+)", message.text).group(1)
     assert "Acme Logistics" in make_portal(staff_client.application, dana).get(link) \
         .get_data(as_text=True)
+
+
+def make_portal_staff(app, make, shop):
+    client = app.test_client()
+    client.login_staff(make.staff(shop).email, PASSWORD)
+    return client
 
 
 def make_portal(app, contact):

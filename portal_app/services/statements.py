@@ -79,11 +79,6 @@ def bucket_totals(rows: list[OpenInvoice]) -> dict[str, int]:
     return totals
 
 
-def default_period(today: date) -> tuple[date, date]:
-    """The last 90 days ending today (the shop's today)."""
-    return today - timedelta(days=DEFAULT_DAYS), today
-
-
 @dataclass(frozen=True)
 class Statement:
     shop: Shop

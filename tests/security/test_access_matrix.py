@@ -295,6 +295,18 @@ RULES: dict[str, dict] = {
     "admin.accept_staff_invitation": PUBLIC_PAGE,  # a live invitation of a Staff member of S1
     "support.help": PUBLIC_PAGE,
     "support.logo": PUBLIC_PAGE,  # S1's logo: public branding
+    # the statement of account (issue 20): the portal's is the logged-in customer's own (no id
+    # to name another); the console's names a customer of the shop, another shop's is a 404
+    "statements.statement": PORTAL_PAGE,
+    "statements.pdf": PORTAL_PAGE,
+    "statements.csv": PORTAL_PAGE,
+    "staff.statements.statement": STAFF_S1_OBJECT,
+    "staff.statements.pdf": STAFF_S1_OBJECT,
+    "staff.statements.csv": STAFF_S1_OBJECT,
+    "staff.statements.email": row(  # A1 has no billing contact: the page says so
+        STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+        *[Redirect("/staff/customers/{customer_id}/statement", 303)] * 2, NOT_FOUND,
+        STAFF_LOGIN, STAFF_LOGIN),
 }
 
 # POST-only routes change state: run them in this order (remove and the logouts last), so

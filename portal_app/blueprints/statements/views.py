@@ -37,13 +37,6 @@ def _file_name(found: statements.Statement, extension: str) -> str:
            f".{extension}"
 
 
-def receipt_url(audience, payment_id: int) -> str:
-    """A payment's receipt page for this audience."""
-    if audience.offers("payments.receipt"):
-        return audience.url("payments.receipt", payment_id=payment_id)
-    return ("/staff" if audience is CONSOLE else "") + f"/payments/{payment_id}"
-
-
 @routes.route("/statement", console=CUSTOMER_STATEMENT)
 def statement(audience, customer_id: int | None = None):
     """The statement of account: open invoices by age, payments in the period, the balance."""
@@ -56,8 +49,8 @@ def statement(audience, customer_id: int | None = None):
             billing_contacts=notifications.recipients(g.shop.id, found.customer.id, "invoices",
                                                       billing_only=True))
     return render("statements/statement.html", audience=audience, form=form, statement=found,
-                  customer=found.customer, range=as_of_values(found.start, found.end),
-                  receipt_url=receipt_url, **context)
+                  customer=found.customer, period=as_of_values(found.start, found.end),
+                  **context)
 
 
 @routes.route("/statement/pdf", console=CUSTOMER_STATEMENT + "/pdf")
