@@ -241,8 +241,9 @@ def test_the_invoice_email_attaches_the_pdf_unless_the_setting_is_off(world, sta
     for expected in ("Invoice INV-0201", "Harbor Diesel", "Acme Logistics", "Total $200.00"):
         assert expected in text, expected
     assert "attached" in email.text and f"/invoices/{invoice_id}/pdf" in email.text
-    assert read(lambda: db.session.scalar(select(OutboundEmail.status).where(
-        OutboundEmail.recipient == "dana@acme.example"))) == "sent"
+    assert read(lambda: db.session.scalars(select(OutboundEmail.kind).where(
+        OutboundEmail.recipient == "dana@acme.example", OutboundEmail.status == "sent",
+        OutboundEmail.last_error.is_(None))).all()) == ["invoice_issued"]
 
     # Off: the email comes without it (and says nothing of an attachment).
     assert staff.post_form("/staff/settings", _settings(
@@ -262,8 +263,9 @@ def test_the_invoice_email_attaches_the_pdf_unless_the_setting_is_off(world, sta
 
 def test_an_invoice_email_whose_pdf_cannot_be_rendered_still_goes_out(app, world, staff,
                                                                       mailbox, read):
-    """The PDF is rendered when the email is sent, from the invoice's id: an invoice gone by
-    then leaves the email as it was written (with its link), never lost or stuck."""
+    """The PDF is rendered when the email is sent, from the invoice its text links to: one that
+    cannot be rendered then (gone, or not the recipient's customer's) leaves the email as it was
+    written, with its links, sent, never lost or stuck; the delivery log says why."""
     app.config["OUTBOX_SEND_AFTER_REQUEST"] = False
     try:
         invoice_id = _new_invoice(staff, world, "INV-0203")
@@ -273,14 +275,18 @@ def test_an_invoice_email_whose_pdf_cannot_be_rendered_still_goes_out(app, world
 
     def lose_the_invoice():
         queued = db.session.scalars(select(OutboundEmail)).one()
-        assert queued.kind == f"invoice_issued+pdf:{invoice_id}"
-        queued.kind = "invoice_issued+pdf:999999"
+        assert queued.kind == "invoice_issued" and queued.status == "queued"
+        link = f"http://portal.test/invoices/{invoice_id}/pdf"
+        assert link in queued.body_text
+        queued.body_text = queued.body_text.replace(link, "http://portal.test/invoices/999999/pdf")
         db.session.commit()
         return deliver().sent
     assert read(lose_the_invoice) == 1
     email = _mail(mailbox, "dana@acme.example", "New invoice")
     assert _attachments(email) == []
     assert "INV-0203" in email.text and f"/invoices/{invoice_id}" in email.text
+    sent = read(lambda: db.session.scalars(select(OutboundEmail)).one())
+    assert sent.status == "sent" and sent.last_error.startswith("Sent without its PDF")
 
 
 def test_estimate_and_work_order_emails_link_to_their_pdf(world, staff, mailbox, make):

@@ -1,31 +1,59 @@
 """What an email carries besides its text: an invoice's PDF, rendered when the message is sent
-(outbox.py), from the invoice's id kept in the outbox row's kind (emails.PDF_OF)."""
+(outbox.py), never stored in the outbox row.
+
+An invoice's email (emails.INVOICE_PDF_KINDS) links to the invoice's PDF in the portal; when it
+is sent, the invoice of that link (the last one: the template writes it after anything a person
+typed) is rendered as the customer sees it, if the shop still attaches PDFs and the invoice is
+the recipient's customer's."""
 
 from __future__ import annotations
+
+import re
 
 from flask import current_app, g
 from sqlalchemy import select
 
 from portal_app.extensions import db
-from portal_app.models import Invoice, Shop
+from portal_app.mail.emails import INVOICE_PDF_KINDS
+from portal_app.models import Contact, Invoice, OutboundEmail, Shop
 
 
-def invoice_pdf(shop_id: int, invoice_id: int) -> tuple[str, bytes]:
-    """The file name and bytes of the invoice's PDF as its customer sees it in the portal (the
-    same sheet as Download PDF), rendered in a request context of its own: links built from
-    PORTAL_BASE_URL, queries scoped to the shop and the invoice's customer. An invoice gone or
-    hidden from the customer raises (the caller sends the email without it)."""
+def linked_invoice(message: OutboundEmail) -> int | None:
+    """The id of the invoice whose PDF the message's text links to, if it is an invoice's
+    email."""
+    if message.kind not in INVOICE_PDF_KINDS or not message.body_text:
+        return None
+    link = re.escape(current_app.config["PORTAL_BASE_URL"]) + r"/invoices/(\d+)/pdf\b"
+    found = re.findall(link, message.body_text)
+    return int(found[-1]) if found else None
+
+
+def invoice_pdf(message: OutboundEmail) -> tuple[str, bytes] | None:
+    """The file name and bytes of the PDF the message carries, or None: the PDF of its invoice
+    as the customer sees it in the portal (the same sheet as Download PDF), rendered in an app
+    and request context of its own (the sender's session and g stay as they were; links built
+    from PORTAL_BASE_URL; queries scoped to the shop and the customer). An invoice gone, hidden
+    from the customer or not the recipient's customer's raises: the caller sends the email
+    without it."""
     from portal_app.blueprints.documents.pages import document_pdf
     from portal_app.web.audience import PORTAL
 
+    invoice_id = linked_invoice(message)
+    if invoice_id is None or message.shop_id is None:
+        return None
     app = current_app._get_current_object()
-    # A context of its own: the sender's session and g stay as they were.
     with app.app_context(), app.test_request_context(
             "/", base_url=app.config["PORTAL_BASE_URL"]):
-        shop = db.session.get(Shop, shop_id)
-        invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id,
-                                                          Invoice.shop_id == shop_id))
-        if shop is None or invoice is None:
-            raise LookupError(f"invoice {invoice_id} of shop {shop_id} is gone")
-        g.shop, g.customer = shop, invoice.customer
+        shop = db.session.get(Shop, message.shop_id)
+        if shop is None or not shop.attach_invoice_pdf:
+            return None
+        contact = db.session.get(Contact, message.contact_id) \
+            if message.contact_id is not None else None
+        if contact is None or contact.shop_id != shop.id:
+            raise LookupError(f"the contact of email {message.id} is gone")
+        g.shop, g.customer = shop, contact.customer
+        if db.session.scalar(select(Invoice.id).where(
+                Invoice.id == invoice_id, Invoice.shop_id == shop.id,
+                Invoice.customer_id == contact.customer_id)) is None:
+            raise LookupError(f"invoice {invoice_id} is not the customer's")
         return document_pdf(PORTAL, invoice_id=invoice_id)

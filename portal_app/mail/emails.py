@@ -29,7 +29,6 @@ SUBJECTS = {
 }
 
 
-PDF_OF = "+pdf:"  # in an outbox row's kind: the id of the invoice whose PDF it attaches
 # Emails that carry their invoice's PDF when the shop says so (Settings: "Attach the PDF to
 # invoice emails", on by default); every other document's email links to its PDF.
 INVOICE_PDF_KINDS = frozenset({"invoice_issued"})
@@ -52,22 +51,20 @@ def queue_email(
 ) -> OutboundEmail:
     """Render an email from email/<kind>.txt and .html and queue it for delivery after commit.
 
-    An invoice's email (INVOICE_PDF_KINDS, with `invoice` in the context) carries the invoice's
-    PDF when the shop attaches them: rendered when the message is sent (outbox.attachment()),
-    the row keeping the invoice's id in its kind ("invoice_issued+pdf:7"), not the bytes."""
-    invoice = context.get("invoice")
-    attach_invoice_pdf = invoice.id if kind in INVOICE_PDF_KINDS and invoice is not None \
-        and shop is not None and shop.attach_invoice_pdf else None
+    An invoice's email (INVOICE_PDF_KINDS) links to the invoice's PDF and, when the shop
+    attaches them, carries it: rendered when the message is sent, from the invoice its text
+    links to (outbox.attachment()), so the outbox row keeps no bytes."""
     shop_name = shop.name if shop is not None else "ShopView"
     subject = SUBJECTS[kind].format(shop=shop_name, **context)
     if "\r" in subject or "\n" in subject or "\r" in recipient or "\n" in recipient:
         raise ValueError("line breaks are not allowed in an email header")
+    attached = kind in INVOICE_PDF_KINDS and shop is not None and shop.attach_invoice_pdf
     context.update(shop=shop, shop_name=shop_name, contact=contact, recipient=recipient,
-                   pdf_attached=attach_invoice_pdf is not None)
+                   pdf_attached=attached)
     message = OutboundEmail(
         shop_id=shop.id if shop is not None else None,
         contact_id=contact.id if contact is not None else None,
-        kind=kind if attach_invoice_pdf is None else f"{kind}{PDF_OF}{attach_invoice_pdf}",
+        kind=kind,
         recipient=recipient,
         recipient_domain=recipient.rsplit("@", 1)[-1].lower(),
         subject=subject,

@@ -17,7 +17,8 @@ from flask_mail import Message
 from sqlalchemy import or_, select, update
 
 from portal_app.extensions import db, mail
-from portal_app.mail.emails import PDF_OF, portal_link
+from portal_app.mail.attachments import invoice_pdf
+from portal_app.mail.emails import portal_link
 from portal_app.models import OutboundEmail, utcnow
 from portal_app.web.pdf import PDF_TYPE
 
@@ -108,23 +109,12 @@ def describe_error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def attachment(message: OutboundEmail) -> tuple[str, bytes] | None:
-    """The file a message carries, rendered now (the PDF of the invoice its kind names:
-    emails.PDF_OF), or None."""
-    _, marked, invoice_id = message.kind.partition(PDF_OF)
-    if not marked:
-        return None
-    from portal_app.mail.attachments import invoice_pdf
-
-    return invoice_pdf(message.shop_id, int(invoice_id))
-
-
 def _send_one(message_id: int, report: DeliveryReport) -> None:
     message = db.session.get(OutboundEmail, message_id)
     if message is None or message.status != OutboundEmail.QUEUED:
         return
     try:
-        attached = attachment(message)
+        attached = invoice_pdf(message)  # rendered now: the row keeps no bytes
         unattached = None
     except Exception as error:  # noqa: BLE001 - the email is worth more than its PDF
         attached, unattached = None, f"Sent without its PDF ({type(error).__name__}: {error})"
