@@ -19,6 +19,7 @@ from portal_app.extensions import db
 from portal_app.models import OutboundEmail, Payment, PortalUser, utcnow
 from tests.conftest import BASE_URL, wait_for
 from tests.factories import PASSWORD
+from tests.test_payments import checkout_id, deliver, pay, stripe_shop  # noqa: F401
 
 RECEIPT_LINK = re.compile(r'href="/payments/(\d+)">(R-[\w-]+)</a>')
 
@@ -241,3 +242,39 @@ def test_invoice_page_links_each_payment_to_its_receipt(portal, staff, make, acm
         portal.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert f'href="/staff/payments/{payment.id}"' in \
         staff.get(f"/staff/invoices/{invoice.id}").get_data(as_text=True)
+
+
+def test_an_online_payment_has_a_receipt_and_its_email_links_to_it(
+        portal, make, shop, acme, dana, stripe_shop, fake_stripe, mailbox, read):
+    invoice = make.invoice(acme, lines=[("Brakes", 2, 12550)], number="INV-ON")
+    session_id = checkout_id(pay(portal, invoice))
+    event = fake_stripe.complete_checkout(session_id, outcome="card")
+    assert deliver(portal, fake_stripe, event).status_code == 200
+    payment = read(lambda: db.session.scalar(select(Payment)))
+    assert payment.status == "succeeded" and payment.paid_on is not None  # the day it arrived
+    number = f"R-INV-ON-{payment.id}"
+    messages = wait_for(lambda: mailbox.to(dana.email))
+    assert len(messages) == 1
+    assert f"{BASE_URL}/payments/{payment.id}?shop={shop.slug}" in messages[0].text
+    assert f"{BASE_URL}/payments/{payment.id}/pdf?shop={shop.slug}" in messages[0].text
+    assert number in messages[0].text
+    html = portal.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert f"Receipt {number}" in html and "Card (online)" in html and "$251.00" in html
+    assert "Nothing: paid in full" in html
+    assert number in portal.get("/payments").get_data(as_text=True)
+    text = pdf_text(portal.get(f"/payments/{payment.id}/pdf"))
+    assert number in text and "$251.00" in text and "Acme Logistics" in text
+
+
+def test_one_online_payment_of_two_invoices_shows_both_receipts(
+        portal, make, acme, stripe_shop, fake_stripe, read):
+    first = make.invoice(acme, number="INV-T1")
+    second = make.invoice(acme, number="INV-T2")
+    response = portal.post_form("/invoices/pay", {"invoice": [first.id, second.id],
+                                                  "method": "card"})
+    event = fake_stripe.complete_checkout(checkout_id(response), outcome="card")
+    assert deliver(portal, fake_stripe, event).status_code == 200
+    ids = read(lambda: db.session.scalars(select(Payment.id).order_by(Payment.id)).all())
+    html = portal.get(f"/payments/{ids[0]}").get_data(as_text=True)
+    assert "Paid in the same online payment:" in html
+    assert f'href="/payments/{ids[1]}">R-INV-T2-{ids[1]}</a>' in html
