@@ -53,7 +53,7 @@ def queue_email(
 
     An invoice's email (INVOICE_PDF_KINDS) links to the invoice's PDF and, when the shop
     attaches them, carries it: rendered when the message is sent, from the invoice its text
-    links to (outbox.attachment()), so the outbox row keeps no bytes."""
+    links to (attachments.invoice_pdf()), so the outbox row keeps no bytes."""
     shop_name = shop.name if shop is not None else "ShopView"
     subject = SUBJECTS[kind].format(shop=shop_name, **context)
     if "\r" in subject or "\n" in subject or "\r" in recipient or "\n" in recipient:
