@@ -5,23 +5,29 @@ change here ends with invoice_balances.recompute() in the same transaction."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.clock import today
+from portal_app.data.search import starts_with
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import (
+    Asset,
     Contact,
+    Customer,
     Invoice,
     InvoiceLine,
     Payment,
     PaymentSettings,
     Shop,
+    STATUS_LABELS,
     WorkOrder,
     WorkOrderLine,
 )
@@ -129,6 +135,67 @@ def list_order(status: str, *newest) -> tuple:
     if status == "overdue":
         return (Invoice.due_on, Invoice.id)
     return newest
+
+
+def issued_between(start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+    """Invoices issued on or after `start` and on or before `end` (either may be open)."""
+    found = []
+    if start is not None:
+        found.append(Invoice.issued_on >= start)
+    if end is not None:
+        found.append(Invoice.issued_on <= end)
+    return found
+
+
+def for_unit(text: str, shop_id: int, customer_id: int | None = None) -> ColumnElement[bool]:
+    """Invoices of a unit whose Unit Number starts with `text` (case and spaces aside), among
+    the shop's units (or one customer's)."""
+    units = select(Asset.id).where(Asset.shop_id == shop_id,
+                                   starts_with(Asset.unit_number_key, text))
+    if customer_id is not None:
+        units = units.where(Asset.customer_id == customer_id)
+    return Invoice.asset_id.in_(units)
+
+
+def with_po(text: str) -> ColumnElement[bool]:
+    """Invoices whose PO numbers (invoice.po_number: its own, or those the approvals of the
+    work it bills gave, copied when it was drafted) contain `text`, case aside."""
+    return Invoice.po_number.icontains(text, autoescape=True)
+
+
+EXPORT_BATCH = 500
+EXPORT_LIMIT = 100_000
+
+
+def export_rows(invoices: Select, day: date, *, with_customer: bool) -> Iterator[tuple]:
+    """The rows of an invoice export: `invoices` (a scoped, filtered SELECT of Invoice) as
+    plain values, read EXPORT_BATCH rows at a time with the unit (and the customer) joined in
+    the same query, at most EXPORT_LIMIT of them, in the SELECT's order: (customer name if
+    with_customer,) number, issued, due, unit number, PO number, subtotal, tax, total, paid,
+    due amount (decimals), status (as the customer sees it on `day`)."""
+    columns = [Invoice.number, Invoice.issued_on, Invoice.due_on, Asset.unit_number,
+               Invoice.po_number, Invoice.total_cents, Invoice.tax_cents, Invoice.paid_cents,
+               Invoice.amount_due_cents, Invoice.status, Invoice.state]
+    query = invoices.with_only_columns(*columns).outerjoin(Asset, Asset.id == Invoice.asset_id)
+    if with_customer:
+        query = query.add_columns(Customer.name).join(Customer, Customer.id == Invoice.customer_id)
+    result = db.session.execute(query.limit(EXPORT_LIMIT).execution_options(
+        yield_per=EXPORT_BATCH))
+    try:
+        for (number, issued, due, unit, po, total, tax, paid, amount_due, status, state,
+             *customer) in result:
+            if status == "unpaid" and due is not None and due < day:
+                status = "overdue"
+            yield (*customer, number, issued, due, unit, po, _decimal(total - tax),
+                   _decimal(tax), _decimal(total), _decimal(paid),
+                   _decimal(0 if state == "void" else amount_due), STATUS_LABELS[status])
+    finally:
+        result.close()
+
+
+def _decimal(cents: int) -> Decimal:
+    """Cents as a plain decimal amount: 123450 is 1234.50."""
+    return Decimal(int(cents)).scaleb(-2)
 
 
 def open_summary(shop_id: int, customer_id: int | None = None) -> dict[str, tuple[int, int]]:

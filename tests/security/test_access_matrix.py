@@ -161,6 +161,7 @@ RULES: dict[str, dict] = {
     "staff.remove_contact": STAFF_S1_ACTION,
     # invoices and payments (portal)
     "invoices.index": PORTAL_PAGE,
+    "invoices.export": PORTAL_PAGE,  # the customer's own invoices as CSV (issue 20 item 4)
     "invoices.detail": PORTAL_A1_OBJECT,
     "invoices.print_view": PORTAL_A1_OBJECT,
     "invoices.pdf_view": PORTAL_A1_OBJECT,
@@ -185,6 +186,7 @@ RULES: dict[str, dict] = {
     "probes.healthz": PUBLIC_PAGE,  # the host's health check: no login
     # invoices (console)
     "staff.invoices.index": STAFF_SHOP_PAGE,
+    "staff.invoices.export": STAFF_SHOP_PAGE,  # the shop's invoices as CSV
     "staff.invoices.new": STAFF_SHOP_PAGE,
     "staff.invoices.detail": STAFF_S1_OBJECT,
     "staff.invoices.print_view": STAFF_S1_OBJECT,
@@ -293,6 +295,18 @@ RULES: dict[str, dict] = {
     "admin.end_preview": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
                              *[Redirect("/staff/preview", 303)] * 3, STAFF_LOGIN, STAFF_LOGIN),
     "admin.accept_staff_invitation": PUBLIC_PAGE,  # a live invitation of a Staff member of S1
+    # CSV import (issue 20 item 5): Administrators only; S1's upload is a 404 in S2. Import
+    # imports S1's upload (back on its page); Invite imported contacts before it: back there too
+    "admin.imports.index": ADMIN_PAGE,
+    "admin.imports.template": ADMIN_PAGE,
+    "admin.imports.preview": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                                 OK, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN),
+    "admin.imports.run": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                             Redirect("/staff/import/", 303, prefix=True), NOT_FOUND,
+                             STAFF_LOGIN, STAFF_LOGIN),
+    "admin.imports.invite": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, FORBIDDEN,
+                                Redirect("/staff/import/", 303, prefix=True), NOT_FOUND,
+                                STAFF_LOGIN, STAFF_LOGIN),
     "support.help": PUBLIC_PAGE,
     "support.logo": PUBLIC_PAGE,  # S1's logo: public branding
     # the statement of account (issue 20): the portal's is the logged-in customer's own (no id

@@ -1,7 +1,9 @@
 """A list of documents (estimates, work orders, invoices), the same for both audiences: the
 filters read from the query string, the audience's rows narrowed by status, customer, unit and
 the search box (the number, or in the console also the customer's name, starting with what was
-typed), and the page of them. In the portal what waits for the customer comes first."""
+typed), and the page of them; a list may add conditions of its own (invoices: unit, PO number,
+issue dates), and its export reads the same rows (narrowed()). In the portal what waits for the
+customer comes first."""
 
 from __future__ import annotations
 
@@ -28,19 +30,19 @@ def list_filters(audience, statuses: tuple[str, ...]) -> tuple[dict, dict]:
     return values, {key: value for key, value in values.items() if value}
 
 
-def listing(audience, model, values: dict, *, number_prefix: str, day, order: tuple,
-            loading=None):
-    """The page of the list, in `order`: the audience's `model` rows matching the filters; in
-    the portal the rows that wait for the customer (model.waits(day)) first, when the model
-    has such rows. `loading(query)` adds what each row shows beside its own columns (a join
-    and its loader), once the rows are chosen."""
-    query = audience.select(model).options(*audience.with_customer(model))
+def narrowed(audience, model, values: dict, *, number_prefix: str, day, where=()):
+    """The audience's `model` rows matching the filters (status, customer, unit, the search
+    box) and the list's own conditions `where`: a SELECT without order or loader options,
+    the same for a list's page and for its export."""
+    query = audience.select(model)
     if values["status"]:
         query = query.where(model.status_is(values["status"], day))
     if values["customer_id"]:
         query = query.where(model.customer_id == values["customer_id"])
     if values["asset_id"]:
         query = query.where(model.asset_id == values["asset_id"])
+    if where:
+        query = query.where(*where)
     if values["q"]:
         branches = [search.Branch(model.number_key, number_prefix=number_prefix)]
         if audience.may("see_all_customers"):
@@ -48,6 +50,17 @@ def listing(audience, model, values: dict, *, number_prefix: str, day, order: tu
                 Customer.shop_id == g.shop.id,
                 search.starts_with(Customer.name_key, values["q"]))))
         query = search.matching(query, model.id, branches, values["q"])
+    return query
+
+
+def listing(audience, model, values: dict, *, number_prefix: str, day, order: tuple,
+            loading=None, where=()):
+    """The page of the list, in `order`: the audience's `model` rows matching the filters
+    (narrowed()); in the portal the rows that wait for the customer (model.waits(day)) first,
+    when the model has such rows. `loading(query)` adds what each row shows beside its own
+    columns (a join and its loader), once the rows are chosen."""
+    query = narrowed(audience, model, values, number_prefix=number_prefix, day=day,
+                     where=where).options(*audience.with_customer(model))
     if loading is not None:
         query = loading(query)
     waits = getattr(model, "waits", None)

@@ -51,3 +51,47 @@ class ManualPaymentForm(FlaskForm):
 class VoidForm(FlaskForm):
     reason = StringField("Reason", filters=[strip], validators=[
         Optional(), Length(max=300), single_line])
+
+
+class IssueDateField(DateField):
+    """A day typed as 2025-03-31 (what a date input sends); anything else gets a message that
+    says so, kept next to the field with what was typed."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValidationError("Enter a date like 2025-03-31.") from None
+
+
+class InvoiceFilterForm(FlaskForm):
+    """The invoice list's extra filters, read from the query string (a GET form: no CSRF
+    token), for its page and its export alike: unit, PO number and the issue-date range."""
+
+    class Meta:
+        csrf = False
+
+    unit = StringField("Unit number", filters=[strip], validators=[
+        Optional(), Length(max=40, message="A unit number has at most 40 characters."),
+        single_line])
+    po = StringField("PO number", filters=[strip], validators=[
+        Optional(), Length(max=200, message="A PO number has at most 200 characters."),
+        single_line])
+    issued_from = IssueDateField("Issued from", validators=[Optional()])
+    issued_to = IssueDateField("Issued to", validators=[Optional()])
+
+    def validate_issued_to(self, field):
+        if field.data and self.issued_from.data and field.data < self.issued_from.data:
+            raise ValidationError("The end of the range can't be before its start "
+                                  f"({self.issued_from.data:%-d %b %Y}).")
+
+    def valid(self, name: str):
+        """The field's value when it is a filter to apply: set and without an error."""
+        field = self[name]
+        return None if field.errors or not field.data else field.data
+
+    def params(self) -> dict:
+        """What was typed in each field, as the list's links carry it (empty ones left out)."""
+        return {name: self[name].raw_data[0] for name in ("unit", "po", "issued_from",
+                                                          "issued_to")
+                if self[name].raw_data and self[name].raw_data[0].strip()}

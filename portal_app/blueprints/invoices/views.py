@@ -1,23 +1,30 @@
 """Invoice pages, written once for both audiences: the list (the portal's with its "Pay
-selected" buttons, the console's with drafts, a search and a customer filter), the invoice's
-page (the portal's with how to pay it, the console's with "Mark as paid" and "Void") and its
-printable view."""
+selected" buttons, the console's with drafts, a search and a customer filter; both with filters
+by unit, PO number and issue date) and its CSV export, the invoice's page (the portal's with how
+to pay it, the console's with "Mark as paid" and "Void") and its printable view."""
 
 from __future__ import annotations
 
-from flask import abort, g
+from flask import abort, g, redirect, request
 from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.documents import lists, pages, recipients, threads
 from portal_app.blueprints.invoices import bp, console
-from portal_app.blueprints.invoices.forms import IssueForm, ManualPaymentForm, VoidForm
+from portal_app.blueprints.invoices.forms import (
+    InvoiceFilterForm,
+    IssueForm,
+    ManualPaymentForm,
+    VoidForm,
+)
 from portal_app.clock import today
 from portal_app.models import Invoice
 from portal_app.mail.emails import portal_link
 from portal_app.services import comments, filing, stripe_gateway
+from portal_app.services import invoices as invoice_queries
 from portal_app.services.invoices import due_by_terms, list_order, payment_settings
 from portal_app.services.payments import failure_advice
 from portal_app.web.audience import Pages
+from portal_app.web.csv_out import csv_response
 from portal_app.web.rendering import render
 
 routes = Pages(portal=bp, console=console)
@@ -27,20 +34,62 @@ CONSOLE_FILTERS = ("draft",) + PORTAL_FILTERS
 
 @routes.route("/invoices")
 def index(audience):
-    """The invoices, filtered by status (and in the console by customer name or number):
-    the portal's by issue date, the console's newest first; overdue ones by due date."""
+    """The invoices, filtered by status (and in the console by customer name or number), unit,
+    PO number and issue date: the portal's by issue date, the console's newest first; overdue
+    ones by due date. A filter typed wrong is said next to its field and not applied."""
     day = today()
-    filters = CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS
-    values, params = lists.list_filters(audience, filters)
+    values, params, form, where = _filters(audience)
     newest = (Invoice.id.desc(),) if audience.may("see_drafts") else \
         (Invoice.issued_on.desc(), Invoice.id.desc())
     page = lists.listing(audience, Invoice, values, number_prefix="INV-", day=day,
-                         order=list_order(values["status"], *newest))
+                         order=list_order(values["status"], *newest), where=where)
     methods = stripe_gateway.payment_methods(payment_settings(g.shop)) \
         if audience.may("pay") else ()
+    statuses = CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS
     return render("invoices/index.html", "results", audience=audience, page=page,
-                  values=values, params=params, today=day, statuses=filters, methods=methods,
-                  for_customer=lists.listed_customer(audience, values))
+                  values=values, params=params, today=day, statuses=statuses, methods=methods,
+                  for_customer=lists.listed_customer(audience, values), filters=form)
+
+
+EXPORT_HEADER = ("Invoice number", "Issued", "Due", "Unit number", "PO number", "Subtotal",
+                 "Tax", "Total", "Paid", "Due amount", "Status")
+
+
+@routes.route("/invoices/export.csv")
+def export(audience):
+    """Every invoice the list shows with the same filters (not only its page), newest first, as
+    a CSV for accounts payable (the console's with the customer first), streamed. Filters typed
+    wrong go back to the list, which says what is wrong."""
+    day = today()
+    values, params, form, where = _filters(audience)
+    if form.errors:
+        return redirect(audience.url("invoices.index", **params), 303)
+    lists.listed_customer(audience, values)  # another shop's customer: 404
+    console = audience.may("see_all_customers")
+    newest = (Invoice.id.desc(),) if console else (Invoice.issued_on.desc(), Invoice.id.desc())
+    invoices = lists.narrowed(audience, Invoice, values, number_prefix="INV-", day=day,
+                              where=where).order_by(*newest)
+    header = (("Customer",) if console else ()) + EXPORT_HEADER
+    return csv_response(f"invoices-{day:%Y-%m-%d}.csv", header,
+                        invoice_queries.export_rows(invoices, day, with_customer=console))
+
+
+def _filters(audience):
+    """The list's filters from the query string: (values, params for links, the filter form
+    with its messages, the SQL conditions of the ones typed right)."""
+    filters = CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS
+    values, params = lists.list_filters(audience, filters)
+    form = InvoiceFilterForm(formdata=request.args)
+    form.validate()
+    params.update(form.params())
+    where = invoice_queries.issued_between(form.valid("issued_from"), form.valid("issued_to"))
+    if form.valid("unit"):
+        where.append(invoice_queries.for_unit(
+            form.valid("unit"), g.shop.id, None if audience.may("see_all_customers")
+            else g.customer.id))
+    if form.valid("po"):
+        where.append(invoice_queries.with_po(form.valid("po")))
+    return values, params, form, where
 
 
 def load(audience, invoice_id: int) -> Invoice:
