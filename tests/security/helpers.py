@@ -9,7 +9,7 @@ from typing import Callable
 from sqlalchemy import delete, update
 
 from portal_app.extensions import db
-from portal_app.models import Contact, Token
+from portal_app.models import Contact, ImportUpload, Token
 from portal_app.services import tokens
 from tests.conftest import CSRF_RE, wait_for
 from tests.factories import PASSWORD
@@ -190,6 +190,8 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.session_a1.id
         elif name == "payment_id":
             values[name] = world.extra["payment_a1"].id
+        elif name == "upload_id":
+            values[name] = world.extra["upload_s1"].id
         elif name == "logo_hash":
             values[name] = world.s1.logo_hash
         elif name == "token":
@@ -246,4 +248,8 @@ def build_world(app, make) -> World:
     # A payment staff recorded on another invoice of A1: its receipt (page, print view, PDF).
     world.extra["payment_a1"] = make.payment(make.invoice(customer_a1, number="INV-A1-PAID"),
                                              2500, reference="Check 77")
+    # A CSV an Administrator of S1 uploaded to import, not imported yet (/staff/import/<id>).
+    world.extra["upload_s1"] = make._save(ImportUpload(
+        shop_id=s1.id, staff_user_id=world.admin_s1.id, kind="customers", filename="s1.csv",
+        content="customer_name,contact_name,contact_email\nImported Co,Ida,ida@imported.example\n"))
     return world

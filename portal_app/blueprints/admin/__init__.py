@@ -26,4 +26,7 @@ def administrators_only():
     return None
 
 
+from portal_app.blueprints import imports  # noqa: E402
 from portal_app.blueprints.admin import health, preview, settings, users  # noqa: E402,F401
+
+bp.register_blueprint(imports.bp)  # CSV import, /staff/import: Administrators only
