@@ -199,6 +199,8 @@ def test_a_long_invoice_runs_onto_numbered_pages(world, staff, make):
     assert "Part number 79" in pages[-1] and "Amount due $800.00" in pages[-1]
     assert f"Page 1 of {len(pages)}" in pages[0]
     assert all("Invoice INV-0100" in page for page in pages)  # the footer names it
+    assert all("DESCRIPTION QTY UNIT PRICE AMOUNT" in page for page in pages)  # the heading
+    assert not any("Subtotal" in page for page in pages[:-1])  # the totals once, at the end
 
 
 # --- emails ---------------------------------------------------------------------------------
