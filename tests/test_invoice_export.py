@@ -231,6 +231,8 @@ def test_bad_filters_are_said_next_to_their_field_and_never_a_500(portal, consol
     fragment = portal.get("/invoices?issued_from=2024-04-01&issued_to=2024-03-01",
                           headers=HTMX).get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="results">')
+    # the page's summary goes (the person is typing in the field that says it)
+    assert '<hx-partial hx-target="#filter-problems" hx-swap="innerHTML"></hx-partial>' in fragment
     assert '<hx-partial hx-target="#issued_to-msg" hx-swap="outerHTML"><p class="error" ' \
         'id="issued_to-msg" aria-live="polite">The end' in fragment
     assert '<hx-partial hx-target="#unit-msg" hx-swap="outerHTML"><p class="error" ' \
