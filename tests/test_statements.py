@@ -25,8 +25,7 @@ from tests.conftest import wait_for
 from tests.factories import PASSWORD
 
 AS_OF = date(2027, 3, 1)  # the statements' end date unless a test says otherwise
-BUCKET = re.compile(r'<span class="bucket-name">([^<]+)(?:<span class="sr">[^<]*</span>)?'
-                    r'</span> <strong class="bucket-amount">([^<]+)</strong>')
+BUCKET = re.compile(r'<dt>([^<]+)(?:<span class="sr">[^<]*</span>)?</dt> <dd>([^<]+)</dd>')
 
 
 @pytest.fixture
@@ -376,16 +375,16 @@ def test_email_statement_without_billing_contacts(staff_client, make, shop, mail
 
 
 @pytest.mark.parametrize("query, field, message, start, end", [
-    ("from=yesterday&to=2027-03-01", "from", "Enter a date like", "2026-12-01", "2027-03-01"),
+    ("from=yesterday&to=2027-03-01", "from", "Enter a start date like", "2026-12-01", "2027-03-01"),
     ("from=2027-03-05&to=2027-03-01", "from", "The start date must be on or before the end date.",
      "2026-12-01", "2027-03-01"),
-    ("from=0001-01-01&to=2027-03-01", "from", "Enter a date within 50 years of today.",
+    ("from=0001-01-01&to=2027-03-01", "from", "Enter a start date within 50 years of today.",
      "2026-12-01", "2027-03-01"),
-    ("from=2027-01-01&to=9999-12-31", "to", "Enter a date within 50 years of today.",
+    ("from=2027-01-01&to=9999-12-31", "to", "Enter an end date within 50 years of today.",
      None, None),
-    ("from=2027-01-01&to=2027-02-30", "to", "Enter a date like", None, None),
-    ("from=2027-01-01&to=99999-01-01", "to", "Enter a date like", None, None),
-    ("from=%00%ff&to=<script>", "from", "Enter a date like", None, None),
+    ("from=2027-01-01&to=2027-02-30", "to", "Enter an end date like", None, None),
+    ("from=2027-01-01&to=99999-01-01", "to", "Enter an end date like", None, None),
+    ("from=%00%ff&to=<script>", "from", "Enter a start date like", None, None),
 ])
 def test_bad_dates_get_a_message_at_their_field_and_fall_back(portal, make, acme, query, field,
                                                                message, start, end):

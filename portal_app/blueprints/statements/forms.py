@@ -12,7 +12,7 @@ from wtforms.validators import Optional, ValidationError
 from portal_app.services.statements import DEFAULT_DAYS
 
 YEARS = 50  # a date further than this from today is a typing slip, not a statement
-BAD_DATE = "Enter a date like {example}."
+NOUNS = {"from": "a start date", "to": "an end date"}  # what each field's messages ask for
 
 
 class _Range(FlaskForm):
@@ -24,10 +24,11 @@ class _Range(FlaskForm):
         self.today = today
 
     def _check(self, field) -> None:
+        noun = NOUNS[field.name]
         if field.raw_data and field.raw_data[0].strip() and field.data is None:
-            field.errors[:] = [BAD_DATE.format(example=self.today.isoformat())]
+            field.errors[:] = [f"Enter {noun} like {self.today.isoformat()}."]
         elif field.data is not None and abs((field.data - self.today).days) > YEARS * 366:
-            field.errors[:] = [f"Enter a date within {YEARS} years of today."]
+            field.errors[:] = [f"Enter {noun} within {YEARS} years of today."]
 
     def period(self) -> tuple[date, date]:
         """Validate, then return the range to show: what was typed where it makes sense, the
