@@ -511,10 +511,10 @@ def test_every_import_is_in_the_audit_log(console, admin, make, shop, read):
                                   kind="assets", name="units.csv")))
     entries = read(lambda: db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all())
     assert [(e.action, e.detail) for e in entries] == [
-        ("customers_imported", "customers.csv: 1 customers created; 1 customers updated; "
+        ("customers_imported", "customers.csv: 1 customer created; 1 customer updated; "
          "2 contacts created; 3 locations created; 6 rows with errors skipped"),
-        ("assets_imported", "units.csv: 1 assets created"),
+        ("assets_imported", "units.csv: 1 asset created"),
     ]
     assert all(e.actor_staff_id == admin.id for e in entries)
     log = console.get("/staff/audit-log").get_data(as_text=True)
-    assert "units.csv: 1 assets created" in log
+    assert "units.csv: 1 asset created" in log

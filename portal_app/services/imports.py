@@ -572,11 +572,12 @@ def _plan_assets(shop: Shop, result: Plan) -> None:
 class Outcome:
     """What an import wrote, counted for the result and the audit log."""
 
-    counts: dict[str, int]
+    counts: dict[tuple[str, str], int]  # (noun, verb): how many
     skipped: int
 
     def summary(self) -> str:
-        parts = [f"{number:,} {what}" for what, number in self.counts.items() if number]
+        parts = [f"{number:,} {noun}{'' if number == 1 else 's'} {verb}"
+                 for (noun, verb), number in self.counts.items() if number]
         done = "; ".join(parts) if parts else "nothing to change"
         skipped = f"; {self.skipped:,} row{'s' if self.skipped != 1 else ''} with errors " \
                   "skipped" if self.skipped else ""
@@ -611,7 +612,7 @@ def _update(model, rows: list[dict]) -> None:
         db.session.execute(update(model), batch)
 
 
-def _apply_customers(shop: Shop, result: Plan) -> dict[str, int]:
+def _apply_customers(shop: Shop, result: Plan) -> dict[tuple[str, str], int]:
     customer_ids = _insert(Customer, [{
         "shop_id": shop.id, "name": c["name"], "name_key": search_key(c["name"]),
         "account_number": c["account_number"] or None,
@@ -639,12 +640,12 @@ def _apply_customers(shop: Shop, result: Plan) -> dict[str, int]:
                        for loc in result.new_locations])
     _update(Location, [{"id": id_, **changes} for id_, changes in
                        result.location_updates.items()])
-    return {"customers created": len(result.new_customers),
-            "customers updated": len(result.customer_updates),
-            "contacts created": len(result.new_contacts),
-            "contacts updated": len(result.contact_updates),
-            "locations created": len(result.new_locations),
-            "locations updated": len(result.location_updates)}
+    return {("customer", "created"): len(result.new_customers),
+            ("customer", "updated"): len(result.customer_updates),
+            ("contact", "created"): len(result.new_contacts),
+            ("contact", "updated"): len(result.contact_updates),
+            ("location", "created"): len(result.new_locations),
+            ("location", "updated"): len(result.location_updates)}
 
 
 def _asset_columns(asset: dict) -> dict:
@@ -653,14 +654,14 @@ def _asset_columns(asset: dict) -> dict:
             "year": asset["year"], "location_id": asset["location_id"]}
 
 
-def _apply_assets(shop: Shop, result: Plan) -> dict[str, int]:
+def _apply_assets(shop: Shop, result: Plan) -> dict[tuple[str, str], int]:
     _insert(Asset, [{
         "shop_id": shop.id, "customer_id": a["customer_id"], "unit_number": a["unit_number"],
         "unit_number_key": unit_number_key(a["unit_number"]), "notes": "", **_asset_columns(a)}
         for a in result.new_assets])
     _update(Asset, [{"id": id_, **_asset_columns(a)} for id_, a in result.asset_updates.items()])
-    return {"assets created": len(result.new_assets),
-            "assets updated": len(result.asset_updates)}
+    return {("asset", "created"): len(result.new_assets),
+            ("asset", "updated"): len(result.asset_updates)}
 
 
 # --- inviting ----------------------------------------------------------------------------------
