@@ -39,10 +39,8 @@ def index(audience):
     ones by due date. A filter typed wrong is said next to its field and not applied."""
     day = today()
     values, params, form, where = _filters(audience)
-    newest = (Invoice.id.desc(),) if audience.may("see_drafts") else \
-        (Invoice.issued_on.desc(), Invoice.id.desc())
     page = lists.listing(audience, Invoice, values, number_prefix="INV-", day=day,
-                         order=list_order(values["status"], *newest), where=where)
+                         order=list_order(values["status"], *_newest(audience)), where=where)
     methods = stripe_gateway.payment_methods(payment_settings(g.shop)) \
         if audience.may("pay") else ()
     statuses = CONSOLE_FILTERS if audience.may("see_drafts") else PORTAL_FILTERS
@@ -66,12 +64,19 @@ def export(audience):
         return redirect(audience.url("invoices.index", **params), 303)
     lists.listed_customer(audience, values)  # another shop's customer: 404
     console = audience.may("see_all_customers")
-    newest = (Invoice.id.desc(),) if console else (Invoice.issued_on.desc(), Invoice.id.desc())
     invoices = lists.narrowed(audience, Invoice, values, number_prefix="INV-", day=day,
-                              where=where).order_by(*newest)
+                              where=where).order_by(*_newest(audience))
     header = (("Customer",) if console else ()) + EXPORT_HEADER
     return csv_response(f"invoices-{day:%Y-%m-%d}.csv", header,
                         invoice_queries.export_rows(invoices, day, with_customer=console))
+
+
+def _newest(audience) -> tuple:
+    """Newest first: the console's by creation (drafts have no issue date yet), the portal's by
+    issue date."""
+    if audience.may("see_drafts"):
+        return (Invoice.id.desc(),)
+    return (Invoice.issued_on.desc(), Invoice.id.desc())
 
 
 def _filters(audience):
