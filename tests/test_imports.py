@@ -65,7 +65,7 @@ def preview(client, ident: int, query: str = "") -> str:
 
 
 def run(client, ident: int):
-    return client.post_form(f"/staff/import/{ident}")
+    return client.post_form(f"/staff/import/{ident}/import")
 
 
 def rows_of(html: str) -> dict[int, str]:
@@ -383,7 +383,7 @@ def test_staff_who_are_not_administrators_get_403(app, make, shop, admin, consol
     assert client.get("/staff/import/template.csv").status_code == 403
     assert client.get(f"/staff/import/{ident}").status_code == 403
     assert upload(client, CUSTOMERS).status_code == 403
-    assert client.post_form(f"/staff/import/{ident}").status_code == 403
+    assert client.post_form(f"/staff/import/{ident}/import").status_code == 403
     assert client.post_form(f"/staff/import/{ident}/invite").status_code == 403
     assert count(read, Customer) == 0
 
@@ -395,7 +395,7 @@ def test_another_shops_upload_is_a_404(app, make, console, read):
     theirs.login_staff(their_admin.email, PASSWORD)
     ident = upload_id(upload(theirs, CUSTOMERS))
     assert console.get(f"/staff/import/{ident}").status_code == 404
-    assert console.post_form(f"/staff/import/{ident}").status_code == 404
+    assert console.post_form(f"/staff/import/{ident}/import").status_code == 404
     assert console.post_form(f"/staff/import/{ident}/invite").status_code == 404
     assert console.get("/staff/import/99999999999").status_code == 404
     assert count(read, Customer) == 0
@@ -425,7 +425,7 @@ def test_two_imports_of_one_upload_at_once_write_it_once(app, admin, console, re
 
     def press(client, token):
         barrier.wait()
-        statuses.append(client.post(f"/staff/import/{ident}",
+        statuses.append(client.post(f"/staff/import/{ident}/import",
                                     data={"csrf_token": token}).status_code)
 
     threads = [threading.Thread(target=press, args=pair) for pair in zip(clients, tokens)]

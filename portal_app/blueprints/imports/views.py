@@ -91,7 +91,7 @@ def preview(upload_id: int):
                   columns=imports.COLUMNS[upload.kind])
 
 
-@bp.post("/<int:upload_id>")
+@bp.post("/<int:upload_id>/import")
 def run(upload_id: int):
     """Import: write the valid rows in one transaction, once per upload."""
     upload = shop_get_or_404(ImportUpload, upload_id)
@@ -99,7 +99,12 @@ def run(upload_id: int):
         db.session.rollback()
         flash("This file was imported already; nothing was imported again.", "info")
         return see_other(url_for("admin.imports.preview", upload_id=upload_id))
-    plan = imports.plan(g.shop, upload.kind, upload.content)
+    try:
+        plan = imports.plan(g.shop, upload.kind, upload.content)
+    except imports.FileRefused as refusal:  # read at upload: only if the rules changed since
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return see_other(url_for("admin.imports.index"))
     outcome = imports.apply(g.shop, plan)
     audit.record(g.shop.id, current_user, f"{upload.kind}_imported",
                  f"{upload.filename}: {outcome.summary()}")
