@@ -19,6 +19,9 @@ ACTIONS = {
     "settings_changed": "Portal settings changed",
     "estimate_draft_deleted": "Draft estimate deleted",
     "invoice_draft_deleted": "Draft invoice deleted",
+    "customers_imported": "Customers imported from CSV",
+    "assets_imported": "Assets imported from CSV",
+    "import_contacts_invited": "Imported contacts invited",
 }
 
 
