@@ -54,7 +54,7 @@ def register_converters(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from portal_app.data import engine
     from portal_app.auth import login
-    from portal_app.web.request import PortalRequest
+    from portal_app.web.request import PortalRequest, raise_upload_limit
     from portal_app.extensions import (
         compress,
         csrf,
@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     login.init_app(app, login_manager)
+    app.before_request(raise_upload_limit)  # before CSRF reads a form
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)

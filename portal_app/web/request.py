@@ -23,3 +23,23 @@ class NulFreeMultiDict(ImmutableMultiDict):
 
 class PortalRequest(HtmxAwareRequest):
     parameter_storage_class = NulFreeMultiDict
+
+
+def accepts_upload(limit: int):
+    """Let a view take a request body of up to `limit` bytes (a file) where the app allows
+    MAX_CONTENT_LENGTH. The limit is set before anything reads the body, CSRF included
+    (`raise_upload_limit` runs first of the app's hooks); a larger body is a 413."""
+    def mark(view):
+        view.upload_limit = limit
+        return view
+    return mark
+
+
+def raise_upload_limit() -> None:
+    """The app's first before_request: the upload limit of the view this request goes to."""
+    from flask import current_app, request
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "upload_limit", None)
+    if limit is not None:
+        request.max_content_length = limit

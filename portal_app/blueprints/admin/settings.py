@@ -11,6 +11,7 @@ from portal_app.blueprints.admin import bp
 from portal_app.blueprints.admin.forms import SettingsForm
 from portal_app.extensions import db
 from portal_app.web.rendering import render, see_other
+from portal_app.web.request import accepts_upload
 from portal_app.services import audit, branding
 from portal_app.services.invoices import payment_settings, saved_payment_settings
 
@@ -49,9 +50,9 @@ def _value(field):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@accepts_upload(UPLOAD_LIMIT)
 def settings():
     """Change how the portal looks and speaks for the shop."""
-    request.max_content_length = UPLOAD_LIMIT
     shop, current = g.shop, payment_settings(g.shop)
     form = SettingsForm(obj=shop)
     if request.method == "GET":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, request, url_for
 from flask_login import current_user
 
-from portal_app.blueprints.imports import bp
+from portal_app.blueprints.imports import REQUEST_LIMIT, bp
 from portal_app.blueprints.imports.forms import UploadForm
 from portal_app.data.tenancy import shop_get_or_404
 from portal_app.extensions import db
@@ -14,6 +14,7 @@ from portal_app.services import accounts, audit, imports
 from portal_app.web.csv_out import csv_response
 from portal_app.web.pagination import Page, page_number
 from portal_app.web.rendering import render, see_other
+from portal_app.web.request import accepts_upload
 
 PER_PAGE = 100
 SHOWN = ("all", "error", "new", "update")
@@ -34,6 +35,7 @@ def too_large(error):
 
 
 @bp.route("", methods=["GET", "POST"])
+@accepts_upload(REQUEST_LIMIT)
 def index():
     """Choose a file and what it holds; a readable file is kept and previewed."""
     form = UploadForm()
