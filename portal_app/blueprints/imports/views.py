@@ -88,7 +88,7 @@ def preview(upload_id: int):
     except imports.FileRefused as refusal:  # read at upload: only if the rules changed since
         flash(str(refusal), "error")
         return see_other(url_for("admin.imports.index"))
-    return render("imports/preview.html", "rows", upload=upload, plan=plan, shown=shown,
+    return render("imports/preview.html", upload=upload, plan=plan, shown=shown,
                   page=_shown_rows(plan, shown), kinds=imports.KIND_LABELS, invitable=[],
                   columns=imports.COLUMNS[upload.kind])
 
