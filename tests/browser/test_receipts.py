@@ -29,7 +29,8 @@ def day(offset: int = 0):
 @pytest.fixture
 def world(make):
     shop = make.shop("Harbor Diesel Service", slug="harbor-diesel",
-                     address="12 Harbor Road\nPortsmouth, NH 03801", support_phone="+1 603 555 0100")
+                     address="12 Harbor Road\nPortsmouth, NH 03801",
+                     support_phone="+1 603 555 0100")
     admin = make.staff(shop, role="admin", name="Ava Alvarez", email="ava@harbor.example")
     acme = make.customer(shop, "Acme Logistics & Heavy Haulage of the Northern Counties",
                          account_number="C-1001", billing_address="400 Dock Street\nSalem, MA")

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from flask import abort, g, request
 from flask_wtf import FlaskForm
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 from wtforms import DateField
 from wtforms.validators import Optional
 
