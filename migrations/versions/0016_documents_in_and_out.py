@@ -4,7 +4,8 @@ Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-06 12:00:00.000000
 
-shop.attach_invoice_pdf: invoice emails carry the invoice as a PDF (Settings), on by default.
+shop.attach_invoice_pdf: invoice emails carry the invoice as a PDF (Settings), on by default;
+outbound_email.attach_invoice_id names the invoice whose PDF is rendered when the email is sent.
 import_upload: a CSV file an administrator uploaded, kept (decoded) between its preview and
 Import, so the import runs on any host.
 """
@@ -22,6 +23,11 @@ def upgrade():
     with op.batch_alter_table('shop', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attach_invoice_pdf', sa.Boolean(), nullable=False,
                                       server_default=sa.true()))
+    with op.batch_alter_table('outbound_email', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attach_invoice_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_outbound_email_attach_invoice_id_invoice'), 'invoice',
+            ['attach_invoice_id'], ['id'], ondelete='SET NULL')
     op.create_table(
         'import_upload',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -45,5 +51,9 @@ def upgrade():
 
 def downgrade():
     op.drop_table('import_upload')
+    with op.batch_alter_table('outbound_email', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_outbound_email_attach_invoice_id_invoice'),
+                                 type_='foreignkey')
+        batch_op.drop_column('attach_invoice_id')
     with op.batch_alter_table('shop', schema=None) as batch_op:
         batch_op.drop_column('attach_invoice_pdf')

@@ -1,31 +1,16 @@
 """What an email carries besides its text: an invoice's PDF, rendered when the message is sent
-(outbox.py), never stored in the outbox row.
-
-An invoice's email (emails.INVOICE_PDF_KINDS) links to the invoice's PDF in the portal; when it
-is sent, the invoice of that link (the last one: the template writes it after anything a person
-typed) is rendered as the customer sees it, if the shop still attaches PDFs and the invoice is
-the recipient's customer's."""
+(outbox.py), never stored in the outbox row: the row names the invoice (attach_invoice_id),
+set when an invoice's email was queued while the shop attached PDFs. It is rendered as the
+customer sees it, if the shop still attaches PDFs and the invoice is the recipient's
+customer's."""
 
 from __future__ import annotations
-
-import re
 
 from flask import current_app, g
 from sqlalchemy import select
 
 from portal_app.extensions import db
-from portal_app.mail.emails import INVOICE_PDF_KINDS
 from portal_app.models import Contact, Invoice, OutboundEmail, Shop
-
-
-def linked_invoice(message: OutboundEmail) -> int | None:
-    """The id of the invoice whose PDF the message's text links to, if it is an invoice's
-    email."""
-    if message.kind not in INVOICE_PDF_KINDS or not message.body_text:
-        return None
-    link = re.escape(current_app.config["PORTAL_BASE_URL"]) + r"/invoices/(\d+)/pdf\b"
-    found = re.findall(link, message.body_text)
-    return int(found[-1]) if found else None
 
 
 def invoice_pdf(message: OutboundEmail) -> tuple[str, bytes] | None:
@@ -38,7 +23,7 @@ def invoice_pdf(message: OutboundEmail) -> tuple[str, bytes] | None:
     from portal_app.blueprints.documents.pages import document_pdf
     from portal_app.web.audience import PORTAL
 
-    invoice_id = linked_invoice(message)
+    invoice_id = message.attach_invoice_id
     if invoice_id is None or message.shop_id is None:
         return None
     app = current_app._get_current_object()

@@ -51,9 +51,10 @@ def queue_email(
 ) -> OutboundEmail:
     """Render an email from email/<kind>.txt and .html and queue it for delivery after commit.
 
-    An invoice's email (INVOICE_PDF_KINDS) links to the invoice's PDF and, when the shop
-    attaches them, carries it: rendered when the message is sent, from the invoice its text
-    links to (attachments.invoice_pdf()), so the outbox row keeps no bytes."""
+    An invoice's email (INVOICE_PDF_KINDS, with `invoice` in the context) links to the
+    invoice's PDF and, when the shop attaches them, carries it: the row names the invoice and
+    the PDF is rendered when the message is sent (attachments.invoice_pdf()), so the outbox
+    keeps no bytes."""
     shop_name = shop.name if shop is not None else "ShopView"
     subject = SUBJECTS[kind].format(shop=shop_name, **context)
     if "\r" in subject or "\n" in subject or "\r" in recipient or "\n" in recipient:
@@ -65,6 +66,7 @@ def queue_email(
         shop_id=shop.id if shop is not None else None,
         contact_id=contact.id if contact is not None else None,
         kind=kind,
+        attach_invoice_id=context["invoice"].id if attached else None,
         recipient=recipient,
         recipient_domain=recipient.rsplit("@", 1)[-1].lower(),
         subject=subject,

@@ -23,6 +23,9 @@ class OutboundEmail(Base):
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contact.id", ondelete="SET NULL"), index=True
     )
+    # the invoice whose PDF the email carries (an invoice's email, when the shop attaches them)
+    attach_invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoice.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
     recipient_domain: Mapped[str] = mapped_column(String(254))
