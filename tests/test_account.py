@@ -346,7 +346,8 @@ def _send_every_document_email(app, make, acme, dana, staff):
     work_order = make.work_order(acme)
     request = make.service_request(dana)
     paid = make.invoice(acme)
-    payment = make.payment(paid, 5000, method="card", status="succeeded", contact_id=dana.id)
+    payment = make.payment(paid, 5000, method="card", status="succeeded", contact_id=dana.id,
+                           stripe_checkout_session_id="cs_test_choices")  # paid online
 
     def run():
         member = db.session.get(StaffUser, staff.id)

@@ -21,8 +21,8 @@ REQUEST = "/requests/<int:request_id>"
 def _act(request_id: int, form_class, form_name: str, apply, done: str | None = None,
          refused: str | None = None):
     """Run one staff action from its form (PRG): apply(item, form) changes the request; then
-    back to the request saying `done`, or, without `done`, to where apply() returns, saying what
-    it returns ((url, message)). The page with the form's errors (422) if invalid, or when the
+    back to the request saying `done` and whether the requester was emailed, or, without
+    `done`, to where apply() returns, saying what it returns ((url, message)). The page with the form's errors (422) if invalid, or when the
     work order refuses (WorkOrderStateError: its message next to the field `refused`)."""
     item = load(CONSOLE, request_id)
     form = form_class()
@@ -38,7 +38,7 @@ def _act(request_id: int, form_class, form_name: str, apply, done: str | None = 
         else:
             db.session.commit()
             target, message = result if done is None else \
-                (CONSOLE.url("requests.detail", request_id=item.id), done)
+                (CONSOLE.url("requests.detail", request_id=item.id), f"{done} {_told(item)}")
             flash(message, "success")
             return see_other(target)
     return render("requests/detail.html", status=422,
@@ -48,12 +48,8 @@ def _act(request_id: int, form_class, form_name: str, apply, done: str | None = 
 @console.post(REQUEST + "/schedule")
 def schedule(request_id: int):
     """Schedule the visit on a date."""
-    def scheduled(item, form):
-        service.schedule(item, current_user, form.scheduled_for.data)
-        return (CONSOLE.url("requests.detail", request_id=item.id),
-                f"Request scheduled. {_told(item)}")
-
-    return _act(request_id, ScheduleForm, "schedule_form", scheduled)
+    return _act(request_id, ScheduleForm, "schedule_form", lambda item, form: service.schedule(
+        item, current_user, form.scheduled_for.data), done="Request scheduled.")
 
 
 @console.post(REQUEST + "/convert")
@@ -71,12 +67,8 @@ def convert(request_id: int):
 @console.post(REQUEST + "/close")
 def close(request_id: int):
     """Close the request with a note to the customer."""
-    def closed(item, form):
-        service.close(item, current_user, form.note.data)
-        return (CONSOLE.url("requests.detail", request_id=item.id),
-                f"Request closed. {_told(item)}")
-
-    return _act(request_id, CloseForm, "close_form", closed)
+    return _act(request_id, CloseForm, "close_form", lambda item, form: service.close(
+        item, current_user, form.note.data), done="Request closed.")
 
 
 def _told(item) -> str:
