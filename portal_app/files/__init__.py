@@ -1,0 +1,1 @@
+"""Attachments: photos and files kept in a storage, checked and shrunk before they are kept."""
