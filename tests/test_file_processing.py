@@ -1,0 +1,243 @@
+"""Accepting an upload: type by content, EXIF and trailing data gone, upright, small thumbnails."""
+
+import io
+import random
+import struct
+import time
+import zipfile
+import zlib
+
+import pillow_heif
+import pytest
+from PIL import ExifTags, Image
+from PIL.PngImagePlugin import PngInfo
+
+from portal_app.files.processing import (
+    ACCEPTED,
+    MAX_BYTES,
+    THUMBNAIL_MAX_BYTES,
+    THUMBNAIL_MAX_WIDTH,
+    Refused,
+    prepare,
+)
+
+GPS = ExifTags.IFD.GPSInfo
+
+
+def _exif_with_gps(orientation=None):
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Model] = "Phone 12"
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    exif[GPS] = {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (51.0, 30.0, 12.5),
+        ExifTags.GPS.GPSLongitudeRef: "W",
+        ExifTags.GPS.GPSLongitude: (0.0, 7.0, 39.0),
+    }
+    return exif
+
+
+def _photo(width, height, noisy=False, seed=1):
+    """A photo-like RGB image: a gradient with a red block in its top-left corner, or noise."""
+    if noisy:
+        rng = random.Random(seed)
+        return Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+    img = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    img.paste((220, 20, 20), (0, 0, width // 4, height // 4))
+    return img
+
+
+def _save(img, format_, **options):
+    out = io.BytesIO()
+    img.save(out, format=format_, **options)
+    return out.getvalue()
+
+
+def _open(data):
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img
+
+
+def _assert_no_metadata(data):
+    img = _open(data)
+    exif = img.getexif()
+    assert dict(exif) == {}
+    assert exif.get_ifd(GPS) == {}
+    assert "exif" not in img.info
+    assert "icc_profile" not in img.info
+
+
+def _png_header_only(width, height):
+    """A PNG whose header claims width x height pixels and that holds no pixel data."""
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+def test_jpeg_with_gps_and_orientation_comes_back_upright_without_exif_or_trailing_data():
+    original = _save(_photo(600, 400), "JPEG", quality=90, exif=_exif_with_gps(orientation=6))
+    assert _open(original).getexif().get_ifd(GPS)  # the fixture really carries a position
+    sent = original + b"TRAILING-SECRET" * 100
+
+    prepared = prepare(sent, "leak.jpg")
+
+    assert (prepared.kind, prepared.content_type, prepared.extension) == ("image", "image/jpeg", "jpg")
+    # Orientation 6 means "rotate 90 degrees clockwise to view": 600x400 becomes 400x600.
+    assert (prepared.width, prepared.height) == (400, 600)
+    full = _open(prepared.data)
+    assert full.format == "JPEG" and full.size == (400, 600)
+    # The red block was top-left as stored; turned clockwise it is now top-right.
+    r, g, b = full.getpixel((390, 10))
+    assert r > 180 and g < 80 and b < 80
+    r, g, b = full.getpixel((10, 10))
+    assert not (r > 180 and g < 80)
+    _assert_no_metadata(prepared.data)
+    assert prepared.data.endswith(b"\xff\xd9")
+    assert b"TRAILING-SECRET" not in prepared.data and b"PhoneMaker" not in prepared.data
+
+    thumb = _open(prepared.thumbnail)
+    assert thumb.format == "JPEG"
+    assert thumb.size == (prepared.thumb_width, prepared.thumb_height) == (320, 480)
+    assert len(prepared.thumbnail) <= THUMBNAIL_MAX_BYTES
+    _assert_no_metadata(prepared.thumbnail)
+
+
+def test_noisy_4000x3000_photo_gets_a_thumbnail_within_320px_and_20kb():
+    sent = _save(_photo(4000, 3000, noisy=True), "JPEG", quality=75, exif=_exif_with_gps())
+    assert len(sent) <= MAX_BYTES
+
+    prepared = prepare(sent, "noise.jpg")
+
+    assert (prepared.width, prepared.height) == (4000, 3000)
+    assert prepared.thumb_width <= THUMBNAIL_MAX_WIDTH
+    assert len(prepared.thumbnail) <= THUMBNAIL_MAX_BYTES
+    thumb = _open(prepared.thumbnail)
+    assert thumb.size == (prepared.thumb_width, prepared.thumb_height)
+    assert abs(thumb.width / thumb.height - 4 / 3) < 0.02  # shrunk, not squashed
+    _assert_no_metadata(prepared.data)
+    _assert_no_metadata(prepared.thumbnail)
+
+
+def test_plain_1200x800_photo_keeps_a_full_width_thumbnail():
+    prepared = prepare(_save(_photo(1200, 800), "JPEG", quality=90), "plain.jpg")
+    assert (prepared.thumb_width, prepared.thumb_height) == (320, 213)
+    assert len(prepared.thumbnail) <= THUMBNAIL_MAX_BYTES
+
+
+def test_png_stays_png_with_its_transparency_and_without_exif_or_text():
+    img = Image.new("RGBA", (500, 300), (0, 0, 255, 0))
+    img.paste((0, 128, 0, 255), (0, 0, 250, 300))
+    info = PngInfo()
+    info.add_text("Comment", "taken at 12 Acacia Avenue")
+    sent = _save(img, "PNG", exif=_exif_with_gps(), pnginfo=info) + b"trailing"
+
+    prepared = prepare(sent, "diagram.png")
+
+    assert (prepared.content_type, prepared.extension) == ("image/png", "png")
+    assert (prepared.width, prepared.height) == (500, 300)
+    full = _open(prepared.data)
+    assert full.format == "PNG" and full.mode == "RGBA"
+    assert full.getpixel((400, 10))[3] == 0 and full.getpixel((10, 10)) == (0, 128, 0, 255)
+    assert b"Acacia" not in prepared.data and not prepared.data.endswith(b"trailing")
+    _assert_no_metadata(prepared.data)
+    # The thumbnail is a JPEG: the transparent half is laid on white.
+    thumb = _open(prepared.thumbnail)
+    assert thumb.format == "JPEG" and thumb.size == (320, 192)
+    assert all(channel > 240 for channel in thumb.getpixel((300, 100)))
+
+
+def test_webp_stays_webp_without_exif():
+    sent = _save(_photo(800, 600), "WEBP", quality=90, exif=_exif_with_gps(orientation=8))
+    assert _open(sent).getexif().get_ifd(GPS)
+
+    prepared = prepare(sent, "pads.webp")
+
+    assert (prepared.content_type, prepared.extension) == ("image/webp", "webp")
+    assert (prepared.width, prepared.height) == (600, 800)  # orientation 8 turns it too
+    assert _open(prepared.data).format == "WEBP"
+    _assert_no_metadata(prepared.data)
+    _assert_no_metadata(prepared.thumbnail)
+    assert (prepared.thumb_width, prepared.thumb_height) == (320, 427)
+
+
+def test_heic_becomes_jpeg_without_exif():
+    try:
+        sent = _save(_photo(640, 480), "HEIF", quality=80, exif=_exif_with_gps().tobytes())
+    except (OSError, KeyError) as error:  # no HEVC encoder in this build of libheif
+        pytest.skip(f"pillow_heif cannot write HEIC here: {error}")
+    assert sent[4:12] == b"ftypheic"
+
+    prepared = prepare(sent, "IMG_0001.HEIC")
+
+    assert (prepared.content_type, prepared.extension) == ("image/jpeg", "jpg")
+    assert (prepared.width, prepared.height) == (640, 480)
+    assert _open(prepared.data).format == "JPEG"
+    _assert_no_metadata(prepared.data)
+    _assert_no_metadata(prepared.thumbnail)
+
+
+def test_pdf_is_kept_byte_for_byte_without_a_thumbnail():
+    sent = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    prepared = prepare(sent, "invoice.pdf")
+    assert prepared.data == sent
+    assert (prepared.kind, prepared.content_type, prepared.extension) == ("pdf", "application/pdf", "pdf")
+    assert prepared.thumbnail is None and prepared.width is None
+
+
+def _zip():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("photo.jpg", b"not really")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("filename", "data"),
+    [
+        ("leak.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        ("leak.jpg", b"<!doctype html><html><body><script>alert(1)</script></body></html>"),
+        ("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00" + bytes(200)),
+        ("photos.zip", None),
+        ("empty.jpg", b""),
+        ("avif.heic", b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"),
+    ],
+)
+def test_anything_else_is_refused_naming_what_is_accepted(filename, data):
+    with pytest.raises(Refused) as refused:
+        prepare(_zip() if data is None else data, filename)
+    assert ACCEPTED in str(refused.value)
+    assert filename in str(refused.value)
+
+
+def test_a_file_that_only_starts_like_a_jpeg_is_refused():
+    with pytest.raises(Refused, match="could not be read"):
+        prepare(b"\xff\xd8\xff\xe0" + b"<html>" * 50, "fake.jpg")
+
+
+def test_a_truncated_photo_is_refused():
+    sent = _save(_photo(600, 400), "PNG")
+    with pytest.raises(Refused, match="could not be read"):
+        prepare(sent[: len(sent) // 2], "cut.png")
+
+
+def test_over_10_mb_is_refused_with_the_size():
+    sent = _save(_photo(64, 64), "JPEG")
+    sent += bytes(12 * 1024 * 1024 - len(sent))
+    with pytest.raises(Refused, match="larger than 10 MB"):
+        prepare(sent, "huge.jpg")
+    prepare(sent[:MAX_BYTES], "just-fits.jpg")  # 10 MB exactly (zeros trailing a JPEG) is fine
+
+
+@pytest.mark.parametrize(("width", "height"), [(50_000, 50_000), (12_000, 10_000), (8_000, 6_000)])
+def test_decompression_bomb_is_refused_before_decoding(width, height):
+    # 2.5 gigapixels (Pillow's own error), 120 megapixels (Pillow's warning), 48 (our limit).
+    started = time.monotonic()
+    with pytest.raises(Refused, match="too many pixels"):
+        prepare(_png_header_only(width, height), "bomb.png")
+    assert time.monotonic() - started < 0.5
