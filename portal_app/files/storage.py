@@ -106,6 +106,7 @@ class LocalStorage:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # A name starting with '.' can never be a key, so it cannot clash with a stored file.
+        # mkstemp makes it readable by this user only (0600), and so stays the stored file.
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as out:
