@@ -9,7 +9,7 @@ import zlib
 
 import pillow_heif
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
 from portal_app.files.processing import (
@@ -40,10 +40,16 @@ def _exif_with_gps(orientation=None):
 
 
 def _photo(width, height, noisy=False, seed=1):
-    """A photo-like RGB image: a gradient with a red block in its top-left corner, or noise."""
+    """A photo-like RGB image: a gradient with a red block in its top-left corner, or noise.
+
+    The noise comes in 10-pixel squares: finer noise averages out to grey in a 320 px thumbnail,
+    this kind stays as hard to compress there as it is at full size.
+    """
     if noisy:
         rng = random.Random(seed)
-        return Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+        size = (width // 10, height // 10)
+        noise = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+        return noise.resize((width, height), Image.Resampling.NEAREST)
     img = Image.linear_gradient("L").resize((width, height)).convert("RGB")
     img.paste((220, 20, 20), (0, 0, width // 4, height // 4))
     return img
@@ -74,7 +80,8 @@ def _png_header_only(width, height):
     """A PNG whose header claims width x height pixels and that holds no pixel data."""
 
     def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
@@ -87,7 +94,8 @@ def test_jpeg_with_gps_and_orientation_comes_back_upright_without_exif_or_traili
 
     prepared = prepare(sent, "leak.jpg")
 
-    assert (prepared.kind, prepared.content_type, prepared.extension) == ("image", "image/jpeg", "jpg")
+    assert prepared.kind == "image"
+    assert (prepared.content_type, prepared.extension) == ("image/jpeg", "jpg")
     # Orientation 6 means "rotate 90 degrees clockwise to view": 600x400 becomes 400x600.
     assert (prepared.width, prepared.height) == (400, 600)
     full = _open(prepared.data)
@@ -124,6 +132,18 @@ def test_noisy_4000x3000_photo_gets_a_thumbnail_within_320px_and_20kb():
     _assert_no_metadata(prepared.thumbnail)
 
 
+def test_noisy_portrait_photo_gets_a_smaller_thumbnail_rather_than_more_than_20kb():
+    # At 320x427 even quality 40 is over 20 KB for this noise: the thumbnail has to get smaller.
+    prepared = prepare(_save(_photo(3000, 4000, noisy=True, seed=2), "JPEG", quality=75), "n.jpg")
+
+    assert (prepared.width, prepared.height) == (3000, 4000)
+    assert prepared.thumb_width < THUMBNAIL_MAX_WIDTH
+    assert len(prepared.thumbnail) <= THUMBNAIL_MAX_BYTES
+    thumb = _open(prepared.thumbnail)
+    assert thumb.size == (prepared.thumb_width, prepared.thumb_height)
+    assert abs(thumb.width / thumb.height - 3 / 4) < 0.02
+
+
 def test_plain_1200x800_photo_keeps_a_full_width_thumbnail():
     prepared = prepare(_save(_photo(1200, 800), "JPEG", quality=90), "plain.jpg")
     assert (prepared.thumb_width, prepared.thumb_height) == (320, 213)
@@ -150,6 +170,37 @@ def test_png_stays_png_with_its_transparency_and_without_exif_or_text():
     thumb = _open(prepared.thumbnail)
     assert thumb.format == "JPEG" and thumb.size == (320, 192)
     assert all(channel > 240 for channel in thumb.getpixel((300, 100)))
+
+
+def test_colour_profile_is_applied_and_not_carried():
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    sent = _save(Image.new("RGB", (300, 200), (200, 100, 50)), "PNG", icc_profile=srgb)
+    assert _open(sent).info["icc_profile"]
+
+    prepared = prepare(sent, "swatch.png")
+
+    _assert_no_metadata(prepared.data)
+    r, g, b = _open(prepared.data).getpixel((5, 5))
+    assert abs(r - 200) <= 2 and abs(g - 100) <= 2 and abs(b - 50) <= 2
+
+
+def test_palette_png_keeps_its_transparent_colour():
+    img = Image.new("P", (300, 200), 1)
+    img.putpalette([255, 0, 0, 0, 255, 0])
+    img.paste(0, (0, 0, 100, 200))
+    prepared = prepare(_save(img, "PNG", transparency=1), "palette.png")
+    full = _open(prepared.data)
+    assert full.getpixel((50, 50)) == (255, 0, 0, 255)
+    assert full.getpixel((250, 50))[3] == 0
+
+
+def test_16_bit_greyscale_png_keeps_its_greys():
+    img = Image.new("I;16", (300, 200))
+    img.paste(1800, (0, 0, 150, 200))  # 1800 / 65535 of white: 7 in 8 bits
+    img.paste(60000, (150, 0, 300, 200))
+    prepared = prepare(_save(img, "PNG"), "scan.png")
+    full = _open(prepared.data).convert("L")
+    assert abs(full.getpixel((50, 50)) - 7) <= 1 and abs(full.getpixel((250, 50)) - 234) <= 1
 
 
 def test_webp_stays_webp_without_exif():
@@ -186,7 +237,8 @@ def test_pdf_is_kept_byte_for_byte_without_a_thumbnail():
     sent = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
     prepared = prepare(sent, "invoice.pdf")
     assert prepared.data == sent
-    assert (prepared.kind, prepared.content_type, prepared.extension) == ("pdf", "application/pdf", "pdf")
+    assert prepared.kind == "pdf"
+    assert (prepared.content_type, prepared.extension) == ("application/pdf", "pdf")
     assert prepared.thumbnail is None and prepared.width is None
 
 

@@ -69,7 +69,7 @@ def prepare(data: bytes, filename: str) -> Prepared:
 
 
 def sniff(data: bytes) -> str | None:
-    """Name the accepted type the bytes start like ("jpeg", "png", "webp", "heif", "pdf"), or None."""
+    """Name the accepted type the bytes start like: jpeg, png, webp, heif, pdf; or None."""
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -90,7 +90,8 @@ def sniff(data: bytes) -> str | None:
 def _prepare_image(data: bytes, kind: str, name: str) -> Prepared:
     decode_as, encode_as, content_type, extension = _IMAGE_FORMATS[kind]
     unreadable = Refused(f"{name} could not be read as a photo. {ACCEPTED}")
-    too_large = Refused(f"{name} has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels).")
+    megapixels = MAX_PIXELS // 1_000_000
+    too_large = Refused(f"{name} has too many pixels (at most {megapixels} megapixels).")
     try:
         # Pillow raises above twice its own limit and warns above it (an error under pytest);
         # our lower limit is checked on the header's size, before any pixel is decoded.
@@ -131,6 +132,9 @@ def _prepare_image(data: bytes, kind: str, name: str) -> Prepared:
 def _upright_srgb(img: Image.Image) -> Image.Image:
     """Return a new image turned upright, in sRGB, in a mode we can save, carrying no metadata."""
     upright = ImageOps.exif_transpose(img)
+    if upright.mode.startswith("I;16"):
+        # 16-bit greyscale (PNG): Pillow's convert() would clip it to white, so scale it to 8 bits.
+        upright = upright.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
     icc = upright.info.get("icc_profile")
     if upright.mode not in ("RGB", "RGBA", "L", "LA") or (icc and upright.mode in ("L", "LA")):
