@@ -195,9 +195,9 @@ def test_palette_png_keeps_its_transparent_colour():
 
 
 def test_16_bit_greyscale_png_keeps_its_greys():
-    img = Image.new("I;16", (300, 200))
-    img.paste(1800, (0, 0, 150, 200))  # 1800 / 65535 of white: 7 in 8 bits
-    img.paste(60000, (150, 0, 300, 200))
+    # Each row: 150 pixels at 1800 / 65535 of white (7 in 8 bits), 150 at 60000 (234).
+    row = struct.pack("<150H", *[1800] * 150) + struct.pack("<150H", *[60000] * 150)
+    img = Image.frombytes("I;16", (300, 200), row * 200)
     prepared = prepare(_save(img, "PNG"), "scan.png")
     full = _open(prepared.data).convert("L")
     assert abs(full.getpixel((50, 50)) - 7) <= 1 and abs(full.getpixel((250, 50)) - 234) <= 1
