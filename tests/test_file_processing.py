@@ -172,16 +172,56 @@ def test_png_stays_png_with_its_transparency_and_without_exif_or_text():
     assert all(channel > 240 for channel in thumb.getpixel((300, 100)))
 
 
+def _swapped_primaries_profile():
+    """A small ICC v2 RGB profile whose red is sRGB's blue and whose blue is sRGB's red."""
+
+    def s15(*values):
+        return b"".join(struct.pack(">i", round(v * 65536)) for v in values)
+
+    def xyz(*values):
+        return b"XYZ " + bytes(4) + s15(*values)
+
+    curve = b"curv" + bytes(4) + struct.pack(">IH", 1, 0x0233) + bytes(2)  # gamma 2.2
+    tags = [
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.1431, 0.0606, 0.7141)),
+        (b"gXYZ", xyz(0.3851, 0.7169, 0.0971)),
+        (b"bXYZ", xyz(0.4361, 0.2225, 0.0139)),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = struct.pack(">I", len(tags)), b""
+    for signature, data in tags:
+        table += signature + struct.pack(">II", offset + len(body), len(data))
+        body += data
+    header = (
+        struct.pack(">II", offset + len(body), 0)
+        + bytes([2, 0x10, 0, 0])  # version 2.1
+        + b"mntrRGB XYZ "
+        + bytes(12)  # date
+        + b"acsp"
+        + bytes(28)
+        + s15(0.9642, 1.0, 0.8249)  # D50
+        + bytes(48)
+    )
+    return header + table + body
+
+
 def test_colour_profile_is_applied_and_not_carried():
-    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    sent = _save(Image.new("RGB", (300, 200), (200, 100, 50)), "PNG", icc_profile=srgb)
-    assert _open(sent).info["icc_profile"]
+    profile = _swapped_primaries_profile()
+    sent = _save(Image.new("RGB", (300, 200), (255, 0, 0)), "PNG", icc_profile=profile)
+    assert _open(sent).info["icc_profile"] == profile
 
     prepared = prepare(sent, "swatch.png")
 
     _assert_no_metadata(prepared.data)
+    # The stored "red" means sRGB blue under its profile: the copy, without one, is blue.
     r, g, b = _open(prepared.data).getpixel((5, 5))
-    assert abs(r - 200) <= 2 and abs(g - 100) <= 2 and abs(b - 50) <= 2
+    assert r < 30 and g < 30 and b > 225
+    r, g, b = _open(prepared.thumbnail).getpixel((5, 5))
+    assert r < 30 and g < 30 and b > 225
 
 
 def test_palette_png_keeps_its_transparent_colour():
