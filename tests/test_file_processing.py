@@ -116,6 +116,22 @@ def test_jpeg_with_gps_and_orientation_comes_back_upright_without_exif_or_traili
     _assert_no_metadata(prepared.thumbnail)
 
 
+def test_multi_picture_jpeg_keeps_only_its_first_picture():
+    # Phones write MPO: a JPEG followed by more pictures (depth maps, previews) after its end.
+    first, second = Image.new("RGB", (400, 300), "red"), Image.new("RGB", (400, 300), "blue")
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second], exif=_exif_with_gps())
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+
+    prepared = prepare(out.getvalue(), "IMG_0002.JPG")
+
+    full = _open(prepared.data)
+    assert full.format == "JPEG" and getattr(full, "n_frames", 1) == 1
+    assert b"MPF" not in prepared.data
+    assert full.getpixel((200, 150))[0] > 240
+    _assert_no_metadata(prepared.data)
+
+
 def test_noisy_4000x3000_photo_gets_a_thumbnail_within_320px_and_20kb():
     sent = _save(_photo(4000, 3000, noisy=True), "JPEG", quality=75, exif=_exif_with_gps())
     assert len(sent) <= MAX_BYTES
