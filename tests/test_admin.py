@@ -159,6 +159,9 @@ SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>al
     # message (the form's limit is set before the CSRF check reads the body)
     ("logo.png", _png(size=(20, 20)) + b"\0" * (1536 * 1024), "keep it under 512 KB"),
     ("logo.html", b"<html><script>alert(1)</script></html>", "SVG and other text files"),
+    # cut off halfway: refused, though WeasyPrint (imported by the app) makes Pillow load
+    # truncated images
+    ("logo.png", _png(size=(300, 100))[:-40], "not a PNG or JPEG image we can read"),
 ])
 def test_a_wrong_logo_is_refused_next_to_the_field(console, shop, read, name, data, message):
     response = _upload(console, _settings_form(name="Kept Name"), (data, name))

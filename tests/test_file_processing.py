@@ -9,7 +9,7 @@ import zlib
 
 import pillow_heif
 import pytest
-from PIL import ExifTags, Image, ImageCms
+from PIL import ExifTags, Image, ImageCms, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
 from portal_app.files.processing import (
@@ -328,10 +328,17 @@ def test_a_file_that_only_starts_like_a_jpeg_is_refused():
         prepare(b"\xff\xd8\xff\xe0" + b"<html>" * 50, "fake.jpg")
 
 
-def test_a_truncated_photo_is_refused():
-    sent = _save(_photo(600, 400), "PNG")
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_truncated_photo_is_refused(fmt):
+    """Also with ImageFile.LOAD_TRUNCATED_IMAGES on, as it is for the whole process once
+    WeasyPrint (the PDFs) is imported: Pillow alone would fill the missing half with grey."""
+    import weasyprint  # noqa: F401  (the app imports it; it turns the flag on)
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    sent = _save(_photo(600, 400), fmt)
     with pytest.raises(Refused, match="could not be read"):
-        prepare(sent[: len(sent) // 2], "cut.png")
+        prepare(sent[: len(sent) // 2], "cut." + fmt.lower())
+    prepare(sent, "whole." + fmt.lower())
 
 
 def test_over_10_mb_is_refused_with_the_size():

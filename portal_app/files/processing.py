@@ -87,6 +87,25 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def complete(data: bytes, kind: str) -> bool:
+    """Whether a JPEG or PNG (`kind` "jpeg" or "png") is whole. Pillow would fill a cut-off image with grey without a
+    word once any module has set ImageFile.LOAD_TRUNCATED_IMAGES (WeasyPrint does, on import,
+    for the whole process), so its decoder cannot be the judge: a JPEG must end its first scan
+    with an end-of-image marker (0xFFD9 cannot occur inside entropy-coded data, and an EXIF
+    thumbnail's comes before the first scan), a PNG must pass verify() (every chunk's CRC and
+    the IEND chunk). WebP and HEIF decoders refuse a cut-off file by themselves."""
+    if kind == "jpeg":
+        scan = data.find(b"\xff\xda")
+        return scan != -1 and data.find(b"\xff\xd9", scan) != -1
+    if kind == "png":
+        try:
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as checked:
+                checked.verify()
+        except (OSError, ValueError, SyntaxError):
+            return False
+    return True
+
+
 def _prepare_image(data: bytes, kind: str, name: str) -> Prepared:
     decode_as, encode_as, content_type, extension = _IMAGE_FORMATS[kind]
     unreadable = Refused(f"{name} could not be read as a photo. {ACCEPTED}")
@@ -103,6 +122,8 @@ def _prepare_image(data: bytes, kind: str, name: str) -> Prepared:
     with img:
         if img.width * img.height > MAX_PIXELS:
             raise too_large
+        if not complete(data, kind):
+            raise unreadable
         try:
             img.load()
             upright = _upright_srgb(img)

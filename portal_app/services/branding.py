@@ -13,6 +13,8 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
+from portal_app.files.processing import complete
+
 LOGO_MAX_BYTES = 512 * 1024  # what may be uploaded
 LOGO_BOX = (480, 160)  # what is kept: at most this many pixels wide and high
 LOGO_MAX_PIXELS = 25_000_000  # refuse decompression bombs before decoding them
@@ -64,6 +66,8 @@ def prepare_logo(data: bytes) -> tuple[bytes, str, str]:
                     raise LogoRefused("Upload a PNG or JPEG file.")
                 if image.width * image.height > LOGO_MAX_PIXELS:
                     raise LogoRefused("That image is far too large. Upload a small logo.")
+                if not complete(data, image.format.lower()):
+                    raise OSError("the image is cut off")
                 image.load()
                 kept = image.convert("RGBA" if image.format == "PNG" else "RGB")
     except LogoRefused:
