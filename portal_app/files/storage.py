@@ -140,15 +140,9 @@ class S3Storage:
     Without keys, boto3 finds credentials the usual way (environment, instance role).
     """
 
-    def __init__(
-        self,
-        bucket: str,
-        *,
-        region: str | None = None,
-        endpoint_url: str | None = None,
-        access_key: str | None = None,
-        secret_key: str | None = None,
-    ) -> None:
+    def __init__(self, bucket: str, *, region: str | None = None,
+                 endpoint_url: str | None = None, access_key: str | None = None,
+                 secret_key: str | None = None) -> None:
         self.bucket = bucket
         config = Config(
             connect_timeout=5,
