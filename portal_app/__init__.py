@@ -53,6 +53,7 @@ def register_converters(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal_app.data import engine
+    from portal_app.files.storage import storage_from_config
     from portal_app.auth import login
     from portal_app.web.request import PortalRequest, raise_upload_limit
     from portal_app.extensions import (
@@ -68,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     )
 
     db.init_app(app)
+    app.extensions["files"] = storage_from_config(app.config, app.instance_path)
     engine.configure_engines(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
@@ -106,6 +108,9 @@ def register_blueprints(app: Flask) -> None:
                     work_orders, statements, support, probes):
         app.register_blueprint(feature.bp)
     app.register_blueprint(payments.webhooks)
+    from portal_app.blueprints.documents import files
+
+    app.add_template_global(files.urls, "file_urls")  # a photo's or file's URLs on its page
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
 

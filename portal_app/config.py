@@ -31,6 +31,12 @@ ENV_SETTINGS: dict[str, object] = {
     "STRIPE_API_BASE": "",
     "STRIPE_MAX_NETWORK_RETRIES": 2,
     "STRIPE_TIMEOUT": 10,
+    "FILES_FOLDER": None,  # photos and files: default <instance>/files
+    "FILES_S3_BUCKET": None,  # set: photos and files go to this S3-compatible bucket
+    "FILES_S3_REGION": None,
+    "FILES_S3_ENDPOINT_URL": None,  # MinIO, Ceph, R2, ...; unset: AWS
+    "FILES_S3_ACCESS_KEY_ID": None,  # unset: boto3's own chain (instance role, ~/.aws)
+    "FILES_S3_SECRET_ACCESS_KEY": None,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import re
 import tempfile
 import threading
@@ -64,7 +65,7 @@ def fake_stripe(app, stripe_server):
 
 
 @pytest.fixture(scope="session")
-def app(smtp_server):
+def app(smtp_server, tmp_path_factory):
     from flask_migrate import upgrade
 
     database_url = _prepare_database()
@@ -85,6 +86,7 @@ def app(smtp_server):
         "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
         "STRIPE_MAX_NETWORK_RETRIES": 0,
         "STRIPE_TIMEOUT": 2,
+        "FILES_FOLDER": str(tmp_path_factory.mktemp("files")),  # photos and files (issue 21)
     })
     app.test_client_class = PortalClient
     app.jinja_env.undefined = __import__("jinja2").StrictUndefined
@@ -113,6 +115,10 @@ def _clean_state(request, smtp_server):
                 for table in tables:
                     conn.execute(table.delete())
         limiter.reset()
+    files = app.config.get("FILES_FOLDER")
+    if files and os.path.isdir(files):  # photos and files stored by the test
+        for entry in os.listdir(files):
+            shutil.rmtree(os.path.join(files, entry), ignore_errors=True)
     if not smtp_server.running:
         smtp_server.start()
     smtp_server.mailbox.clear()

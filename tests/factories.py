@@ -250,6 +250,29 @@ class Factories:
                 work_order.lines
         return work_order
 
+    def attachment(self, document, data: bytes, filename: str = "photo.jpg", part=None,
+                   by=None):
+        """A photo or file on `document` (and `part`), checked and stored by the app's own
+        service (services.attachments), as an upload leaves it; returns the row."""
+        from portal_app.models import Attachment
+        from portal_app.services import attachments
+        from portal_app.services.attachments import Ready
+        import hashlib
+        from portal_app.files.processing import prepare
+
+        with self.app.test_request_context():
+            prepared = prepare(data, filename)
+            ready = Ready(attachments.display_name(filename.rsplit(".", 1)[0] + "."
+                                                   + prepared.extension),
+                          hashlib.sha256(data).hexdigest(), prepared)
+            author = by if by is not None else StaffUser(id=None)
+            ident, = attachments.attach([ready], document, part, by=author)
+            db.session.commit()
+            found = db.session.get(Attachment, ident)
+            db.session.expunge(found)
+            db.session.remove()
+        return found
+
     def approval(self, estimate: Estimate, contact: Contact, decision: str = "approved",
                  **kw) -> Approval:
         """A decision on the estimate's version 1 (and the estimate moved to that status); a

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from portal_app.models.asset import Asset, unit_number_key
+from portal_app.models.attachment import Attachment
 from portal_app.models.audit import AuditEntry, LoginLockout
 from portal_app.models.base import Base, utcnow
 from portal_app.models.comment import Comment
@@ -40,6 +41,7 @@ from portal_app.models.work_order import WORK_ORDER_LABELS, WorkOrder, WorkOrder
 __all__ = [
     "Approval",
     "Asset",
+    "Attachment",
     "AuditEntry",
     "LoginLockout",
     "Comment",

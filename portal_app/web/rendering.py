@@ -61,7 +61,7 @@ def linkify(text: str | None) -> Markup:
 
 def init_app(app: Flask) -> None:
     from portal_app.models import ESTIMATE_LABELS, STATUS_LABELS, WORK_ORDER_LABELS
-    from portal_app.services import filing, pricing
+    from portal_app.services import attachments, filing, pricing
     from portal_app.services.estimates import listed_amount
     from portal_app.services.invoices import money
     from portal_app.web.forms import form_problems
@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(ESTIMATE_LABELS, "ESTIMATE_LABELS")
     app.add_template_global(WORK_ORDER_LABELS, "WORK_ORDER_LABELS")
     app.add_template_filter(day)
+    app.add_template_filter(attachments.size_label, "file_size")
     app.add_template_filter(moment)
     app.add_template_filter(linkify)
     app.add_template_global(wants_fragment)

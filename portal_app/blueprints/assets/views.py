@@ -17,6 +17,7 @@ from portal_app.blueprints.assets.editing import (
     service_history,
 )
 from portal_app.blueprints.assets.forms import LocationForm
+from portal_app.blueprints.documents import files
 from portal_app.clock import today
 from portal_app.extensions import db
 from portal_app.models import Asset, Location
@@ -74,6 +75,9 @@ def detail(audience, asset_id: int):
                   history=service_history(asset), estimates=documents["estimate"],
                   work_orders=documents["work_order"], invoices=documents["invoice"],
                   today=today(), audience=audience)
+
+
+files.register(routes, ASSET, lambda audience, ident: audience.get_or_404(Asset, ident))
 
 
 def _set_archived(audience, asset_id: int, archived: bool):

@@ -16,7 +16,7 @@ from flask import Blueprint, g, make_response, request, url_for
 from sqlalchemy.orm import joinedload
 
 from portal_app.auth.limits import comment_limit
-from portal_app.blueprints.documents import decisions, threads
+from portal_app.blueprints.documents import decisions, files, threads
 from portal_app.blueprints.documents.forms import DecisionForm
 from portal_app.clock import today
 from portal_app.models import Approval
@@ -36,6 +36,7 @@ class Document:
     print_template: str | None = None  # its printable view, if it has one
     printed: Callable = lambda audience, document: {}  # more context of the printable view
     post: Callable | None = comments.post  # post(document, author, body, key), or no thread
+    files: bool = True  # has photos and files (its own, its comments', its lines')
 
 
 DOCUMENTS: dict[str, Document] = {}  # by the name of the document's id in its URLs
@@ -46,11 +47,13 @@ def register(routes: Pages, portal: Blueprint, rule: str, document: Document, *,
     """Register the document's pages under `rule` ("/estimates/<int:estimate_id>"), and
     `console` in the console where it differs: its page, its print view and its PDF (the
     print view rendered by WeasyPrint, "/pdf") and its thread
-    ("/comments", the console's "/reply") when it has them, and with `decided` the portal's
-    total and decision."""
+    ("/comments", the console's "/reply") when it has them, its photos and files ("/files/<id>",
+    blueprints/documents/files.py), and with `decided` the portal's total and decision."""
     DOCUMENTS[rule.rsplit(":", 1)[-1].rstrip(">")] = document
     console = console or rule
     routes.route(rule, console=console)(detail)
+    if document.files:
+        files.register(routes, rule, document.load, console)
     if document.print_template is not None:
         routes.route(rule + "/print", console=console + "/print")(print_view)
         routes.route(rule + "/pdf", console=console + "/pdf")(pdf_view)

@@ -156,4 +156,4 @@ def printed(audience, invoice: Invoice) -> dict:
 
 pages.register(routes, bp, "/invoices/<int:invoice_id>", pages.Document(
     "invoice", load, page_context, "invoices/detail.html", "invoices/print.html", printed,
-    post=post_comment))
+    post=post_comment, files=False))

@@ -1,0 +1,117 @@
+"""Photos and files (issue 21), what every document shares: a file answers exactly as its
+document does, for each audience, and leaves no object behind when it goes."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from tests.factories import PASSWORD
+from tests.uploads import has_no_exif, pdf, photo, stored_keys
+
+
+def _staff_client(app, make, shop):
+    staff = make.staff(shop, email=f"staff{shop.id}@shop.example")
+    client = app.test_client()
+    client.login_staff(staff.email, PASSWORD)
+    return client
+
+
+def test_a_photo_is_served_to_its_customer_and_its_shop_and_nobody_else(app, make, shop, acme,
+                                                                        portal):
+    asset = make.asset(acme, "T-100")
+    found = make.attachment(asset, photo(), "IMG_0001.JPG")
+    url = f"/assets/{asset.id}/files/{found.id}"
+    full = portal.get(url)
+    assert full.status_code == 200
+    assert full.headers["Content-Type"] == "image/jpeg"
+    assert full.headers["Cache-Control"].startswith("private")
+    assert full.headers["X-Content-Type-Options"] == "nosniff"
+    assert has_no_exif(full.data)
+    thumb = portal.get(url + "/thumb")
+    assert thumb.status_code == 200 and len(thumb.data) <= 20 * 1024
+    assert Image.open(io.BytesIO(thumb.data)).width <= 320
+    assert has_no_exif(thumb.data)
+
+    staff = _staff_client(app, make, shop)
+    assert staff.get(f"/staff/assets/{asset.id}/files/{found.id}").status_code == 200
+
+    other_customer = make.customer(shop, "Other Co")
+    other = make.active_contact(other_customer, email="olga@other.example")
+    stranger = app.test_client()
+    stranger.login_portal(other.email, PASSWORD)
+    assert stranger.get(url).status_code == 404
+    assert stranger.get(url + "/thumb").status_code == 404
+    their_asset = make.asset(other_customer, "T-200")
+    # The file under another document's URL (one the stranger may see): still 404.
+    assert stranger.get(f"/assets/{their_asset.id}/files/{found.id}").status_code == 404
+
+    other_shop = make.shop("Other Shop")
+    foreign_staff = _staff_client(app, make, other_shop)
+    assert foreign_staff.get(f"/staff/assets/{asset.id}/files/{found.id}").status_code == 404
+
+
+def test_a_pdf_is_always_a_download_and_has_no_thumbnail(app, make, acme, portal):
+    asset = make.asset(acme, "T-101")
+    found = make.attachment(asset, pdf(), "title papers.pdf")
+    answer = portal.get(f"/assets/{asset.id}/files/{found.id}")
+    assert answer.status_code == 200
+    assert answer.data == pdf()
+    assert answer.headers["Content-Type"] == "application/pdf"
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "private" in answer.headers["Cache-Control"]
+    assert portal.get(f"/assets/{asset.id}/files/{found.id}/thumb").status_code == 404
+
+
+def test_a_draft_estimates_photos_are_staff_only(app, make, shop, acme, portal):
+    estimate = make.estimate(acme, status="draft")
+    found = make.attachment(estimate, photo(seed=3), part=estimate.lines[0])
+    assert portal.get(f"/estimates/{estimate.id}/files/{found.id}").status_code == 404
+    staff = _staff_client(app, make, shop)
+    assert staff.get(f"/staff/estimates/{estimate.id}/files/{found.id}").status_code == 200
+    assert staff.get(f"/staff/estimates/{estimate.id}/files/{found.id}/thumb").status_code == 200
+
+
+def test_odd_file_ids_are_404(app, make, acme, portal):
+    asset = make.asset(acme, "T-102")
+    for ident in ("0", "-1", "99999999999999999999", "abc", "1.5"):
+        assert portal.get(f"/assets/{asset.id}/files/{ident}").status_code == 404
+
+
+def test_removing_every_file_of_a_document_removes_its_objects(app, make, acme):
+    from portal_app.extensions import db
+    from portal_app.models import Asset
+    from portal_app.services import attachments
+
+    asset = make.asset(acme, "T-103")
+    before = stored_keys(app)
+    make.attachment(asset, photo(seed=5))
+    make.attachment(asset, pdf(), "papers.pdf")
+    assert len(stored_keys(app) - before) == 3  # photo, its thumbnail, the PDF
+    with app.test_request_context():
+        assert attachments.remove_all(db.session.get(Asset, asset.id)) == 2
+        db.session.commit()
+    assert stored_keys(app) == before
+
+
+def test_the_same_bytes_are_attached_once_per_item(app, make, acme, dana):
+    import hashlib
+
+    from portal_app.extensions import db
+    from portal_app.files.processing import prepare
+    from portal_app.models import Asset, Contact
+    from portal_app.services import attachments
+
+    asset = make.asset(acme, "T-104")
+    make.attachment(asset, photo(seed=9))
+    before = stored_keys(app)
+    with app.test_request_context():
+        data = photo(seed=9)
+        ready = attachments.Ready("again.jpg", hashlib.sha256(data).hexdigest(),
+                                  prepare(data, "again.jpg"))
+        assert attachments.attach([ready], db.session.get(Asset, asset.id),
+                                  by=db.session.get(Contact, dana.id)) == []
+        db.session.commit()
+    assert stored_keys(app) == before  # the second copy's objects were deleted again
