@@ -9,7 +9,7 @@ from typing import Callable
 from sqlalchemy import delete, update
 
 from portal_app.extensions import db
-from portal_app.models import Contact, ImportUpload, Token
+from portal_app.models import Contact, ImportUpload, ServiceRequestDraft, Token
 from portal_app.services import tokens
 from tests.conftest import CSRF_RE, wait_for
 from tests.factories import PASSWORD
@@ -190,6 +190,14 @@ def representative_url(app, world: World, rule, tokens: dict) -> str:
             values[name] = world.session_a1.id
         elif name == "payment_id":
             values[name] = world.extra["payment_a1"].id
+        elif name == "file_id":  # a photo of the document the rule names (issue 21)
+            document = next((key for key in ("asset_id", "request_id", "estimate_id",
+                                              "work_order_id") if key in rule.arguments), "draft")
+            values[name] = world.extra["files"][document].id
+        elif name == "line_id":  # the first line of the estimate or work order the rule names
+            document = world.estimate_a1 if "estimate_id" in rule.arguments else \
+                world.work_order_a1
+            values[name] = document.lines[0].id
         elif name == "upload_id":
             values[name] = world.extra["upload_s1"].id
         elif name == "logo_hash":
@@ -252,4 +260,21 @@ def build_world(app, make) -> World:
     world.extra["upload_s1"] = make._save(ImportUpload(
         shop_id=s1.id, staff_user_id=world.admin_s1.id, kind="customers", filename="s1.csv",
         content="customer_name,contact_name,contact_email\nImported Co,Ida,ida@imported.example\n"))
+    # A photo on each kind of document of A1, and on A1's unfinished request form (issue 21).
+    draft = make._save(ServiceRequestDraft(shop_id=s1.id, customer_id=customer_a1.id,
+                                           contact_id=world.a1.id, description="Leak"))
+    world.extra["files"] = {
+        "asset_id": make.attachment(world.asset_a1, matrix_photo(1), "unit.jpg"),
+        "request_id": make.attachment(world.request_a1, matrix_photo(2), "leak.jpg"),
+        "estimate_id": make.attachment(world.estimate_a1, matrix_photo(3), "pads.jpg",
+                                       part=world.estimate_a1.lines[0]),
+        "work_order_id": make.attachment(world.work_order_a1, matrix_photo(4), "hose.jpg"),
+        "draft": make.attachment(draft, matrix_photo(5), "draft.jpg"),
+    }
     return world
+
+
+def matrix_photo(seed: int) -> bytes:
+    from tests.uploads import photo
+
+    return photo(320, 240, seed=seed)
