@@ -1,14 +1,20 @@
-"""Assets: saving one with a Unit Number that stays unique per customer."""
+"""Assets: saving one with a Unit Number that stays unique per customer, and telling a second
+post of the same add-asset form (a double click, a second tab) from a real duplicate."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.extensions import db
-from portal_app.models import Asset, unit_number_key
+from portal_app.models import Asset, unit_number_key, utcnow
 
 DUPLICATE_MESSAGE = "{customer} already has a unit numbered “{unit}”. Use another Unit Number."
+# A post of the add-asset form that finds the very same asset added this recently is taken
+# for a repeat of the post that added it (a double click, a second tab), not a duplicate.
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
 class DuplicateUnitNumber(Exception):
@@ -40,3 +46,19 @@ def save_asset(asset: Asset, *, unit_number: str, vin_serial: str, make: str, mo
     except IntegrityError as error:
         raise DuplicateUnitNumber(asset.unit_number) from error
     return asset
+
+
+def just_added(customer_id: int, *, unit_number: str, vin_serial: str, make: str, model: str,
+               year: int | None, location_id: int | None, notes: str) -> Asset | None:
+    """The customer's asset with this Unit Number when it was added within REPEAT_WINDOW with
+    exactly these fields: what a second post of the same add-asset form finds (the first one
+    added it). Anything else with the number taken is a duplicate, said at the field."""
+    found = db.session.scalar(select(Asset).where(
+        Asset.customer_id == customer_id, Asset.unit_number_key == unit_number_key(unit_number),
+        Asset.created_at >= utcnow() - REPEAT_WINDOW))
+    if found is None:
+        return None
+    same = (found.unit_number == " ".join(unit_number.split()) and
+            (found.vin_serial, found.make, found.model, found.year, found.location_id,
+             found.notes) == (vin_serial, make, model, year, location_id, notes))
+    return found if same else None

@@ -21,7 +21,7 @@ from portal_app.models import (
 )
 from portal_app.web.pagination import paginate
 from portal_app.clock import today
-from portal_app.services import assets, pricing
+from portal_app.services import assets, attachments, pricing
 
 PER_PAGE = 25
 ASSET_SEARCH = (search.Branch(Asset.unit_number_key), search.Branch(Asset.make_key),
@@ -69,26 +69,43 @@ def asset_form(customer: Customer, asset: Asset | None, locations: list[Location
     return form
 
 
-def save_asset_form(form: AssetForm, customer: Customer, asset: Asset | None) -> Asset | None:
-    """Validate and save (and commit); return the asset, or None with the errors on the form.
-    A duplicate Unit Number is a message next to the field, also when two saves race."""
-    if not form.validate_on_submit():
+def save_asset_form(form: AssetForm, customer: Customer, asset: Asset | None,
+                    files: list[attachments.Ready] | None, *, by) -> Asset | None:
+    """Validate and save (and commit) the form with the checked `files` it posted (attached by
+    `by`); return the asset, or None with the errors on the form. `files` None: the files were
+    refused, so nothing is saved (the form is still checked, for its own messages). A duplicate
+    Unit Number is a message next to the field, also when two saves race; a second post of the
+    same add-asset form (a double click, a second tab) finds the asset the first one added and
+    answers with it: one asset, each file attached once."""
+    if not form.validate_on_submit() or files is None:
         return None
+    values = form.values()
     message = assets.DUPLICATE_MESSAGE.format(customer=customer.name,
                                               unit=form.unit_number.data)
+    if asset is None and (repeat := assets.just_added(customer.id, **values)) is not None:
+        return _with_files(repeat, files, by)
     if assets.unit_number_taken(customer.id, form.unit_number.data,
                                 except_asset_id=asset.id if asset else None):
         form.unit_number.errors.append(message)
         return None
     target = asset or Asset(shop_id=customer.shop_id, customer_id=customer.id)
     try:
-        assets.save_asset(target, **form.values())
+        assets.save_asset(target, **values)
     except assets.DuplicateUnitNumber:
         db.session.rollback()
+        if asset is None and (repeat := assets.just_added(customer.id, **values)) is not None:
+            return _with_files(repeat, files, by)
         form.unit_number.errors.append(message)
         return None
+    return _with_files(target, files, by)
+
+
+def _with_files(asset: Asset, files: list[attachments.Ready], by) -> Asset:
+    """Attach the files to the saved asset (each once: a repeat adds nothing) and commit."""
+    if files:
+        attachments.attach(files, asset, by=by)
     db.session.commit()
-    return target
+    return asset
 
 
 def service_history(asset: Asset) -> list[ServiceRequest]:

@@ -4,7 +4,7 @@ Locations (/locations) are the portal's own page."""
 
 from __future__ import annotations
 
-from flask import flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.assets import bp, console
@@ -21,8 +21,10 @@ from portal_app.blueprints.documents import files
 from portal_app.clock import today
 from portal_app.extensions import db
 from portal_app.models import Asset, Location
+from portal_app.services import attachments
 from portal_app.web.audience import Pages
 from portal_app.web.rendering import render, see_other
+from portal_app.web.request import accepts_upload
 
 routes = Pages(portal=bp, console=console)
 ASSET = "/assets/<int:asset_id>"
@@ -39,45 +41,101 @@ def index(audience, customer_id: int | None = None):
 
 
 def _form_page(audience, asset: Asset | None, customer_id: int | None = None):
-    """Add an asset (`asset` None) or change one; the Unit Number is required and unique for
-    the customer."""
+    """Add an asset (`asset` None) or change one, with photos or files to attach; the Unit
+    Number is required and unique for the customer. A refused file refuses the whole form
+    (422, nothing saved or stored, everything typed kept)."""
     customer = asset.customer if asset is not None else audience.customer(customer_id)
     form = asset_form(customer, asset, customer_locations(customer))
-    saved = save_asset_form(form, customer, asset)
+    ready, problem = [], None
+    if request.method == "POST":
+        ready, problem = attachments.read_or_problem(
+            already=attachments.count(asset) if asset is not None else 0)
+    saved = save_asset_form(form, customer, asset, None if problem else ready,
+                            by=audience.author())
     if saved is not None:
-        flash(f"Asset {saved.unit_number} added." if asset is None else "Asset saved.",
+        added = f" {_files_added(len(ready))}" if ready else ""
+        flash((f"Asset {saved.unit_number} added." if asset is None else "Asset saved.") + added,
               "success")
         return see_other(audience.url("assets.detail", asset_id=saved.id))
     return render("assets/form.html", form=form, asset=asset, audience=audience,
-                  customer=customer, status=422 if request.method == "POST" else 200)
+                  customer=customer, problem=problem,
+                  status=422 if request.method == "POST" else 200)
+
+
+def _files_added(count: int) -> str:
+    return f"{count} file{'' if count == 1 else 's'} added."
 
 
 @routes.route("/assets/new", console=CUSTOMER_ASSETS + "/new", methods=("GET", "POST"))
+@accepts_upload(attachments.UPLOAD_LIMIT)
 def new(audience, customer_id: int | None = None):
     """Add an asset; the Unit Number is required and unique for the customer."""
     return _form_page(audience, None, customer_id)
 
 
 @routes.route(ASSET + "/edit", methods=("GET", "POST"))
+@accepts_upload(attachments.UPLOAD_LIMIT)
 def edit(audience, asset_id: int):
     """Change an asset's details."""
     return _form_page(audience, audience.get_or_404(Asset, asset_id,
                                                     *audience.with_customer(Asset)))
 
 
-@routes.route(ASSET)
-def detail(audience, asset_id: int):
-    """Show an asset with its service history: requests, estimates, work orders, invoices."""
-    asset = audience.get_or_404(Asset, asset_id, joinedload(Asset.location),
-                                *audience.with_customer(Asset))
+def _detail_page(audience, asset: Asset, problem: str | None = None, status: int = 200):
+    """The asset's page: its details, photos and files (with `problem`, the message of a
+    refused upload, at the file field), and its service history."""
     documents = document_history(audience, asset)
     return render("assets/detail.html", asset=asset, customer=asset.customer,
                   history=service_history(asset), estimates=documents["estimate"],
                   work_orders=documents["work_order"], invoices=documents["invoice"],
-                  today=today(), audience=audience)
+                  files=attachments.of(asset), problem=problem, today=today(),
+                  audience=audience, status=status)
+
+
+def _asset(audience, asset_id: int) -> Asset:
+    return audience.get_or_404(Asset, asset_id, joinedload(Asset.location),
+                               *audience.with_customer(Asset))
+
+
+@routes.route(ASSET)
+def detail(audience, asset_id: int):
+    """Show an asset with its photos and files and its service history: requests, estimates,
+    work orders, invoices."""
+    return _detail_page(audience, _asset(audience, asset_id))
 
 
 files.register(routes, ASSET, lambda audience, ident: audience.get_or_404(Asset, ident))
+
+
+@routes.route(ASSET + "/files", methods=("POST",))
+@accepts_upload(attachments.UPLOAD_LIMIT)
+def add_files(audience, asset_id: int):
+    """Add photos or files to an asset (an archived one too: its papers still come), up to
+    MAX_PER_ITEM; a refused upload is said at the field, with nothing stored."""
+    asset = _asset(audience, asset_id)
+    ready, problem = attachments.read_or_problem(already=attachments.count(asset))
+    if problem is None and not ready:
+        problem = "Choose at least one photo or file."
+    if problem is not None:
+        return _detail_page(audience, asset, problem, status=422)
+    attachments.attach(ready, asset, by=audience.author())
+    db.session.commit()
+    flash(_files_added(len(ready)), "success")
+    return see_other(audience.url("assets.detail", asset_id=asset.id))
+
+
+@routes.route(ASSET + "/files/<int:file_id>/remove", methods=("POST",))
+def remove_file(audience, asset_id: int, file_id: int):
+    """Remove one of the asset's files and its stored objects; another's file is a 404."""
+    asset = audience.get_or_404(Asset, asset_id)
+    found = attachments.find(asset, file_id)
+    if found is None:
+        abort(404)
+    name = found.filename
+    attachments.remove(found)
+    db.session.commit()
+    flash(f"{name} removed.", "success")
+    return see_other(audience.url("assets.detail", asset_id=asset.id))
 
 
 def _set_archived(audience, asset_id: int, archived: bool):
