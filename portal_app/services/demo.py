@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,8 +27,9 @@ from portal_app.models import (
     unit_number_key,
     utcnow,
 )
-from portal_app.services import (approvals, comments, estimates, inbox, invoices, pricing,
-                                 taxes, work_orders)
+from portal_app.files.processing import prepare
+from portal_app.services import (approvals, attachments, comments, demo_photos, estimates, inbox,
+                                 invoices, pricing, taxes, work_orders)
 from portal_app.services.accounts import invite_contact
 from portal_app.services.invoice_balances import recompute
 from portal_app.services.passwords import hash_password
@@ -185,7 +187,8 @@ def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,
         waiting := ServiceRequest(
             shop_id=shop.id, customer_id=acme.id, contact=dana, location=sites["Main depot"],
             asset=units["T-102"], urgency="soon", desired_date=today + timedelta(days=5),
-            description="Check engine light on since Monday; loses power uphill."),
+            description="Check engine light on since Monday; loses power uphill. It also "
+                        "leaves a puddle of oil under the engine overnight (photo)."),
         scheduled := ServiceRequest(
             shop_id=shop.id, customer_id=acme.id, contact=dana, location=sites["North yard"],
             asset=units["T-201"], urgency="routine", status=ServiceRequest.SCHEDULED,
@@ -193,6 +196,7 @@ def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,
             description="Annual DOT inspection."),
     ])
     db.session.flush()
+    _photo(demo_photos.oil_leak(), "IMG_2041.jpg", waiting, by=dana)
     for request in (scheduled, waiting):  # the staff inbox heard of both
         inbox.request_submitted(request)
     db.session.add(Comment(shop_id=shop.id, service_request_id=scheduled.id,
@@ -200,6 +204,15 @@ def _demo_assets_and_requests(shop: Shop, acme: Customer, dana: Contact,
                            body="We can do the inspection at the North yard on the date shown. "
                                 "Please leave the keys at the gate office."))
     inbox.replied(scheduled, admin)  # answered: only the open request waits in the inbox
+
+
+def _photo(data: bytes, filename: str, document, part=None, *, by) -> None:
+    """Store a demo photo on `document` (and `part`) as an upload would be: checked, cleaned
+    and thumbnailed by files.processing, kept by the app's storage (services.attachments)."""
+    prepared = prepare(data, filename)
+    ready = attachments.Ready(filename=attachments.display_name(filename),
+                              digest=hashlib.sha256(data).hexdigest(), prepared=prepared)
+    attachments.attach([ready], document, part, by=by)
 
 
 def _line(shop: Shop, description: str, kind: str, quantity, cents: int,
@@ -239,6 +252,9 @@ def load_demo_estimates(shop: Shop, acme: Customer, dana: Contact) -> None:
         ("Wiper blades (pair)", "parts", 1, 4500, True),
         ("Cabin air filter", "parts", 1, 3900, True)],
         "Pads are at 2 mm. The optional lines are worth doing while the truck is in.", admin)
+    pads = next(line for line in waiting.lines if line.description.startswith("Replace front"))
+    _photo(demo_photos.worn_brake_pads(), "Inspection T-101 front brakes.jpg", waiting, pads,
+           by=admin)
     comments.post(waiting, dana, "Can you do it on Thursday? The truck is free that day.")
     comments.post(waiting, admin, "Thursday works. Drop it off by 8 am at the Main depot.")
     approved = _estimate(shop, acme, "T-102", [
