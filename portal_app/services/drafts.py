@@ -1,6 +1,6 @@
 """Deleting a draft estimate or invoice: the customer never saw it, so it goes for good with its
-lines (and its versions and comments: the database's cascades), and the shop's audit log
-records who deleted which number.
+lines (and its versions and comments: the database's cascades; its photos and files with their
+stored objects), and the shop's audit log records who deleted which number.
 
 Only a draft goes: the DELETE itself is conditional on the draft state, so a draft that another
 tab sent or issued a moment ago stays (on PostgreSQL the DELETE waits for that transaction's row
@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, select
 
 from portal_app.extensions import db
 from portal_app.models import AuditEntry, Estimate, Invoice, Payment, StaffUser
-from portal_app.services import audit
+from portal_app.services import attachments, audit
 from portal_app.services.invoices import money
 
 DELETED = {"estimate": "estimate_draft_deleted", "invoice": "invoice_draft_deleted"}
@@ -33,6 +33,7 @@ def delete_estimate(estimate: Estimate, staff: StaffUser) -> None:
         raise NotADraft(refusal)
     described = _described(estimate.number, estimate.customer.name, len(estimate.lines),
                            estimate.total_cents)
+    attachments.remove_all(estimate)  # its rows would go with it, their stored objects not
     gone = db.session.execute(delete(Estimate).where(
         Estimate.id == estimate.id, Estimate.shop_id == estimate.shop_id,
         Estimate.status == Estimate.DRAFT))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from portal_app.extensions import db
 from portal_app.models import (Approval, Contact, Estimate, EstimateLine, EstimateVersion,
                                StaffUser, utcnow)
-from portal_app.services import comments, pricing, taxes
+from portal_app.services import attachments, comments, pricing, taxes
 from portal_app.services.invoices import money
 
 VALID_FOR_DAYS = 30
@@ -55,7 +55,7 @@ def create_draft(shop_id: int, values: dict, lines: list[dict],
         estimate = Estimate(shop_id=shop_id, number=next_number(Estimate, "EST", shop_id),
                             status=Estimate.DRAFT, version=0, submission_key=submission_key,
                             **values)
-        estimate.lines = _line_rows(lines)
+        estimate.lines = [_new_line(i, line) for i, line in enumerate(lines)]
         taxes.fix(estimate)
         db.session.add(estimate)
         try:
@@ -85,9 +85,29 @@ def listed_amount(estimate: Estimate) -> str:
     return approved
 
 
-def _line_rows(lines: list[dict]) -> list[EstimateLine]:
-    return [EstimateLine(position=i, **pricing.line_fields(line), optional=line["optional"])
-            for i, line in enumerate(lines)]
+def _new_line(position: int, line: dict) -> EstimateLine:
+    return EstimateLine(position=position, **pricing.line_fields(line), optional=line["optional"])
+
+
+def _set_lines(estimate: Estimate, lines: list[dict]) -> None:
+    """Put the form's lines on the estimate. A line the form had (its row names it in
+    `line_id`) is changed in place and keeps its id, so its photos stay with it (they would go
+    with a deleted row); a line no row names any more is deleted with its files' stored
+    objects."""
+    existing = {line.id: line for line in estimate.lines}
+    rows = []
+    for position, line in enumerate(lines):
+        row = existing.pop(line.get("line_id"), None)  # each id once
+        if row is None:
+            rows.append(_new_line(position, line))
+            continue
+        for name, value in pricing.line_fields(line).items():
+            setattr(row, name, value)
+        row.position, row.optional = position, line["optional"]
+        rows.append(row)
+    for gone in existing.values():
+        attachments.remove_all(estimate, gone)
+    estimate.lines = rows
 
 
 def snapshot(estimate: Estimate) -> dict:
@@ -126,7 +146,7 @@ def update_draft(estimate: Estimate, values: dict, lines: list[dict]) -> None:
         raise EstimateStateError("Only a draft changes without a new version.")
     for name, value in values.items():
         setattr(estimate, name, value)
-    estimate.lines = _line_rows(lines)
+    _set_lines(estimate, lines)
     taxes.fix(estimate)
     db.session.flush()
 
@@ -190,7 +210,7 @@ def revise(estimate: Estimate, staff: StaffUser, values: dict, lines: list[dict]
     db.session.refresh(estimate)
     for name, value in values.items():
         setattr(estimate, name, value)
-    estimate.lines = _line_rows(lines)
+    _set_lines(estimate, lines)
     taxes.fix(estimate)  # a new version is sent: the rate in force now
     changes = changes_between(before, after)
     _record_version(estimate, staff, changes)

@@ -19,7 +19,7 @@ from portal_app.models import (
     WorkOrderLine,
     utcnow,
 )
-from portal_app.services import comments, pricing, taxes
+from portal_app.services import attachments, comments, pricing, taxes
 from portal_app.services.estimates import EstimateStateError, next_number
 from portal_app.services.invoices import money
 
@@ -137,11 +137,26 @@ def set_status(work_order: WorkOrder, status: str) -> None:
 
 
 def update_lines(work_order: WorkOrder, description: str, lines: list[dict]) -> None:
-    """Replace the work order's approved lines (those awaiting approval or declined stay)."""
+    """Replace the work order's approved lines (those awaiting approval or declined stay). A
+    line the form had (its row names it in `line_id`) is changed in place and keeps its id and
+    its photos; an approved line no row names any more goes with its files' stored objects."""
     kept = [line for line in work_order.lines if line.approval_state != WorkOrderLine.APPROVED]
+    existing = {line.id: line for line in work_order.lines
+                if line.approval_state == WorkOrderLine.APPROVED}
     work_order.description = description
-    work_order.lines = [WorkOrderLine(position=i, **pricing.line_fields(line))
-                        for i, line in enumerate(lines)] + kept
+    rows = []
+    for position, line in enumerate(lines):
+        row = existing.pop(line.get("line_id"), None)  # each id once
+        if row is None:
+            rows.append(WorkOrderLine(position=position, **pricing.line_fields(line)))
+            continue
+        for name, value in pricing.line_fields(line).items():
+            setattr(row, name, value)
+        row.position = position
+        rows.append(row)
+    for gone in existing.values():
+        attachments.remove_all(work_order, gone)
+    work_order.lines = rows + kept
     db.session.flush()
 
 

@@ -1,6 +1,7 @@
 """What the console's document forms share (estimates, work orders, invoices): the customer and
 unit pickers, "More lines" (blank rows through a plain post, so it works with JavaScript off),
-and running a staff action that a document's state may refuse."""
+the photos and files of each line row ("what we found"), and running a staff action that a
+document's state may refuse."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from portal_app.blueprints.documents.forms import BLANK_LINES, default_taxable
+from portal_app.blueprints.documents.forms import BLANK_LINES, default_taxable, posted_lines
 from portal_app.data.tenancy import shop_select
 from portal_app.extensions import db
 from portal_app.models import Asset, Customer, unit_number_key
-from portal_app.services import drafts
+from portal_app.services import attachments, drafts
 from portal_app.web.audience import CONSOLE
+from portal_app.web.ids import parse_id
 from portal_app.web.rendering import render, see_other
 
+NO_FILE = "Choose at least one photo or file."
+BLANK_ROW_FILES = "Describe this line first: its photos and files go with it."
 
 
 def customer_choices() -> list[SelectChoice]:
@@ -40,6 +44,60 @@ def named_asset(form, customer_id: int) -> Asset | None | bool:
             "or add the asset first.")
         return False
     return asset
+
+
+def row_field(entry) -> str:
+    """The name (and id) of a line row's file field: "lines-0-files"."""
+    return f"{entry.name}-{attachments.FIELD}"
+
+
+def row_line_id(entry) -> int | None:
+    """The id of the line a row was filled from (its hidden `line_id`), if it names one."""
+    field = getattr(entry.form, "line_id", None)
+    return parse_id(field.data) if field is not None else None
+
+
+def posted_lines_with_ids(form) -> list[dict]:
+    """posted_lines(), each with the `line_id` its row names (None for a new line): a service
+    changes that line in place, so it keeps its id and its photos."""
+    rows = [entry for entry in form.lines if not entry.form.is_blank]
+    return [{**line, "line_id": row_line_id(entry)}
+            for entry, line in zip(rows, posted_lines(form))]
+
+
+def line_uploads(form, document, problems: dict) -> dict | None:
+    """Check the files posted on each line row of `form` for `document` (None: a new one; a
+    row may name one of its lines, whose files so far count towards its limit). Returns the
+    checked files by row index, or None with {field id: message} put into `problems` (the page
+    shows each at its row's field). Nothing is stored."""
+    lines = {line.id: line for line in document.lines} if document is not None else {}
+    ready = {}
+    for index, entry in enumerate(form.lines):
+        name = row_field(entry)
+        if not attachments.posted(name):
+            continue
+        if entry.form.is_blank:
+            problems[name] = BLANK_ROW_FILES
+            continue
+        line = lines.get(row_line_id(entry))
+        already = attachments.count(document, line) if line is not None else 0
+        ready[index], problem = attachments.read_or_problem(already=already, field=name)
+        if problem:
+            problems[name] = problem
+    return None if problems else ready
+
+
+def attach_line_files(ready: dict, form, document, lines, by) -> int:
+    """Store each row's checked files on the line it became (`lines`: the saved lines, in the
+    order of the form's non-blank rows); return how many were added."""
+    rows = [index for index, entry in enumerate(form.lines) if not entry.form.is_blank]
+    return sum(len(attachments.attach(ready[index], document, line, by=by))
+               for index, line in zip(rows, lines) if ready.get(index))
+
+
+def files_added(count: int) -> str:
+    return f" {count} photo{'s' if count != 1 else ''} or file{'s' if count != 1 else ''} added." \
+        if count else ""
 
 
 def lines_form_page(form, template: str, save, prefill=None, **context):

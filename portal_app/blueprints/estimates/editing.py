@@ -1,23 +1,24 @@
 """What only staff do with estimates: write a draft with lines ("More lines" works with
-JavaScript off), send it (version 1), change a sent one (a new version the customer is told
-about) and convert an approved one to a work order."""
+JavaScript off) and the photos and files of each line (what the technician found), send it
+(version 1), change a sent one (a new version the customer is told about) and convert an
+approved one to a work order."""
 
 from __future__ import annotations
 
-from flask import flash, g, request
+from flask import abort, flash, g, request
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.documents import editing, recipients
-from portal_app.blueprints.documents.forms import fill_lines, posted_lines
+from portal_app.blueprints.documents.forms import fill_lines
 from portal_app.blueprints.estimates import console
 from portal_app.blueprints.estimates.forms import EstimateForm
 from portal_app.blueprints.estimates.views import load
 from portal_app.data.tenancy import shop_get_or_404
 from portal_app.extensions import db
 from portal_app.models import Customer, Estimate, Location
-from portal_app.services import drafts
+from portal_app.services import attachments, drafts
 from portal_app.services import estimates as service
 from portal_app.services import work_orders
 from portal_app.services.estimates import EstimateStateError
@@ -25,6 +26,7 @@ from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.web.audience import CONSOLE
 from portal_app.web.ids import id_arg, version_number
 from portal_app.web.rendering import see_other
+from portal_app.web.request import accepts_upload
 
 ESTIMATE = "/estimates/<int:estimate_id>"
 
@@ -49,13 +51,19 @@ def _prefill(form: EstimateForm, estimate: Estimate | None) -> None:
     form.valid_until.data, form.notes.data = estimate.valid_until, estimate.notes
     form.based_on.data = str(estimate.version)
     fill_lines(form, estimate.lines)
+    for entry, line in zip(form.lines, estimate.lines):
+        entry.form.line_id.data = str(line.id)
 
 
-def _save(form: EstimateForm, estimate: Estimate | None) -> str | None:
-    """Validate and save; return the estimate's page, or None with the errors on the form."""
-    if not form.validate_on_submit():
+def _save(form: EstimateForm, estimate: Estimate | None, problems: dict) -> str | None:
+    """Validate and save, with each line's new photos and files; return the estimate's page,
+    or None with the errors on the form (and a refused upload's in `problems`, at its row):
+    then nothing is stored."""
+    valid = form.validate_on_submit()
+    ready = editing.line_uploads(form, estimate, problems)
+    if not valid or ready is None:
         return None
-    lines = posted_lines(form)
+    lines = editing.posted_lines_with_ids(form)
     if not lines:
         form.form_errors.append("Add at least one line.")
         return None
@@ -67,28 +75,35 @@ def _save(form: EstimateForm, estimate: Estimate | None) -> str | None:
     values = {"customer_id": customer.id, "asset_id": asset.id if asset else None,
               "location_id": location_id or (asset.location_id if asset else None),
               "valid_until": form.valid_until.data, "notes": form.notes.data or ""}
+    staff = CONSOLE.author()
     try:
         if estimate is None:
             estimate = service.create_draft(g.shop.id, values, lines, form.submission_key.data)
-            flash(f"Draft {estimate.number} saved. Send it to the customer when it is ready.",
-                  "success")
+            said = (f"Draft {estimate.number} saved. Send it to the customer when it is ready.",
+                    "success")
         elif estimate.status == Estimate.DRAFT:
             service.update_draft(estimate, values, lines)
-            flash(f"Draft {estimate.number} saved.", "success")
+            said = (f"Draft {estimate.number} saved.", "success")
         else:
             based_on = version_number(form.based_on.data)
-            told = service.revise(estimate, CONSOLE.author(), values, lines, based_on)
+            told = service.revise(estimate, staff, values, lines, based_on)
             if told is not None:
-                flash(Markup("{} is now version {}. What changed: ").format(
+                said = (Markup("{} is now version {}. What changed: ").format(
                     estimate.number, estimate.version)
                     + recipients.emailed(told, estimate.customer, "estimates"), "success")
             else:
-                flash("Nothing changed, so no new version was sent.", "info")
+                said = ("Nothing changed, so no new version was sent.", "info")
     except EstimateStateError as problem:
         db.session.rollback()
         form.form_errors.append(str(problem))
         return None
+    added = editing.attach_line_files(ready, form, estimate, estimate.lines, staff)
     db.session.commit()
+    message, category = said
+    if added and category == "info":  # photos are not a new version: the customer sees them
+        message, category = "Photos and files saved; nothing else changed, so no new version " \
+            "was sent.", "success"
+    flash(message + editing.files_added(added), category)
     return CONSOLE.url("estimates.detail", estimate_id=estimate.id)
 
 
@@ -102,17 +117,23 @@ def _edit(estimate: Estimate | None):
     own = {int(choice.value) for choice in form.customer_id.choices}
     form.location_id.choices = location_choices(
         form.customer_id.data if form.customer_id.data in own else None)
-    return editing.lines_form_page(form, "estimates/form.html", lambda: _save(form, estimate),
-                                   estimate=estimate)
+    problems: dict = {}
+    files = attachments.by_part(attachments.of_document(estimate), "estimate_line_id") \
+        if estimate is not None else {}
+    return editing.lines_form_page(form, "estimates/form.html",
+                                   lambda: _save(form, estimate, problems), estimate=estimate,
+                                   file_problems=problems, line_files=files)
 
 
 @console.route("/estimates/new", methods=["GET", "POST"])
+@accepts_upload(attachments.UPLOAD_LIMIT)
 def new():
     """Write a new estimate draft."""
     return _edit(None)
 
 
 @console.route(ESTIMATE + "/edit", methods=["GET", "POST"])
+@accepts_upload(attachments.UPLOAD_LIMIT)
 def edit(estimate_id: int):
     """Change a draft, or a sent estimate (a new version the customer approves)."""
     estimate = load(CONSOLE, estimate_id)
@@ -157,3 +178,21 @@ def delete_draft(estimate_id: int):
     """Delete a draft with its lines (the customer never saw it); a sent estimate stays."""
     return editing.delete_draft(Estimate, estimate_id, "estimate", drafts.delete_estimate,
                                 (joinedload(Estimate.customer), joinedload(Estimate.lines)))
+
+
+@console.post(ESTIMATE + "/files/<int:file_id>/remove")
+@accepts_upload(attachments.UPLOAD_LIMIT)  # the editor's Remove posts the whole form
+def remove_file(estimate_id: int, file_id: int):
+    """Remove one photo or file of the estimate (of one of its lines); back to the editor when
+    it was removed there (?back=edit), else to the estimate's page."""
+    estimate = load(CONSOLE, estimate_id)
+    found = attachments.find(estimate, file_id)
+    if found is None:
+        abort(404)
+    name = found.filename
+    attachments.remove(found)
+    db.session.commit()
+    flash(f"Removed {name}.", "success")
+    if request.args.get("back") == "edit" and estimate.status in Estimate.EDITABLE:
+        return see_other(CONSOLE.url("estimates.edit", estimate_id=estimate.id))
+    return see_other(CONSOLE.url("estimates.detail", estimate_id=estimate.id))

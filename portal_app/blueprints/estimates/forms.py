@@ -22,6 +22,7 @@ class EstimateLineForm(LineForm):
     """One estimate line: any line may be optional (the customer opts in)."""
 
     optional = BooleanField("Optional")
+    line_id = HiddenField()  # the line the row shows: saving changes it in place (its photos stay)
 
 
 class EstimateForm(FlaskForm):

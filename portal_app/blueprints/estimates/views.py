@@ -13,6 +13,7 @@ from portal_app.blueprints.estimates import bp, console
 from portal_app.clock import today
 from portal_app.extensions import db
 from portal_app.models import Approval, Estimate
+from portal_app.services import attachments
 from portal_app.web.audience import Pages
 from portal_app.web.rendering import render
 
@@ -66,6 +67,8 @@ def load(audience, estimate_id: int) -> Estimate:
 def page_context(audience, estimate: Estimate, **shown) -> dict:
     """Everything the estimate's page shows to this audience."""
     state = estimate.status_on(today())
+    shown.setdefault("line_files", attachments.by_part(  # what was found, beside each line
+        attachments.of_document(estimate), "estimate_line_id"))
     return pages.decided_context(audience, "estimate", estimate, waiting=estimate.lines,
                                  version=estimate.version, state=state,
                                  deciding=audience.may("approve") and state == Estimate.SENT,
