@@ -97,6 +97,31 @@ def _decoded_length(response, body: bytes) -> int:
     return len(_decode(response, body))
 
 
+def _ten_photos(customer) -> int:
+    """Ten phone photos (noisy, so their thumbnails come close to 20 KB) on the customer's unit
+    T-101, stored as uploads are; return the asset's id."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from portal_app.extensions import db
+    from portal_app.files.processing import prepare
+    from portal_app.models import Asset, Contact
+    from portal_app.services import attachments
+    from tests.uploads import photo
+
+    asset = db.session.scalar(select(Asset).where(Asset.customer_id == customer.id,
+                                                  Asset.unit_number == "T-101"))
+    dana = db.session.scalar(select(Contact).where(Contact.customer_id == customer.id,
+                                                   Contact.portal_user_id.is_not(None)))
+    for n in range(attachments.MAX_PER_ITEM):
+        data = photo(seed=100 + n)
+        attachments.attach([attachments.Ready(f"IMG_{4100 + n}.jpg",
+                                              hashlib.sha256(data).hexdigest(),
+                                              prepare(data, "photo.jpg"))], asset, by=dana)
+    return asset.id
+
+
 def main() -> int:
     """Measure the demo (with filled lists) and print the table."""
     from flask_migrate import upgrade
@@ -109,6 +134,7 @@ def main() -> int:
     folder = tempfile.mkdtemp(prefix="portal-bench-")
     app = create_app({"PORTAL_ENV": "development", "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+                      "FILES_FOLDER": str(Path(folder) / "files"), "FILES_S3_BUCKET": None,
                       "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
@@ -126,6 +152,7 @@ def main() -> int:
                                          recipient_domain="example.com",
                                          subject="Demo Fleet Services invites you",
                                          body_text="Hello", status="sent", attempts=1))
+        photographed = _ten_photos(acme)
         db.session.commit()
         acme_id = acme.id
         shop_slug = db.session.query(Shop.slug).scalar()
@@ -151,7 +178,8 @@ def main() -> int:
              measure(app, client, "portal estimate print", f"/estimates/{estimate_id}/print"),
              measure(app, client, "portal work orders", "/work-orders"),
              measure(app, client, "portal work order (approval)",
-                     f"/work-orders/{work_order_id}")]
+                     f"/work-orders/{work_order_id}"),
+             measure(app, client, "portal asset (10 photos)", f"/assets/{photographed}")]
     staff = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       staff.get("/staff/login").get_data(as_text=True)).group(1)
@@ -172,6 +200,7 @@ def main() -> int:
         measure(app, staff, "staff estimate edit", f"/staff/estimates/{estimate_id}/edit"),
         measure(app, staff, "staff work orders", "/staff/work-orders"),
         measure(app, staff, "staff work order", f"/staff/work-orders/{work_order_id}"),
+        measure(app, staff, "staff asset (10 photos)", f"/staff/assets/{photographed}"),
     ]
     print(HEADER)
     for row in rows:

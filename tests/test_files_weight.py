@@ -1,0 +1,81 @@
+"""Page weight with photos (issue 21): "A page with 10 photos keeps its HTML, CSS and JS within
+the 30 KB budget", measured as tests/test_budgets.py measures every page (bench/page_weight.py:
+compressed bytes on the wire, as a browser asking for br gets them, on a first visit).
+
+Thumbnails are images, outside that budget: each is at most 20 KB (files/processing.py), lazy,
+with its width and height in the page so nothing jumps while they arrive. Their total is
+written beside the rest, to bench/out/files_weight.txt. The photos are noisy phone-sized JPEGs
+(tests/uploads.photo), whose thumbnails come close to 20 KB: the worst case, not the average.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bench.page_weight import ASSET_RE, FULL_PAGE_BUDGET, _decode, measure
+from portal_app.files.processing import THUMBNAIL_MAX_BYTES
+from portal_app.models.attachment import MAX_PER_ITEM
+from tests.factories import PASSWORD
+from tests.uploads import photo
+
+REPORT = Path(__file__).resolve().parent.parent / "bench" / "out" / "files_weight.txt"
+BR = {"Accept-Encoding": "br, gzip"}
+IMG_RE = re.compile(r"<img [^>]*>")
+
+
+def _weigh(app, client, label: str, url: str) -> dict:
+    """The page's HTML, CSS and JS as sent (compressed) on a first visit, and its thumbnails."""
+    m = measure(app, client, label, url)
+    assert m.status == 200, m.row()
+    page = client.get(url, headers=BR)
+    html = _decode(page, page.get_data()).decode()
+    sent = {"css": 0, "js": 0}
+    for asset in sorted(set(ASSET_RE.findall(html))):
+        answer = client.get(asset, headers=BR)
+        assert answer.status_code == 200, asset
+        sent["css" if asset.endswith(".css") else "js"] += len(answer.get_data())
+    images = [tag for tag in IMG_RE.findall(html) if "/thumb\"" in tag]
+    thumbs = []
+    for tag in images:
+        # Lazy, and sized: the page lays out before a single thumbnail arrives.
+        assert 'loading="lazy"' in tag and re.search(r'width="\d+" height="\d+"', tag), tag
+        src = re.search(r'src="([^"]+)"', tag).group(1)
+        answer = client.get(src, headers=BR)
+        assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/jpeg"
+        assert "Content-Encoding" not in answer.headers  # a JPEG is not compressed again
+        thumbs.append(len(answer.get_data()))
+    return {"label": label, "html": m.html_bytes, "raw": m.raw_bytes, **sent,
+            "first_visit": m.first_visit_bytes, "thumbs": thumbs}
+
+
+def _row(w: dict) -> str:
+    return (f"{w['label']:<36} {w['html']:>6,} {w['raw']:>8,} {w['css']:>6,} {w['js']:>6,} "
+            f"{w['first_visit']:>8,} {len(w['thumbs']):>3} {sum(w['thumbs']):>8,} "
+            f"{max(w['thumbs'], default=0):>7,}")
+
+
+HEADER = (f"{'page':<36} {'html':>6} {'html raw':>8} {'css':>6} {'js':>6} {'1st visit':>8} "
+          f"{'n':>3} {'thumbs':>8} {'largest':>7}")
+
+
+def test_an_asset_page_with_ten_photos_stays_within_the_page_budget(app, make, shop, acme,
+                                                                     dana, portal):
+    admin = make.staff(shop, role="admin", email="admin@harbor.example")
+    asset = make.asset(acme, "T-100")
+    for n in range(MAX_PER_ITEM):
+        make.attachment(asset, photo(seed=100 + n), f"IMG_{4100 + n}.jpg", by=dana)
+    staff = app.test_client()
+    staff.login_staff(admin.email, PASSWORD)
+
+    weights = [_weigh(app, portal, "portal asset page (10 photos)", f"/assets/{asset.id}"),
+               _weigh(app, staff, "staff asset page (10 photos)", f"/staff/assets/{asset.id}")]
+
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("Bytes as sent with Accept-Encoding: br (thumbnails: JPEG as stored)\n"
+                      + HEADER + "\n" + "\n".join(_row(w) for w in weights) + "\n")
+    for w in weights:
+        assert len(w["thumbs"]) == MAX_PER_ITEM, _row(w)
+        assert w["first_visit"] == w["html"] + w["css"] + w["js"], _row(w)
+        assert w["first_visit"] <= FULL_PAGE_BUDGET, _row(w)
+        assert max(w["thumbs"]) <= THUMBNAIL_MAX_BYTES, _row(w)
