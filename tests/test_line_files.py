@@ -178,3 +178,91 @@ def test_a_foreign_estimate_file_is_404_to_remove(app, make, shop, acme, staff, 
 def _part(read, line_id):
     from portal_app.models import EstimateLine
     return read(lambda: db.session.get(EstimateLine, line_id))
+
+
+def _wo_part(read, line_id):
+    from portal_app.models import WorkOrderLine
+    return read(lambda: db.session.get(WorkOrderLine, line_id))
+
+
+def test_additional_work_lines_take_photos_the_customer_sees_when_deciding(app, make, acme, dana,
+                                                                          staff, portal, read):
+    work_order = make.work_order(acme)
+    url = f"/staff/work-orders/{work_order.id}/additional-work"
+    page = staff.get(url).get_data(True)
+    assert ">Add photos or files</label>" in page and 'enctype="multipart/form-data"' in page
+    refused = _post(staff, url, {"based_on": "0", "note": "Found at inspection",
+                                 "lines-0-description": "Cracked mount",
+                                 "lines-0-unit_price": "210.00",
+                                 "lines-0-files": [file_part(SVG, "x.svg", "image/svg+xml")]})
+    assert refused.status_code == 422
+    body = refused.get_data(True)
+    assert 'id="lines-0-files-msg"' in body and 'value="Cracked mount"' in body
+    assert read(lambda: db.session.get(WorkOrder, work_order.id).approval_round) == 0
+    sent = _post(staff, url, {"based_on": "0", "note": "Found at inspection",
+                              "lines-0-description": "Cracked mount",
+                              "lines-0-unit_price": "210.00",
+                              "lines-0-files": [file_part(photo(), "mount.jpg", JPEG)]})
+    assert sent.status_code == 303, sent.get_data(True)[:3000]
+    pending = read(lambda: [line.id for line in db.session.get(WorkOrder, work_order.id)
+                            .pending_lines])
+    found = _files(read, work_order_line_id=pending[0])
+    assert [f.filename for f in found] == ["mount.jpg"]
+    page = portal.get(f"/work-orders/{work_order.id}").get_data(True)
+    full = f"/work-orders/{work_order.id}/files/{found[0].id}"
+    assert 'name="signed_name"' in page  # deciding
+    assert page.index("Cracked mount") < page.index(f'src="{full}/thumb"')
+    assert portal.get(full).status_code == 200 and has_no_exif(portal.get(full).data)
+    console = staff.get(f"/staff/work-orders/{work_order.id}").get_data(True)
+    assert f"/staff{full}/thumb" in console
+
+
+def test_work_order_files_add_and_remove(app, make, shop, acme, staff, portal, read):
+    work_order = make.work_order(acme)
+    page = f"/staff/work-orders/{work_order.id}"
+    assert ">Add photos or files</label>" in staff.get(page).get_data(True)
+    empty = _post(staff, page + "/files", {})
+    assert empty.status_code == 422
+    assert "Choose at least one photo or file." in empty.get_data(True)
+    before = stored_keys(app)
+    refused = _post(staff, page + "/files", {"files": [file_part(SVG, "a.svg", "image/svg+xml")]})
+    assert refused.status_code == 422 and stored_keys(app) == before
+    added = _post(staff, page + "/files", {"files": [file_part(photo(), "unit.jpg", JPEG)]})
+    assert added.status_code == 303 and added.headers["Location"].startswith(page)
+    again = _post(staff, page + "/files", {"files": [file_part(photo(), "unit.jpg", JPEG)]})
+    assert again.status_code == 303
+    found = _files(read, work_order_id=work_order.id)
+    assert [f.filename for f in found] == ["unit.jpg"]  # a double submit attaches it once
+    assert f"/work-orders/{work_order.id}/files/{found[0].id}/thumb" in portal.get(
+        f"/work-orders/{work_order.id}").get_data(True)
+
+    other = make.work_order(make.customer(shop, "Other Co"))
+    assert staff.post_form(f"/staff/work-orders/{other.id}/files/{found[0].id}/remove"
+                           ).status_code == 404
+    assert _post(staff, "/staff/work-orders/999999/files",
+                 {"files": [file_part(photo(), "u.jpg", JPEG)]}).status_code == 404
+    foreign = app.test_client()
+    foreign.login_staff(make.staff(make.shop("Other Shop"), email="x@o.example").email, PASSWORD)
+    assert foreign.post_form(f"{page}/files/{found[0].id}/remove").status_code == 404
+    assert portal.post_form(f"{page}/files/{found[0].id}/remove").status_code in (302, 303, 404)
+    removed = staff.post_form(f"{page}/files/{found[0].id}/remove")
+    assert removed.status_code == 303
+    assert _files(read, work_order_id=work_order.id) == [] and stored_keys(app) == before
+
+
+def test_editing_a_work_order_keeps_its_lines_and_their_photos(app, make, acme, staff, read):
+    work_order = make.work_order(acme, lines=(("Inspection", 1, 18500), ("Oil", 1, 9000)))
+    lines = read(lambda: [line.id for line in db.session.get(WorkOrder, work_order.id).lines])
+    make.attachment(work_order, photo(seed=5), "insp.jpg", part=_wo_part(read, lines[0]))
+    gone = make.attachment(work_order, photo(seed=6), "oil.jpg", part=_wo_part(read, lines[1]))
+    edit = f"/staff/work-orders/{work_order.id}/edit"
+    assert f'name="lines-0-line_id" value="{lines[0]}"' in staff.get(edit).get_data(True)
+    saved = staff.post_form(edit, {"description": "", "action": "save",
+                                   "lines-0-description": "Full inspection",
+                                   "lines-0-quantity": "1", "lines-0-unit_price": "200.00",
+                                   "lines-0-line_id": str(lines[0])})
+    assert saved.status_code == 303
+    assert read(lambda: [line.id for line in db.session.get(WorkOrder, work_order.id).lines]
+                ) == [lines[0]]
+    assert [f.filename for f in _files(read, work_order_line_id=lines[0])] == ["insp.jpg"]
+    assert gone.key not in stored_keys(app)

@@ -1,13 +1,14 @@
-"""What only staff do with work orders: change the status, edit the work and its lines, and
-"Request approval" for additional work (lines that wait for the customer, who is emailed)."""
+"""What only staff do with work orders: change the status, edit the work and its lines,
+"Request approval" for additional work (lines that wait for the customer, who is emailed, each
+with the photos and files of what was found), and the work order's own photos and files."""
 
 from __future__ import annotations
 
-from flask import flash
+from flask import abort, flash
 from markupsafe import Markup
 
 from portal_app.blueprints.documents import editing, recipients
-from portal_app.blueprints.documents.forms import fill_lines, posted_lines
+from portal_app.blueprints.documents.forms import fill_lines
 from portal_app.blueprints.work_orders import console
 from portal_app.blueprints.work_orders.forms import (
     AdditionalWorkForm,
@@ -17,13 +18,14 @@ from portal_app.blueprints.work_orders.forms import (
 from portal_app.blueprints.work_orders.views import load, page_context
 from portal_app.extensions import db
 from portal_app.models import WORK_ORDER_LABELS, WorkOrderLine
-from portal_app.services import invoices
+from portal_app.services import attachments, invoices
 from portal_app.services import work_orders as service
 from portal_app.services.invoices import InvoiceStateError
 from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.web.audience import CONSOLE
 from portal_app.web.ids import version_number
 from portal_app.web.rendering import render, see_other
+from portal_app.web.request import accepts_upload
 
 WORK_ORDER = "/work-orders/<int:work_order_id>"
 
@@ -75,13 +77,17 @@ def edit(work_order_id: int):
 
     def prefill() -> None:
         form.description.data = work_order.description
-        fill_lines(form, [line for line in work_order.lines
-                          if line.approval_state == WorkOrderLine.APPROVED])
+        approved = [line for line in work_order.lines
+                    if line.approval_state == WorkOrderLine.APPROVED]
+        fill_lines(form, approved)
+        for entry, line in zip(form.lines, approved):
+            entry.form.line_id.data = str(line.id)
 
     def save() -> str | None:
         if not form.validate_on_submit():
             return None
-        service.update_lines(work_order, form.description.data or "", posted_lines(form))
+        service.update_lines(work_order, form.description.data or "",
+                             editing.posted_lines_with_ids(form))
         db.session.commit()
         flash(f"{work_order.number} saved.", "success")
         return _page(work_order_id)
@@ -91,21 +97,26 @@ def edit(work_order_id: int):
 
 
 @console.route(WORK_ORDER + "/additional-work", methods=["GET", "POST"])
+@accepts_upload(attachments.UPLOAD_LIMIT)
 def request_approval(work_order_id: int):
-    """Add additional work that waits for the customer's approval; the customer is emailed."""
+    """Add additional work that waits for the customer's approval, each line with the photos
+    and files of what was found; the customer is emailed."""
     work_order = load(CONSOLE, work_order_id)
     form = AdditionalWorkForm()
+    problems: dict = {}
 
     def prefill() -> None:
         form.based_on.data = str(work_order.approval_round)
 
     def save() -> str | None:
-        if not form.validate_on_submit():
+        valid = form.validate_on_submit()
+        ready = editing.line_uploads(form, None, problems)  # every line is new
+        if not valid or ready is None:
             return None
         based_on = version_number(form.based_on.data)
+        lines = editing.posted_lines_with_ids(form)
         try:
-            sent = service.request_approval(work_order, posted_lines(form),
-                                            form.note.data or "", based_on)
+            sent = service.request_approval(work_order, lines, form.note.data or "", based_on)
         except WorkOrderStateError as problem:
             db.session.rollback()
             if based_on != work_order.approval_round and work_order.pending_lines:
@@ -113,10 +124,45 @@ def request_approval(work_order_id: int):
                 return _page(work_order_id)
             form.form_errors.append(str(problem))
             return None
+        added = editing.attach_line_files(ready, form, work_order,
+                                          work_order.lines[-len(lines):], CONSOLE.author())
         db.session.commit()
-        flash(Markup("Additional work sent for approval. ")
+        flash(Markup("Additional work sent for approval.{} ").format(editing.files_added(added))
               + recipients.emailed(sent, work_order.customer, "estimates"), "success")
         return _page(work_order_id)
 
     return editing.lines_form_page(form, "work_orders/additional_work.html", save, prefill,
-                                   work_order=work_order)
+                                   work_order=work_order, file_problems=problems, line_files={})
+
+
+@console.post(WORK_ORDER + "/files")
+@accepts_upload(attachments.UPLOAD_LIMIT)
+def add_files(work_order_id: int):
+    """"Add photos or files" to the work order as a whole; a refused upload answers 422 with
+    its message at the field, and nothing is stored."""
+    work_order = load(CONSOLE, work_order_id)
+    ready, problem = attachments.read_or_problem(already=attachments.count(work_order))
+    if problem is None and not ready:
+        problem = editing.NO_FILE
+    if problem:
+        return render("work_orders/detail.html", status=422, **page_context(
+            CONSOLE, work_order, file_problem=problem))
+    added = attachments.attach(ready, work_order, by=CONSOLE.author())
+    db.session.commit()
+    flash(f"{work_order.number}:{editing.files_added(len(added))}" if added else
+          "These files were added already.", "success" if added else "info")
+    return see_other(_page(work_order_id) + "#files")
+
+
+@console.post(WORK_ORDER + "/files/<int:file_id>/remove")
+def remove_file(work_order_id: int, file_id: int):
+    """Remove one photo or file of the work order (its own or one of its lines')."""
+    work_order = load(CONSOLE, work_order_id)
+    found = attachments.find(work_order, file_id)
+    if found is None:
+        abort(404)
+    name = found.filename
+    attachments.remove(found)
+    db.session.commit()
+    flash(f"Removed {name}.", "success")
+    return see_other(_page(work_order_id) + "#files")

@@ -8,14 +8,18 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from portal_app.blueprints.documents.forms import TEXT_MAX, LinesField
+from portal_app.blueprints.documents.forms import TEXT_MAX, LineForm, LinesField
 from portal_app.web.forms import strip
+
+
+class WorkOrderLineForm(LineForm):
+    line_id = HiddenField()  # the line the row shows: saving changes it in place (its photos stay)
 
 
 class WorkOrderForm(FlaskForm):
     description = TextAreaField("Work to do", filters=[strip], validators=[
         Optional(), Length(max=TEXT_MAX)])
-    lines = LinesField()
+    lines = LinesField(WorkOrderLineForm)
 
 
 class AdditionalWorkForm(FlaskForm):

@@ -9,6 +9,7 @@ from portal_app.blueprints.documents import lists, pages, recipients
 from portal_app.blueprints.work_orders import bp, console
 from portal_app.blueprints.work_orders.forms import WorkOrderStatusForm
 from portal_app.models import WorkOrder
+from portal_app.services import attachments
 from portal_app.web.audience import Pages
 from portal_app.web.rendering import render
 
@@ -38,6 +39,9 @@ def page_context(audience, work_order: WorkOrder, *, status_form=None, **shown) 
     """Everything the work order's page shows to this audience: the additional work waiting
     for the customer's decision, and the status form where the audience changes it."""
     pending = work_order.pending_lines
+    files = attachments.of_document(work_order)  # once: the work order's own and its lines'
+    shown.setdefault("line_files", attachments.by_part(files, "work_order_line_id"))
+    shown.setdefault("own_files", attachments.by_part(files).get(None, []))
     if status_form is None and audience.may("change_status"):  # made only where it shows
         status_form = WorkOrderStatusForm(formdata=None, status=work_order.status)
     return pages.decided_context(
