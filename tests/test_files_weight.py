@@ -79,3 +79,48 @@ def test_an_asset_page_with_ten_photos_stays_within_the_page_budget(app, make, s
         assert w["first_visit"] == w["html"] + w["css"] + w["js"], _row(w)
         assert w["first_visit"] <= FULL_PAGE_BUDGET, _row(w)
         assert max(w["thumbs"]) <= THUMBNAIL_MAX_BYTES, _row(w)
+
+
+def test_the_demos_photos_show_on_its_request_and_estimate(app, runner, read):
+    """`flask demo` drew two photos and stored them as uploads are: Dana's photo of the oil leak
+    on her open request, and the inspection photo of the worn brake pads on the waiting
+    estimate's brake line; both pages show them, within the page budget."""
+    import io
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from portal_app.extensions import db
+    from portal_app.models import Attachment, Estimate, ServiceRequest
+    from tests.uploads import has_no_exif, stored_keys
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    files = read(lambda: {found.filename: (found.owner, found.by_contact_id, found.by_staff_id)
+                          for found in db.session.scalars(select(Attachment))})
+    assert len(files) == 2 and len(stored_keys(app)) == 4  # two photos, two thumbnails
+    leak = read(lambda: db.session.scalar(select(ServiceRequest).where(
+        ServiceRequest.description.contains("puddle of oil"))))
+    estimate = read(lambda: db.session.scalar(select(Estimate).where(
+        Estimate.number == "EST-0001")))
+    assert files["IMG_2041.jpg"][0] == f"request:{leak.id}"
+    assert files["IMG_2041.jpg"][1] is not None  # Dana sent it
+    assert files["Inspection T-101 front brakes.jpg"][0].startswith("estimate_line:")
+    assert files["Inspection T-101 front brakes.jpg"][2] is not None  # the shop took it
+
+    dana = app.test_client()
+    dana.login_portal("dana@acme-logistics.example", "demo-customer-pass")
+    staff = app.test_client()
+    staff.login_staff("admin@demo-fleet.example", "demo-admin-pass")
+    for client, prefix in ((dana, ""), (staff, "/staff")):
+        for url, name in ((f"{prefix}/requests/{leak.id}", "IMG_2041.jpg"),
+                          (f"{prefix}/estimates/{estimate.id}",
+                           "Inspection T-101 front brakes.jpg")):
+            weight = _weigh(app, client, url, url)
+            assert weight["first_visit"] <= FULL_PAGE_BUDGET, _row(weight)
+            assert len(weight["thumbs"]) == 1 and weight["thumbs"][0] <= THUMBNAIL_MAX_BYTES
+            html = client.get(url).get_data(as_text=True)
+            assert f'alt="Photo {name}"' in html
+            full = re.search(r'<a href="([^"]+)" class="thumb">', html).group(1)
+            photo_ = client.get(full)
+            assert photo_.status_code == 200 and has_no_exif(photo_.data)
+            assert Image.open(io.BytesIO(photo_.data)).size == (640, 480)
