@@ -266,3 +266,16 @@ def test_editing_a_work_order_keeps_its_lines_and_their_photos(app, make, acme, 
                 ) == [lines[0]]
     assert [f.filename for f in _files(read, work_order_line_id=lines[0])] == ["insp.jpg"]
     assert gone.key not in stored_keys(app)
+
+
+def test_a_decided_estimate_still_shows_what_was_found(app, make, acme, staff, portal, read):
+    estimate = make.estimate(acme, lines=(("Brake pads", 1, 68000, False),))
+    (pads, _), = _lines(read, estimate.id)
+    found = make.attachment(estimate, photo(), "pads.jpg", part=_part(read, pads))
+    decided = portal.post_form(f"/estimates/{estimate.id}/decision", {
+        "version": "1", "signed_name": "Dana Ortiz", "decision": "approve_all"})
+    assert decided.status_code == 303, decided.get_data(True)[:2000]
+    for client, prefix in ((portal, ""), (staff, "/staff")):
+        page = client.get(f"{prefix}/estimates/{estimate.id}").get_data(True)
+        assert "What we found" in page
+        assert f"{prefix}/estimates/{estimate.id}/files/{found.id}/thumb" in page
