@@ -223,3 +223,23 @@ def test_a_refused_upload_puts_nothing_in_the_bucket(bucket_app):
         content_type="multipart/form-data")
     assert both.status_code == 422
     assert _objects(endpoint, bucket) == {}
+
+
+def test_the_demo_keeps_its_photos_in_the_bucket(bucket_app):
+    """`flask demo` stores its two photos through the same storage: four objects in the bucket,
+    and the request page shows the leak's thumbnail from there."""
+    app, bucket, endpoint = bucket_app, bucket_app.bucket, bucket_app.s3_endpoint
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    stored = _objects(endpoint, bucket)
+    assert len(stored) == 4 and sum(key.endswith("-thumb.jpg") for key in stored) == 2
+    dana = app.test_client()
+    dana.login_portal("dana@acme-logistics.example", "demo-customer-pass")
+    html = dana.get("/requests").get_data(as_text=True)
+    ids = re.findall(r'href="/requests/(\d+)"', html)
+    thumbs = [url for ident in ids for url in _thumbs(dana.get(f"/requests/{ident}")
+                                                      .get_data(as_text=True))]
+    assert len(thumbs) == 1
+    assert dana.get(thumbs[0]).data in stored.values()
+    assert app.test_cli_runner().invoke(args=["demo", "--if-empty"]).exit_code == 0
+    assert len(_objects(endpoint, bucket)) == 4
