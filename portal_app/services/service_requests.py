@@ -10,7 +10,7 @@ import hmac
 import re
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.clock import today
@@ -27,7 +27,7 @@ from portal_app.models import (
     WorkOrder,
     utcnow,
 )
-from portal_app.services import comments, inbox, notifications
+from portal_app.services import attachments, comments, inbox, notifications
 
 DESCRIPTION_MAX = 2000
 ASSET_DESCRIPTION_MAX = 200
@@ -196,19 +196,22 @@ class DraftAlreadySubmitted(Exception):
 
 
 def submit_draft(draft: ServiceRequestDraft, contact: Contact) -> ServiceRequest:
-    """Turn a valid draft into a request, delete the draft and tell the shop's staff.
+    """Turn a valid draft into a request (its photos and files move along), delete the draft and
+    tell the shop's staff.
 
-    The draft is claimed by deleting it with a conditional DELETE before anything else is
-    written, and the request keeps the draft's token under a unique constraint: of any number
-    of concurrent submits one makes the request, the others raise DraftAlreadySubmitted (or
-    IntegrityError / StaleDataError from the database), and the caller answers them with it."""
+    The draft is claimed with a conditional UPDATE of its row before anything else is written
+    (the row stays locked until the transaction ends), and the request keeps the draft's token
+    under a unique constraint: of any number of concurrent submits one makes the request, the
+    others raise DraftAlreadySubmitted (or IntegrityError / StaleDataError from the database),
+    and the caller answers them with it. The draft is deleted last, once its files are the
+    request's: deleting it first would take their rows along (ON DELETE CASCADE)."""
     claimed = db.session.execute(
-        delete(ServiceRequestDraft)
+        update(ServiceRequestDraft)
         .where(ServiceRequestDraft.id == draft.id, ServiceRequestDraft.token == draft.token)
+        .values(updated_at=utcnow())
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise DraftAlreadySubmitted()
-    db.session.expunge(draft)
     request = ServiceRequest(
         shop_id=draft.shop_id, customer_id=draft.customer_id, contact_id=contact.id,
         location_id=draft.location_id, asset_id=None if draft.asset_not_listed else draft.asset_id,
@@ -217,9 +220,29 @@ def submit_draft(draft: ServiceRequestDraft, contact: Contact) -> ServiceRequest
         description=draft.description.strip(), draft_token=draft.token)
     db.session.add(request)
     db.session.flush()
+    attachments.move(draft, request)
+    db.session.execute(
+        delete(ServiceRequestDraft).where(ServiceRequestDraft.id == draft.id)
+        .execution_options(synchronize_session=False))
+    db.session.expunge(draft)
     inbox.request_submitted(request)
     _tell_staff(request, "request_submitted")
     return request
+
+
+def discard_draft(contact: Contact) -> bool:
+    """Delete the person's unfinished request form with its photos and files (their stored
+    objects too); call it before deleting the contact, whose draft the database would delete
+    without its objects. Return whether there was one."""
+    draft = find_draft(contact)
+    if draft is None:
+        return False
+    attachments.remove_all(draft)
+    db.session.execute(
+        delete(ServiceRequestDraft).where(ServiceRequestDraft.id == draft.id)
+        .execution_options(synchronize_session=False))
+    db.session.expunge(draft)
+    return True
 
 
 def _tell_staff(request: ServiceRequest, kind: str, comment: Comment | None = None) -> None:

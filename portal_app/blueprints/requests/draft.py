@@ -6,27 +6,41 @@ the form that depends on what changed (HX-Retarget names it), or 204 when nothin
 a new location re-renders the asset field, an asset at another location re-renders location and
 asset, a date re-renders its own message. Without JavaScript the "Update" button posts the same
 endpoint and comes back to /requests/new (303). A location or asset id that is not the
-customer's is refused: it is not stored, and the form comes back 422 with the message."""
+customer's is refused: it is not stored, and the form comes back 422 with the message.
+
+Photos and files ("Add photos or files") go with a full post of the form only: "Update" (the
+button shown without JavaScript) or "Submit request". They are checked as a whole and attached
+to the draft, so they stay with it across reloads like its other fields, and move to the request
+it becomes. htmx's saves on change post the fields url-encoded (hx-encoding), never the chosen
+files, and save_draft() ignores files in them. A refused upload stores nothing, is 422 with the
+message at the field and in the error summary, and keeps the other fields (saved in the draft).
+The draft's files are served and removed under /requests/new/files/<id>, for the person whose
+draft it is only."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, g, make_response, request, url_for
+from flask import abort, flash, g, make_response, request, url_for
 from htmx_flask import make_response as htmx_response
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal_app.blueprints.assets.editing import customer_locations
+from portal_app.blueprints.documents import files
 from portal_app.blueprints.requests import bp
 from portal_app.data.tenancy import customer_select
 from portal_app.extensions import db
-from portal_app.models import URGENCIES, Asset, Location, ServiceRequest
+from portal_app.files.storage import Missing
+from portal_app.models import URGENCIES, Asset, Attachment, Location, ServiceRequest
+from portal_app.services import attachments
 from portal_app.services import service_requests as service
+from portal_app.web.audience import PORTAL
 from portal_app.web.ids import parse_id
 from portal_app.web.rendering import render, see_other, wants_fragment
+from portal_app.web.request import accepts_upload
 
 ASSET_CHOICES_LIMIT = 500
 
@@ -93,7 +107,41 @@ def _form_context(draft, problems: dict) -> dict:
     return {"draft": draft, "problems": problems, "locations": customer_locations(g.customer),
             "asset_choices": _asset_choices(draft), "urgencies": URGENCIES,
             "earliest": service.earliest_service_date(),
-            "save_url": url_for("requests.save_draft")}
+            "save_url": url_for("requests.save_draft"), "audience": PORTAL,
+            "files": attachments.of(draft) if draft.id is not None else []}
+
+
+def _posted_files() -> tuple[list, str | None]:
+    """The files posted with the form, checked before anything is written: (ready, problem)."""
+    if not attachments.posted():
+        return [], None
+    draft = service.find_draft(g.contact)
+    return attachments.read_or_problem(already=attachments.count(draft) if draft else 0)
+
+
+def _attach(ready: list, draft) -> list[str]:
+    """Attach the checked files to the draft (its row is locked by now, so the count is sure);
+    return the storage keys written, to delete again if the transaction is rolled back.
+    Raises Refused when the draft has no room left for them."""
+    if not ready:
+        return []
+    already = attachments.count(draft)
+    if already + len(ready) > attachments.MAX_PER_ITEM:  # another tab added some meanwhile
+        raise attachments.Refused(f"Up to {attachments.MAX_PER_ITEM} files per item: this one "
+                                  f"can take {max(attachments.MAX_PER_ITEM - already, 0)} more.")
+    ids = attachments.attach(ready, draft, by=g.contact)
+    rows = db.session.execute(select(Attachment.key, Attachment.thumb_key).where(
+        Attachment.id.in_(ids))).all() if ids else []
+    return [key for row in rows for key in row if key]
+
+
+def _forget(keys: list[str]) -> None:
+    """Delete the objects of files whose rows were rolled back."""
+    for key in keys:
+        try:
+            attachments.storage().delete(key)
+        except Missing:
+            pass
 
 
 def _date_problem(draft, errors: dict) -> dict:
@@ -120,8 +168,10 @@ def _form_changed_elsewhere():
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
+@accepts_upload(attachments.UPLOAD_LIMIT)
 def new():
-    """Show the request form as the draft left it; on POST, submit the request (once)."""
+    """Show the request form as the draft left it; on POST, submit the request (once), with the
+    files posted along (attached to the draft first, so a form sent back keeps them)."""
     if request.method == "GET":
         draft = service.find_draft(g.contact) or service.new_draft(g.contact)
         return render("requests/new.html", **_form_context(draft, {}))
@@ -129,7 +179,8 @@ def new():
     if done := service.submitted_from(posted_token, g.contact):
         return _already_sent(done)
     values, errors = posted_draft_values()
-    token = posted_token
+    ready, refused = _posted_files()
+    token, stored = posted_token, []
     try:
         draft = service.draft_for_update(g.contact)
         token = draft.token
@@ -137,17 +188,26 @@ def new():
             db.session.rollback()  # its draft became a request a moment ago, in another click
             return _already_sent(done)
         service.update_draft(draft, values)
+        if refused is None:
+            try:
+                stored = _attach(ready, draft)
+            except attachments.Refused as problem:
+                refused = str(problem)
         problems = {**service.draft_problems(draft), **errors}
+        if refused:
+            problems["files"] = refused
         if problems:
             db.session.commit()  # the draft keeps every value, also the refused ones' neighbours
             return render("requests/new.html", status=422, **_form_context(draft, problems))
         if posted_token != token and (done := service.just_sent_the_same(draft, g.contact)):
             db.session.rollback()  # a form without its token, sent twice: still one request
+            _forget(stored)
             return _already_sent(done)
         created = service.submit_draft(draft, g.contact)
         db.session.commit()
     except (service.DraftAlreadySubmitted, IntegrityError, StaleDataError):
         db.session.rollback()  # another submit of this draft won: show what it made
+        _forget(stored)
         done = service.submitted_from(token, g.contact) or \
             service.submitted_from(posted_token, g.contact)
         return _already_sent(done) if done else _form_changed_elsewhere()
@@ -157,26 +217,40 @@ def new():
 
 
 @bp.post("/requests/new/draft")
+@accepts_upload(attachments.UPLOAD_LIMIT)
 def save_draft():
-    """Save the request form's fields into the draft; answer with what must be re-rendered."""
+    """Save the request form's fields into the draft; answer with what must be re-rendered.
+    "Update" (a full post) also attaches the files posted with it; an htmx save has none."""
     posted_token = request.form.get("draft_token")
     if done := service.submitted_from(posted_token, g.contact):
         # A late save from a page whose request was sent meanwhile: nothing left to save.
         return make_response("", 204) if wants_fragment() else _already_sent(done)
     values, errors = posted_draft_values()
+    ready, refused = ([], None) if wants_fragment() else _posted_files()
+    stored = []
     try:
         draft = service.draft_for_update(g.contact)
         changed = service.update_draft(draft, values)
+        if refused is None:
+            try:
+                stored = _attach(ready, draft)
+            except attachments.Refused as problem:
+                refused = str(problem)
         db.session.commit()
     except StaleDataError:  # the draft was submitted by another tab between read and write
         db.session.rollback()
+        _forget(stored)
         done = service.submitted_from(posted_token, g.contact)
         if wants_fragment():
             return make_response("", 204)
         return _already_sent(done) if done else _form_changed_elsewhere()
     if not wants_fragment():
+        if refused:
+            errors["files"] = refused
         if errors:
             return render("requests/new.html", status=422, **_form_context(draft, errors))
+        if stored:
+            flash("Your photos and files were added to the request form.", "success")
         return see_other(url_for("requests.new"))
     if "location_id" in errors or "asset" in errors:
         return _part("place_fields", "#place-fields", draft, errors, 422)
@@ -187,3 +261,35 @@ def save_draft():
     if "desired_date" in changed or "desired_date" in errors:
         return _part("date_message", "#date-msg", draft, _date_problem(draft, errors))
     return make_response("", 204)
+
+
+def _current_draft():
+    """The logged-in person's own draft (an Administrator's preview has none), else 404."""
+    draft = service.find_draft(g.contact)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+@bp.get("/requests/new/files/<int:file_id>")
+def draft_file(file_id: int):
+    """A photo or file of the person's request form (their draft); anyone else's is a 404."""
+    return files.serve(_current_draft(), file_id)
+
+
+@bp.get("/requests/new/files/<int:file_id>/thumb")
+def draft_thumb(file_id: int):
+    return files.serve(_current_draft(), file_id, thumbnail=True)
+
+
+@bp.post("/requests/new/files/<int:file_id>/remove")
+def draft_file_remove(file_id: int):
+    """Remove a photo or file from the request form (its stored objects too)."""
+    found = attachments.find(_current_draft(), file_id)
+    if found is None:
+        abort(404)
+    name = found.filename
+    attachments.remove(found)
+    db.session.commit()
+    flash(f"Removed {name}.", "success")
+    return see_other(url_for("requests.new"))

@@ -14,7 +14,7 @@ from portal_app.blueprints.requests import bp, console
 from portal_app.blueprints.requests.forms import CloseForm, ConvertForm, ScheduleForm
 from portal_app.data import search
 from portal_app.models import Asset, Customer, ServiceRequest
-from portal_app.services import comments
+from portal_app.services import attachments, comments
 from portal_app.services import service_requests as service
 from portal_app.web.audience import Pages
 from portal_app.web.ids import parse_id
@@ -85,6 +85,7 @@ def page_context(audience, item: ServiceRequest, *, form=None, **forms) -> dict:
     do with it (`forms` the ones posted with errors)."""
     context = {"audience": audience, "item": item, "customer": item.customer,
                "comments": comments.thread(item),
+               "files": attachments.by_part(attachments.of_document(item)).get(None, []),
                "form": form or comment_form(audience)}
     if audience.may("schedule"):
         context.update(schedule_form=ScheduleForm(formdata=None, scheduled_for=item.scheduled_for),
