@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bench.page_weight import ASSET_RE, FULL_PAGE_BUDGET, _decode, measure
 from portal_app.files.processing import THUMBNAIL_MAX_BYTES
 from portal_app.models.attachment import MAX_PER_ITEM
@@ -59,6 +61,19 @@ HEADER = (f"{'page':<36} {'html':>6} {'html raw':>8} {'css':>6} {'js':>6} {'1st 
           f"{'n':>3} {'thumbs':>8} {'largest':>7}")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _report():
+    """bench/out/files_weight.txt starts afresh with each run of this module."""
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("Bytes as sent with Accept-Encoding: br (thumbnails: JPEG as stored)\n"
+                      + HEADER + "\n")
+
+
+def _write(weights: list[dict]) -> None:
+    with REPORT.open("a") as report:
+        report.write("\n".join(_row(w) for w in weights) + "\n")
+
+
 def test_an_asset_page_with_ten_photos_stays_within_the_page_budget(app, make, shop, acme,
                                                                      dana, portal):
     admin = make.staff(shop, role="admin", email="admin@harbor.example")
@@ -71,12 +86,34 @@ def test_an_asset_page_with_ten_photos_stays_within_the_page_budget(app, make, s
     weights = [_weigh(app, portal, "portal asset page (10 photos)", f"/assets/{asset.id}"),
                _weigh(app, staff, "staff asset page (10 photos)", f"/staff/assets/{asset.id}")]
 
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text("Bytes as sent with Accept-Encoding: br (thumbnails: JPEG as stored)\n"
-                      + HEADER + "\n" + "\n".join(_row(w) for w in weights) + "\n")
+    _write(weights)
     for w in weights:
         assert len(w["thumbs"]) == MAX_PER_ITEM, _row(w)
         assert w["first_visit"] == w["html"] + w["css"] + w["js"], _row(w)
+        assert w["first_visit"] <= FULL_PAGE_BUDGET, _row(w)
+        assert max(w["thumbs"]) <= THUMBNAIL_MAX_BYTES, _row(w)
+
+
+def test_an_estimate_with_ten_inspection_photos_on_a_line_stays_within_the_budget(
+        app, make, shop, acme, portal):
+    admin = make.staff(shop, role="admin", email="admin@harbor.example")
+    estimate = make.estimate(acme, lines=[
+        ("Front brake pads and rotors", 1, 68000, False), ("Brake fluid flush", 1, 12500, False),
+        ("Wiper blades", 2, 2250, True), ("Cabin air filter", 1, 3900, True)])
+    for n in range(MAX_PER_ITEM):
+        make.attachment(estimate, photo(seed=200 + n), f"Inspection {n + 1}.jpg",
+                        part=estimate.lines[0], by=admin)
+    staff = app.test_client()
+    staff.login_staff(admin.email, PASSWORD)
+
+    weights = [_weigh(app, portal, "portal estimate (10 on a line)",
+                      f"/estimates/{estimate.id}"),
+               _weigh(app, staff, "staff estimate (10 on a line)",
+                      f"/staff/estimates/{estimate.id}")]
+
+    _write(weights)
+    for w in weights:
+        assert len(w["thumbs"]) == MAX_PER_ITEM, _row(w)
         assert w["first_visit"] <= FULL_PAGE_BUDGET, _row(w)
         assert max(w["thumbs"]) <= THUMBNAIL_MAX_BYTES, _row(w)
 
