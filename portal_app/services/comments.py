@@ -1,18 +1,42 @@
 """Comment threads of estimates, work orders and invoices: post once per submitted form, and
 email the other side (staff on a customer's comment, the customer's contacts on a staff reply);
-a customer's comment is a staff inbox item, a staff reply handles the document's open items."""
+a customer's comment is a staff inbox item, a staff reply handles the document's open items.
+A comment on an estimate, a work order or a service request may carry photos and files
+(services.attachments, part "comment"): a thread carries them, grouped by comment."""
 
 from __future__ import annotations
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Comment, Contact, Estimate, Invoice, StaffUser, WorkOrder
-from portal_app.services import inbox, notifications
+from portal_app.services import attachments, inbox, notifications
 
 COMMENT_MAX = 2000
+# The documents whose comments take photos and files (an invoice's thread is words only).
+WITH_FILES = frozenset({"Estimate", "WorkOrder", "ServiceRequest"})
+
+
+def takes_files(document) -> bool:
+    """True when a comment on this kind of document may carry photos and files."""
+    return type(document).__name__ in WITH_FILES
+
+
+class Thread(list):
+    """A document's comments (rows, oldest first) and what the thread shows with them: the
+    document, whether its comments take files, and those files by comment id."""
+
+    def __init__(self, rows, document, files: dict) -> None:
+        super().__init__(rows)
+        self.document = document
+        self.takes_files = takes_files(document)
+        self.files = files
+
+    def files_of(self, comment) -> list:
+        """The photos and files of one comment of the thread, oldest first."""
+        return self.files.get(comment.id, [])
 
 
 def parent_column(document) -> str:
@@ -21,10 +45,11 @@ def parent_column(document) -> str:
             "ServiceRequest": "service_request_id"}[type(document).__name__]
 
 
-def thread(document) -> list[Row]:
+def thread(document) -> Thread:
     """The document's comments, oldest first, as rows of what a thread shows (body, created_at,
-    author_name, by_staff): one query, no rows to track, as nothing on the page changes them."""
-    return db.session.execute(
+    author_name, by_staff): one query, no rows to track, as nothing on the page changes them;
+    with their files, grouped by comment (one more query, where comments take files)."""
+    rows = db.session.execute(
         select(Comment.id, Comment.body, Comment.created_at,
                Comment.author_staff_id.is_not(None).label("by_staff"),
                func.coalesce(StaffUser.name, Contact.name, "Former contact").label("author_name"))
@@ -33,6 +58,10 @@ def thread(document) -> list[Row]:
         .where(Comment.shop_id == document.shop_id,
                getattr(Comment, parent_column(document)) == document.id)
         .order_by(Comment.created_at, Comment.id)).all()
+    files = {}
+    if rows and takes_files(document):
+        files = attachments.by_part(attachments.of_document(document), "comment_id")
+    return Thread(rows, document, files)
 
 
 def already_posted(shop_id: int, submission_key: str | None) -> bool:

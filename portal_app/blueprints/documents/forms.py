@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from flask import g
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, MultipleFileField,
+                     SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (DataRequired, InputRequired, Length, Optional, StopValidation,
+                                ValidationError)
 
-from portal_app.services import pricing
+from portal_app.services import attachments, pricing
 from portal_app.services.comments import COMMENT_MAX
 from portal_app.services.invoices import money
 from portal_app.web.forms import DecimalTextField, MoneyField, single_line, strip
@@ -139,15 +140,33 @@ def default_taxable(form, shop) -> None:
                                                               or pricing.DEFAULT_KIND)
 
 
+class WrittenOrFiles:
+    """A comment needs words, or photos and files where its thread takes them
+    (`form.takes_files`): empty text with no file is refused with `message`."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not field.data and not (form.takes_files and attachments.posted()):
+            raise StopValidation(self.message)
+
+
 def _comment_field(label: str, what: str, first: str):
     return TextAreaField(label, filters=[strip], validators=[
-        DataRequired(first),
+        WrittenOrFiles(first),
         Length(max=COMMENT_MAX, message=f"Keep the {what} under {COMMENT_MAX:,} characters.")])
 
 
 class CommentForm(FlaskForm):
+    """A comment (or a reply): its text and, where the thread takes them (`takes_files`, set by
+    threads.comment_form), "Add photos or files"; the view reads and checks the files
+    (services.attachments), a refusal is the `files` field's error."""
+
     body = _comment_field("Comment", "comment", "Write your comment first.")
+    files = MultipleFileField("Add photos or files")
     submission_key = SubmissionKeyField()
+    takes_files = False
 
 
 class ReplyForm(CommentForm):

@@ -20,11 +20,12 @@ from portal_app.blueprints.documents import decisions, files, threads
 from portal_app.blueprints.documents.forms import DecisionForm
 from portal_app.clock import today
 from portal_app.models import Approval
-from portal_app.services import approvals, comments
+from portal_app.services import approvals, attachments, comments
 from portal_app.web.audience import PORTAL, Pages
 from portal_app.web.headers import download
 from portal_app.web.pdf import PDF_TYPE, render_pdf
 from portal_app.web.rendering import render
+from portal_app.web.request import accepts_upload
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def pdf_view(audience, **ids):
 
 
 @comment_limit
+@accepts_upload(attachments.UPLOAD_LIMIT)
 def comment(audience, **ids):
     """Post a comment (customer) or a reply (staff) in the document's thread."""
     document, ident = _found(ids)
