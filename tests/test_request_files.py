@@ -179,7 +179,7 @@ def test_the_request_made_from_the_draft_shows_and_serves_the_photo(app, make, s
     assert keys < stored_keys(app)  # the photo's objects stayed; the PDF's was added
 
     page = portal.get(f"/requests/{request_id}").get_data(as_text=True)
-    assert "<h2>Photos and files</h2>" in page
+    assert '<h2 id="request-files">Photos and files</h2>' in page
     photo_row, pdf_row = rows
     url = f"/requests/{request_id}/files/{photo_row.id}"
     assert f'<img src="{url}/thumb" width="{photo_row.thumb_width}" ' \
