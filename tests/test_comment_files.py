@@ -87,7 +87,7 @@ def test_a_customers_comment_with_a_photo_is_shown_and_served_to_its_customer_an
     portal_page, console_page = (f"{side}/{document.id}" for side in PAGES[kind])
     form = portal.get(portal_page).get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in form and 'hx-encoding="multipart/form-data"' in form
-    assert '<label for="files">Add photos or files</label>' in form
+    assert '<label for="comment-files">Add photos or files</label>' in form
 
     answer = _post(portal, f"{portal_page}/comments", "The crack, see photo",
                    [(photo(), "IMG_1.jpg", "image/jpeg")])
@@ -138,7 +138,7 @@ def test_a_staff_reply_with_a_pdf_comes_back_in_the_thread(app, world, staff, po
         ("supplier quote.pdf", "pdf", None, world["admin"].id)
     assert f'<a href="{console_page}/files/{file_id}" class="pdf" download>supplier quote.pdf' \
         in fragment
-    assert 'id="files"' in fragment  # a fresh form, its file field empty again
+    assert 'id="comment-files"' in fragment  # a fresh form, its file field empty again
     download = portal.get(f"{portal_page}/files/{file_id}")
     assert download.status_code == 200 and download.data == pdf()
     assert download.headers["Content-Disposition"].startswith("attachment;")
@@ -166,8 +166,8 @@ def test_a_refused_file_posts_nothing_and_keeps_the_text(app, world, staff, port
                        headers=headers)
         assert answer.status_code == 422, url
         page = answer.get_data(as_text=True)
-        assert f'<p class="error" id="files-msg">{message}' in page
-        assert f'<li><a href="#files">{message}' in page  # the error summary
+        assert f'<p class="error" id="comment-files-msg">{message}' in page
+        assert f'<li><a href="#comment-files">{message}' in page  # the error summary
         assert 'aria-invalid="true"' in page
         assert "Keep these words &lt;b&gt;</textarea>" in page
         if headers:

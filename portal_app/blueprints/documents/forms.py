@@ -164,7 +164,8 @@ class CommentForm(FlaskForm):
     (services.attachments), a refusal is the `files` field's error."""
 
     body = _comment_field("Comment", "comment", "Write your comment first.")
-    files = MultipleFileField("Add photos or files")
+    # Its own id: a page may have another "Add photos or files" (a work order's own files).
+    files = MultipleFileField("Add photos or files", id="comment-files")
     submission_key = SubmissionKeyField()
     takes_files = False
 
