@@ -70,18 +70,13 @@ def post_files(client, url: str, fields: dict | None = None, files=(), field: st
     """POST a multipart form with `files` ((data, name, content type) tuples, file_part()) and
     the CSRF token, its body built in memory: the test client would spool a body over 500 KB to
     a temporary file it never closes (a ResourceWarning, an error under this suite's filters)."""
-    from werkzeug.datastructures import FileStorage
+    from werkzeug.datastructures import FileStorage, MultiDict
     from werkzeug.test import encode_multipart
 
     form = [("csrf_token", client.csrf_token()), *(fields or {}).items()]
     form += [(field, FileStorage(stream=stream, filename=name, content_type=content_type))
              for stream, name, content_type in files]
-    boundary, body = encode_multipart(_MultiDict(form))
+    boundary, body = encode_multipart(MultiDict(form))
     return client.post(url, data=body, headers=headers or {},
                        content_type=f"multipart/form-data; boundary={boundary}")
 
-
-def _MultiDict(items):
-    from werkzeug.datastructures import MultiDict
-
-    return MultiDict(items)
