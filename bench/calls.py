@@ -67,7 +67,8 @@ def main() -> int:
     database_url = "sqlite:///" + str(folder / "portal.sqlite3")
     env = {"PORTAL_ENV": "production", "SECRET_KEY": "bench-" + "k" * 40,
            "DATABASE_URL": database_url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": "9",
-           "RATELIMIT_STORAGE_URI": "memory://", "PORTAL_BASE_URL": "http://localhost"}
+           "RATELIMIT_STORAGE_URI": "memory://", "PORTAL_BASE_URL": "http://localhost",
+           "FILES_FOLDER": str(folder / "files")}
     os.environ.update(env)
     for command in (["db", "upgrade"], ["demo"]):
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT,

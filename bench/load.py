@@ -94,7 +94,8 @@ def prepare(url: str) -> dict:
     from portal_app.services.passwords import hash_password
 
     app = create_app({"TESTING": True, "PORTAL_ENV": "test", "SECRET_KEY": "prepare",
-                      "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+                      "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                      "FILES_FOLDER": tempfile.mkdtemp(prefix="portal-files-")})
     accounts = {"customer": [], "staff": []}
     with app.app_context():
         upgrade()
@@ -241,7 +242,7 @@ def serve(url: str, port: int, workers: int, folder: Path) -> subprocess.Popen:
            "PORTAL_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
            "RATELIMIT_STORAGE_URI": os.environ.get("LOAD_RATELIMIT_STORAGE_URI",
                                                    "redis://127.0.0.1:6379/8"),
-           "MAIL_SERVER": ""}
+           "MAIL_SERVER": "", "FILES_FOLDER": str(folder / "files")}
     log = open(folder / "gunicorn.log", "w")
     server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], cwd=ROOT,
                               env=env, stdout=log, stderr=subprocess.STDOUT)

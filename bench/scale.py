@@ -104,7 +104,8 @@ def build_app(url: str):
 
     app = create_app({"TESTING": True, "PORTAL_ENV": "test", "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False, "MAIL_SERVER": ""})
+                      "RATELIMIT_ENABLED": False, "MAIL_SERVER": "",
+                      "FILES_FOLDER": tempfile.mkdtemp(prefix="portal-files-")})
     with app.app_context():
         upgrade()
     return app

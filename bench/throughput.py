@@ -234,7 +234,8 @@ def measure(args: argparse.Namespace, folder: Path) -> int:
         "sqlite:///" + str(folder / "portal.sqlite3")
     env = {**os.environ, "PORTAL_ENV": "production", "SECRET_KEY": "bench-" + "k" * 40,
            "DATABASE_URL": database_url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": "9",
-           "RATELIMIT_STORAGE_URI": "memory://", "PYTHONPATH": str(ROOT)}
+           "RATELIMIT_STORAGE_URI": "memory://", "PYTHONPATH": str(ROOT),
+           "FILES_FOLDER": str(folder / "files")}
     for command in (["db", "upgrade"], ["demo"]):
         built = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command],
                                cwd=ROOT, env=env, capture_output=True, text=True)
