@@ -9,17 +9,14 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from portal_app.extensions import db
 from portal_app.models import Attachment, Comment
 from tests.factories import PASSWORD
 from tests.uploads import (HTML_AS_JPG, SVG, file_part, has_no_exif, pdf, photo, png,
-                           stored_keys, too_big)
+                           post_files, stored_keys, too_big)
 
 HTMX = {"HX-Request": "true"}
-MULTIPART = "multipart/form-data"
 PAGES = {"estimate": ("/estimates", "/staff/estimates"),
          "work_order": ("/work-orders", "/staff/work-orders"),
          "request": ("/requests", "/staff/requests")}
@@ -57,17 +54,9 @@ def staff(app, world):
 
 
 def _post(client, url, body="", files=(), key=None, headers=None):
-    """Post the thread's form with files (data, name, content type), the body encoded in
-    memory: the test client spools a large body to a temporary file it never closes."""
-    data = MultiDict([("csrf_token", client.csrf_token()), ("body", body)])
-    for one in files:
-        stream, name, content_type = file_part(*one)
-        data.add("files", FileStorage(stream, name, "files", content_type))
-    if key is not None:
-        data.add("submission_key", key)
-    boundary, encoded = encode_multipart(data)
-    return client.post(url, data=encoded, headers=headers or {},
-                       content_type=f"{MULTIPART}; boundary={boundary}")
+    """Post the thread's form with files ((data, name, content type) tuples)."""
+    fields = {"body": body} if key is None else {"body": body, "submission_key": key}
+    return post_files(client, url, fields, [file_part(*one) for one in files], headers=headers)
 
 
 def _count(read, model):
