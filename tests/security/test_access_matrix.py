@@ -85,6 +85,7 @@ PORTAL_A1_ASSET_ACTION = row(LOGIN, ASSET_DONE, NOT_FOUND, NOT_FOUND, LOGIN, LOG
 DRAFT_SAVED = Redirect("/requests/new", 303)
 ACCOUNT_DONE = Redirect("/account", 303)
 STAFF_ASSET_DONE = Redirect("/staff/assets/{asset_id}", 303)
+STAFF_WORK_ORDER_DONE = Redirect("/staff/work-orders/{work_order_id}", 303)
 STAFF_S1_ASSET_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_ASSET_DONE,
                             STAFF_ASSET_DONE, NOT_FOUND, STAFF_LOGIN, STAFF_LOGIN)
 STAFF_S1_FORM_ACTION = row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, REFUSED_FORM,
@@ -137,6 +138,12 @@ RULES: dict[str, dict] = {
     "estimates.file_thumb": PORTAL_A1_OBJECT,
     "work_orders.file_view": PORTAL_A1_OBJECT,
     "work_orders.file_thumb": PORTAL_A1_OBJECT,
+    "requests.draft_file": PORTAL_A1_OBJECT,  # a photo on A1's unfinished request form
+    "requests.draft_thumb": PORTAL_A1_OBJECT,
+    "requests.draft_file_remove": row(LOGIN, DRAFT_SAVED, NOT_FOUND, NOT_FOUND, LOGIN, LOGIN,
+                                      LOGIN, LOGIN, LOGIN),
+    "assets.add_files": PORTAL_A1_FORM_ACTION,  # no file posted: the field's message
+    "assets.remove_file": PORTAL_A1_ASSET_ACTION,
     "assets.edit": PORTAL_A1_OBJECT,
     "assets.archive": PORTAL_A1_ASSET_ACTION,
     "assets.restore": PORTAL_A1_ASSET_ACTION,
@@ -237,6 +244,13 @@ RULES: dict[str, dict] = {
     "staff.estimates.file_thumb": STAFF_S1_OBJECT,
     "staff.work_orders.file_view": STAFF_S1_OBJECT,
     "staff.work_orders.file_thumb": STAFF_S1_OBJECT,
+    "staff.assets.add_files": STAFF_S1_FORM_ACTION,  # no file posted: the field's message
+    "staff.assets.remove_file": STAFF_S1_ASSET_ACTION,
+    "staff.estimates.remove_file": STAFF_S1_ESTIMATE_ACTION,
+    "staff.work_orders.add_files": STAFF_S1_FORM_ACTION,
+    "staff.work_orders.remove_file": row(STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN, STAFF_LOGIN,
+                                         STAFF_WORK_ORDER_DONE, STAFF_WORK_ORDER_DONE, NOT_FOUND,
+                                         STAFF_LOGIN, STAFF_LOGIN),
     "staff.assets.edit": STAFF_S1_OBJECT,
     "staff.assets.archive": STAFF_S1_ASSET_ACTION,
     "staff.assets.restore": STAFF_S1_ASSET_ACTION,
@@ -343,6 +357,11 @@ RULES: dict[str, dict] = {
 # POST-only routes change state: run them in this order (remove and the logouts last), so
 # each one still finds what it acts on and the principal still logged in.
 POST_ORDER = {"staff.invoices.void": 1, "staff.remove_contact": 1, "admin.start_preview": 1,
+              # a removed photo is gone for the routes after it: remove after serving it
+              # (and before an admin's preview, which refuses every portal POST)
+              "requests.draft_file_remove": 0.5, "assets.remove_file": 0.5,
+              "staff.assets.remove_file": 0.5, "staff.estimates.remove_file": 0.5,
+              "staff.work_orders.remove_file": 0.5,
               "staff.logout": 2,
               "auth.logout": 3}
 
@@ -360,7 +379,8 @@ def _check(response, expected, world, *, htmx: bool = False) -> str | None:
         return None if status == expected else f"got {status} {location}, want {expected}"
     path = expected.path.format(customer_id=world.customer_a1.id, asset_id=world.asset_a1.id,
                                 invoice_id=world.invoice_a1.id,
-                                estimate_id=world.estimate_a1.id)
+                                estimate_id=world.estimate_a1.id,
+                                work_order_id=world.work_order_a1.id)
     if htmx and expected.status == 302 and path in ("/login", "/staff/login"):
         # Access is refused either way; that htmx gets 401 + HX-Redirect rather than a 302
         # (which fetch() would follow into a fragment) is test_htmx_login_redirects' job.
