@@ -286,3 +286,17 @@ def test_discarding_a_draft_removes_its_files_objects(app, portal, dana, depot, 
     assert stored_keys(app) == set()
     assert read(lambda: db.session.scalar(select(Attachment.id))) is None
     assert read(lambda: db.session.scalar(select(ServiceRequestDraft.id))) is None
+
+
+def test_removing_the_contact_removes_its_drafts_files_objects(app, make, shop, portal, dana,
+                                                                depot, read):
+    """Staff remove the contact (console): its unfinished form's photos leave the storage too,
+    not only the rows the database cascades."""
+    assert _post(portal, DRAFT, [_jpg()], location_id=depot.id).status_code == 303
+    assert len(stored_keys(app)) == 2
+    admin = make.staff(shop, role="admin", email="boss@harbor.example")
+    staff = app.test_client()
+    staff.login_staff(admin.email, PASSWORD)
+    assert staff.post_form(f"/staff/contacts/{dana.id}/remove").status_code == 303
+    assert read(lambda: db.session.scalar(select(Attachment.id))) is None
+    assert stored_keys(app) == set()

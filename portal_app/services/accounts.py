@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from portal_app.mail.emails import portal_link, queue_email
 from portal_app.extensions import db
 from portal_app.models import Contact, PortalUser, StaffUser, Token, utcnow
-from portal_app.services import inbox, login_sessions, tokens
+from portal_app.services import inbox, login_sessions, service_requests, tokens
 from portal_app.services.passwords import hash_password, verify_password
 
 
@@ -266,7 +266,10 @@ def change_contact_email(contact: Contact, new_email: str) -> bool:
 
 
 def remove_contact(contact: Contact) -> None:
-    """Delete a contact; its links die with it and its login loses this account."""
+    """Delete a contact; its links die with it and its login loses this account. Its unfinished
+    request form goes first with its photos' stored objects (the database would delete the
+    rows only)."""
     tokens.revoke_tokens(contact_id=contact.id)
+    service_requests.discard_draft(contact)
     db.session.delete(contact)
     db.session.flush()
