@@ -254,3 +254,23 @@ def test_foreign_documents_take_no_comment_and_no_file(app, world, read):
         assert _post(outsider, f"{console_pages}/{ident}/reply", "hi",
                      [(photo(), "IMG_1.jpg", "image/jpeg")]).status_code == 404
     assert _count(read, Comment) == 0 and stored_keys(app) == set()
+
+
+def test_an_invoice_thread_keeps_the_small_body_limit(app, make, acme, portal, read):
+    """Only threads that take files accept an upload's body: 2 MB posted to an invoice's
+    thread is refused before it is read (413), while an estimate's takes it."""
+    invoice = make.invoice(acme)
+    big = [(b"\xff\xd8\xff" + b"\0" * (2 * 1024 * 1024), "big.jpg", "image/jpeg")]
+    assert _post(portal, f"/invoices/{invoice.id}/comments", "Paid", big).status_code == 413
+    assert _count(read, Comment) == 0
+
+
+def test_a_photos_only_comment_emails_a_line_saying_so(app, world, portal, mailbox):
+    from tests.conftest import wait_for
+
+    estimate = world["estimate"]
+    assert _post(portal, f"/estimates/{estimate.id}/comments", "",
+                 [(photo(seed=4), "leak.jpg", "image/jpeg")]).status_code == 303
+    mail = wait_for(lambda: mailbox.to(world["admin"].email))
+    assert mail, "the shop's staff are told of the comment"
+    assert "(Photos or files, no words: open the link below to see them.)" in mail[0].text

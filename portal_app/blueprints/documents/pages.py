@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial, update_wrapper
 
 from flask import Blueprint, g, make_response, request, url_for
 from sqlalchemy.orm import joinedload
@@ -59,7 +60,8 @@ def register(routes: Pages, portal: Blueprint, rule: str, document: Document, *,
         routes.route(rule + "/print", console=console + "/print")(print_view)
         routes.route(rule + "/pdf", console=console + "/pdf")(pdf_view)
     if document.post is not None:
-        routes.route(rule + "/comments", console=console + "/reply", methods=("POST",))(comment)
+        routes.route(rule + "/comments", console=console + "/reply", methods=("POST",))(
+            comment_with_files if document.files else comment)
     if decided:
         portal.add_url_rule(rule + "/total", view_func=total, methods=["POST"])
         portal.add_url_rule(rule + "/decision", view_func=decision, methods=["POST"])
@@ -109,13 +111,18 @@ def pdf_view(audience, **ids):
 
 
 @comment_limit
-@accepts_upload(attachments.UPLOAD_LIMIT)
 def comment(audience, **ids):
     """Post a comment (customer) or a reply (staff) in the document's thread."""
     document, ident = _found(ids)
     return threads.post_comment(audience, document.load(audience, ident),
                                 lambda: document.load(audience, ident), document.context,
                                 document.template, post=document.post)
+
+
+# The same view where the thread takes photos and files: it accepts an upload's body (an
+# invoice's thread, words only, keeps the app's 1 MB limit).
+comment_with_files = accepts_upload(attachments.UPLOAD_LIMIT)(
+    update_wrapper(partial(comment), comment))
 
 
 def total(**ids):
