@@ -235,7 +235,8 @@ def test_remove_removes_the_row_and_its_stored_objects(app, make, shop, acme, po
     assert 'aria-label="Remove papers.pdf"' in page
     response = portal.post_form(f"/assets/{asset.id}/files/{photo_row.id}/remove")
     assert response.status_code == 303 and response.headers["Location"] == f"/assets/{asset.id}"
-    assert "removed." in portal.get(f"/assets/{asset.id}").get_data(as_text=True)
+    page = portal.get(f"/assets/{asset.id}").get_data(as_text=True)
+    assert f"Removed {photo_row.filename}." in page
     assert [row.id for row in _files(read, asset.id)] == [pdf_row.id]
     assert len(stored_keys(app) - before) == 1
     assert portal.get(f"/assets/{asset.id}/files/{photo_row.id}").status_code == 404

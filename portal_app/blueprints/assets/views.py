@@ -4,7 +4,7 @@ Locations (/locations) are the portal's own page."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, request, url_for
+from flask import flash, g, request, url_for
 from sqlalchemy.orm import joinedload
 
 from portal_app.blueprints.assets import bp, console
@@ -127,15 +127,8 @@ def add_files(audience, asset_id: int):
 @routes.route(ASSET + "/files/<int:file_id>/remove", methods=("POST",))
 def remove_file(audience, asset_id: int, file_id: int):
     """Remove one of the asset's files and its stored objects; another's file is a 404."""
-    asset = audience.get_or_404(Asset, asset_id)
-    found = attachments.find(asset, file_id)
-    if found is None:
-        abort(404)
-    name = found.filename
-    attachments.remove(found)
-    db.session.commit()
-    flash(f"{name} removed.", "success")
-    return see_other(audience.url("assets.detail", asset_id=asset.id))
+    files.remove(audience.get_or_404(Asset, asset_id), file_id)
+    return see_other(audience.url("assets.detail", asset_id=asset_id))
 
 
 def _set_archived(audience, asset_id: int, archived: bool):

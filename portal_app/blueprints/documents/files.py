@@ -16,8 +16,9 @@ Both are `Cache-Control: private` with `X-Content-Type-Options: nosniff` (web/he
 
 from __future__ import annotations
 
-from flask import abort, make_response
+from flask import abort, flash, make_response
 
+from portal_app.extensions import db
 from portal_app.files.storage import Missing
 from portal_app.services import attachments
 from portal_app.web.headers import download
@@ -43,6 +44,18 @@ def serve(document, file_id: int, *, thumbnail: bool = False):
     response.headers["Content-Type"] = "image/jpeg" if thumbnail else found.content_type
     response.headers["Cache-Control"] = IMAGE_CACHE
     return response
+
+
+def remove(document, file_id: int) -> None:
+    """Remove the document's file `file_id` (its own or a part's) with its stored objects,
+    commit, and say so; a file that is not the document's (or is gone already) is a 404."""
+    found = attachments.find(document, file_id)
+    if found is None:
+        abort(404)
+    name = found.filename
+    attachments.remove(found)
+    db.session.commit()
+    flash(f"Removed {name}.", "success")
 
 
 def urls(audience, document, found) -> dict:

@@ -5,12 +5,12 @@ approved one to a work order."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, request
+from flask import flash, g, request
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal_app.blueprints.documents import editing, recipients
+from portal_app.blueprints.documents import editing, files, recipients
 from portal_app.blueprints.documents.forms import fill_lines
 from portal_app.blueprints.estimates import console
 from portal_app.blueprints.estimates.forms import EstimateForm
@@ -118,11 +118,11 @@ def _edit(estimate: Estimate | None):
     form.location_id.choices = location_choices(
         form.customer_id.data if form.customer_id.data in own else None)
     problems: dict = {}
-    files = attachments.by_part(attachments.of_document(estimate), "estimate_line_id") \
+    line_files = attachments.by_part(attachments.of_document(estimate), "estimate_line_id") \
         if estimate is not None else {}
     return editing.lines_form_page(form, "estimates/form.html",
                                    lambda: _save(form, estimate, problems), estimate=estimate,
-                                   file_problems=problems, line_files=files)
+                                   file_problems=problems, line_files=line_files)
 
 
 @console.route("/estimates/new", methods=["GET", "POST"])
@@ -186,13 +186,7 @@ def remove_file(estimate_id: int, file_id: int):
     """Remove one photo or file of the estimate (of one of its lines); back to the editor when
     it was removed there (?back=edit), else to the estimate's page."""
     estimate = load(CONSOLE, estimate_id)
-    found = attachments.find(estimate, file_id)
-    if found is None:
-        abort(404)
-    name = found.filename
-    attachments.remove(found)
-    db.session.commit()
-    flash(f"Removed {name}.", "success")
+    files.remove(estimate, file_id)
     if request.args.get("back") == "edit" and estimate.status in Estimate.EDITABLE:
         return see_other(CONSOLE.url("estimates.edit", estimate_id=estimate.id))
     return see_other(CONSOLE.url("estimates.detail", estimate_id=estimate.id))

@@ -285,11 +285,5 @@ def draft_thumb(file_id: int):
 @bp.post("/requests/new/files/<int:file_id>/remove")
 def draft_file_remove(file_id: int):
     """Remove a photo or file from the request form (its stored objects too)."""
-    found = attachments.find(_current_draft(), file_id)
-    if found is None:
-        abort(404)
-    name = found.filename
-    attachments.remove(found)
-    db.session.commit()
-    flash(f"Removed {name}.", "success")
+    files.remove(_current_draft(), file_id)
     return see_other(url_for("requests.new"))

@@ -4,10 +4,10 @@ with the photos and files of what was found), and the work order's own photos an
 
 from __future__ import annotations
 
-from flask import abort, flash
+from flask import flash
 from markupsafe import Markup
 
-from portal_app.blueprints.documents import editing, recipients
+from portal_app.blueprints.documents import editing, files, recipients
 from portal_app.blueprints.documents.forms import fill_lines
 from portal_app.blueprints.work_orders import console
 from portal_app.blueprints.work_orders.forms import (
@@ -157,12 +157,5 @@ def add_files(work_order_id: int):
 @console.post(WORK_ORDER + "/files/<int:file_id>/remove")
 def remove_file(work_order_id: int, file_id: int):
     """Remove one photo or file of the work order (its own or one of its lines')."""
-    work_order = load(CONSOLE, work_order_id)
-    found = attachments.find(work_order, file_id)
-    if found is None:
-        abort(404)
-    name = found.filename
-    attachments.remove(found)
-    db.session.commit()
-    flash(f"Removed {name}.", "success")
+    files.remove(load(CONSOLE, work_order_id), file_id)
     return see_other(_page(work_order_id) + "#files")
