@@ -115,3 +115,39 @@ def test_the_same_bytes_are_attached_once_per_item(app, make, acme, dana):
                                   by=db.session.get(Contact, dana.id)) == []
         db.session.commit()
     assert stored_keys(app) == before  # the second copy's objects were deleted again
+
+
+def test_a_phones_heic_and_a_webp_photo_upload_over_http(app, make, acme, portal, read):
+    """An iPhone's HEIC photo arrives as a JPEG named .jpg; a WebP stays WebP; both without EXIF,
+    each with its thumbnail, served with their own types."""
+    from sqlalchemy import select
+
+    from portal_app.extensions import db
+    from portal_app.models import Attachment
+    from tests.uploads import file_part, post_files
+
+    def saved(image, fmt, **options):
+        out = io.BytesIO()
+        image.save(out, fmt, **options)
+        return out.getvalue()
+
+    picture = Image.open(io.BytesIO(photo(640, 480, gps=False)))
+    exif = Image.Exif()
+    exif[0x0110] = "Phone 12"  # the camera model
+    heic = saved(picture, "HEIF", quality=80, exif=exif.tobytes())
+    webp = saved(picture, "WEBP", quality=85, exif=exif)
+    asset = make.asset(acme, "T-105")
+    answer = post_files(portal, f"/assets/{asset.id}/files",
+                        files=[file_part(heic, "IMG_4032.HEIC", "image/heic"),
+                               file_part(webp, "pads.webp", "image/webp")])
+    assert answer.status_code == 303
+    rows = read(lambda: [(row.id, row.filename, row.content_type) for row in db.session.scalars(
+        select(Attachment).order_by(Attachment.id))])
+    assert [(name, kind) for _, name, kind in rows] == [("IMG_4032.jpg", "image/jpeg"),
+                                                        ("pads.webp", "image/webp")]
+    for ident, _, kind in rows:
+        full = portal.get(f"/assets/{asset.id}/files/{ident}")
+        assert full.headers["Content-Type"] == kind and has_no_exif(full.data)
+        assert Image.open(io.BytesIO(full.data)).size == (640, 480)
+        thumb = portal.get(f"/assets/{asset.id}/files/{ident}/thumb")
+        assert thumb.headers["Content-Type"] == "image/jpeg" and len(thumb.data) <= 20 * 1024
