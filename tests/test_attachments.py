@@ -151,3 +151,22 @@ def test_a_phones_heic_and_a_webp_photo_upload_over_http(app, make, acme, portal
         assert Image.open(io.BytesIO(full.data)).size == (640, 480)
         thumb = portal.get(f"/assets/{asset.id}/files/{ident}/thumb")
         assert thumb.headers["Content-Type"] == "image/jpeg" and len(thumb.data) <= 20 * 1024
+
+
+def test_more_than_an_upload_can_hold_is_a_clear_413(app, make, acme, portal, read):
+    """Eleven files of ten megabytes exceed what an upload route takes: refused before the body
+    is read, with a page that says what fits; nothing stored."""
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import encode_multipart
+
+    asset = make.asset(acme, "T-106")
+    chunk = b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024 - 3)
+    form = MultiDict([("csrf_token", portal.csrf_token())] + [
+        ("files", FileStorage(io.BytesIO(chunk), f"big{n}.jpg", content_type="image/jpeg"))
+        for n in range(11)])
+    boundary, body = encode_multipart(form)
+    answer = portal.post(f"/assets/{asset.id}/files", data=body,
+                         content_type=f"multipart/form-data; boundary={boundary}")
+    assert answer.status_code == 413
+    assert "up to 10 MB each, 10 at a time" in answer.get_data(as_text=True)
+    assert stored_keys(app) == set()

@@ -20,7 +20,8 @@ MESSAGES = {
     403: ("You don't have access to this", "Ask an administrator of your shop if you need it."),
     404: ("We couldn't find that page", "It may have moved, or the link may be incomplete."),
     405: ("That action isn't available here", "Please use the buttons on the page."),
-    413: ("That upload is too large", "Please choose a smaller file and try again."),
+    413: ("That upload is too large", "Photos and files may be up to 10 MB each, 10 at a time. "
+                                      "Please choose fewer or smaller files and try again."),
     429: ("Too many attempts", "Please wait a minute and try again."),
     500: ("Something went wrong on our side", "Please try again in a moment."),
     503: ("The portal is briefly unavailable", "Please try again in a minute."),
