@@ -32,6 +32,8 @@ from portal_app.models.attachment import DOCUMENT_COLUMNS, MAX_PER_ITEM, PART_CO
 FIELD = "files"  # the name of every form's file field
 # Ten files of ten megabytes and the form around them: the body a view with a file field takes.
 UPLOAD_LIMIT = MAX_PER_ITEM * (MAX_BYTES + 64 * 1024) + 256 * 1024
+TOO_LARGE = (f"Photos and files may be up to {MAX_BYTES // (1024 * 1024)} MB each, "
+             f"{MAX_PER_ITEM} at a time. Please choose fewer or smaller files and try again.")
 
 # The column naming each kind of document and part, by model name, and its name in `owner`.
 _DOCUMENTS = {"ServiceRequest": ("service_request_id", "request"),
@@ -256,7 +258,7 @@ def size_label(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-__all__ = ["ACCEPTED", "FIELD", "MAX_PER_ITEM", "Ready", "Refused",
+__all__ = ["ACCEPTED", "FIELD", "MAX_PER_ITEM", "Ready", "Refused", "TOO_LARGE",
            "UPLOAD_LIMIT", "attach", "by_part", "count", "display_name", "find", "move", "of",
            "of_document", "posted", "read", "read_or_problem", "remove", "remove_all",
            "size_label", "storage"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response as htmx_response
@@ -20,8 +20,7 @@ MESSAGES = {
     403: ("You don't have access to this", "Ask an administrator of your shop if you need it."),
     404: ("We couldn't find that page", "It may have moved, or the link may be incomplete."),
     405: ("That action isn't available here", "Please use the buttons on the page."),
-    413: ("That upload is too large", "Photos and files may be up to 10 MB each, 10 at a time. "
-                                      "Please choose fewer or smaller files and try again."),
+    413: ("That upload is too large", "Please choose a smaller file and try again."),
     429: ("Too many attempts", "Please wait a minute and try again."),
     500: ("Something went wrong on our side", "Please try again in a moment."),
     503: ("The portal is briefly unavailable", "Please try again in a minute."),
@@ -61,6 +60,9 @@ def init_app(app: Flask) -> None:
         response = error.get_response()  # keeps what the error adds (Allow, Retry-After)
         if isinstance(error, PreviewIsReadOnly):
             page = _page(error.code, error.description, error.title)
+        elif error.code == 413:  # what fits, where the view says it
+            view = current_app.view_functions.get(request.endpoint or "")
+            page = _page(413, getattr(view, "too_large", None))
         else:
             page = _page(error.code or 500)
         response.set_data(page.get_data())

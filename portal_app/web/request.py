@@ -25,12 +25,15 @@ class PortalRequest(HtmxAwareRequest):
     parameter_storage_class = NulFreeMultiDict
 
 
-def accepts_upload(limit: int):
+def accepts_upload(limit: int, too_large: str | None = None):
     """Let a view take a request body of up to `limit` bytes (a file) where the app allows
     MAX_CONTENT_LENGTH. The limit is set before anything reads the body, CSRF included
-    (`raise_upload_limit` runs first of the app's hooks); a larger body is a 413."""
+    (`raise_upload_limit` runs first of the app's hooks); a larger body is a 413, whose page
+    says `too_large` (what fits) when given."""
     def mark(view):
         view.upload_limit = limit
+        if too_large:
+            view.too_large = too_large
         return view
     return mark
 

@@ -24,7 +24,6 @@ from portal_app.models import Asset, Location
 from portal_app.services import attachments
 from portal_app.web.audience import Pages
 from portal_app.web.rendering import render, see_other
-from portal_app.web.request import accepts_upload
 
 routes = Pages(portal=bp, console=console)
 ASSET = "/assets/<int:asset_id>"
@@ -67,14 +66,14 @@ def _files_added(count: int) -> str:
 
 
 @routes.route("/assets/new", console=CUSTOMER_ASSETS + "/new", methods=("GET", "POST"))
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def new(audience, customer_id: int | None = None):
     """Add an asset; the Unit Number is required and unique for the customer."""
     return _form_page(audience, None, customer_id)
 
 
 @routes.route(ASSET + "/edit", methods=("GET", "POST"))
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def edit(audience, asset_id: int):
     """Change an asset's details."""
     return _form_page(audience, audience.get_or_404(Asset, asset_id,
@@ -108,7 +107,7 @@ files.register(routes, ASSET, lambda audience, ident: audience.get_or_404(Asset,
 
 
 @routes.route(ASSET + "/files", methods=("POST",))
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def add_files(audience, asset_id: int):
     """Add photos or files to an asset (an archived one too: its papers still come), up to
     MAX_PER_ITEM; a refused upload is said at the field, with nothing stored."""

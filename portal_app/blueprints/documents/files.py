@@ -22,11 +22,16 @@ from portal_app.extensions import db
 from portal_app.files.storage import Missing
 from portal_app.services import attachments
 from portal_app.web.headers import download
+from portal_app.web.request import accepts_upload
 
 # The page feature of each kind of document, whose blueprints carry its file URLs.
 FEATURES = {"ServiceRequest": ("requests", "request_id"), "Estimate": ("estimates", "estimate_id"),
             "WorkOrder": ("work_orders", "work_order_id"), "Asset": ("assets", "asset_id")}
 IMAGE_CACHE = "private, max-age=86400"  # a file never changes under its id
+
+# A view whose form carries "Add photos or files": it takes up to ten 10 MB files (any other
+# view keeps the app's 1 MB), and a larger body's 413 page says what fits.
+takes_files = accepts_upload(attachments.UPLOAD_LIMIT, attachments.TOO_LARGE)
 
 
 def serve(document, file_id: int, *, thumbnail: bool = False):

@@ -21,12 +21,11 @@ from portal_app.blueprints.documents import decisions, files, threads
 from portal_app.blueprints.documents.forms import DecisionForm
 from portal_app.clock import today
 from portal_app.models import Approval
-from portal_app.services import approvals, attachments, comments
+from portal_app.services import approvals, comments
 from portal_app.web.audience import PORTAL, Pages
 from portal_app.web.headers import download
 from portal_app.web.pdf import PDF_TYPE, render_pdf
 from portal_app.web.rendering import render
-from portal_app.web.request import accepts_upload
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ def comment(audience, **ids):
 
 # The same view where the thread takes photos and files: it accepts an upload's body (an
 # invoice's thread, words only, keeps the app's 1 MB limit).
-comment_with_files = accepts_upload(attachments.UPLOAD_LIMIT)(
+comment_with_files = files.takes_files(
     update_wrapper(partial(comment), comment))
 
 

@@ -26,7 +26,6 @@ from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.web.audience import CONSOLE
 from portal_app.web.ids import id_arg, version_number
 from portal_app.web.rendering import see_other
-from portal_app.web.request import accepts_upload
 
 ESTIMATE = "/estimates/<int:estimate_id>"
 
@@ -126,14 +125,14 @@ def _edit(estimate: Estimate | None):
 
 
 @console.route("/estimates/new", methods=["GET", "POST"])
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def new():
     """Write a new estimate draft."""
     return _edit(None)
 
 
 @console.route(ESTIMATE + "/edit", methods=["GET", "POST"])
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def edit(estimate_id: int):
     """Change a draft, or a sent estimate (a new version the customer approves)."""
     estimate = load(CONSOLE, estimate_id)
@@ -181,7 +180,7 @@ def delete_draft(estimate_id: int):
 
 
 @console.post(ESTIMATE + "/files/<int:file_id>/remove")
-@accepts_upload(attachments.UPLOAD_LIMIT)  # the editor's Remove posts the whole form
+@files.takes_files  # the editor's Remove posts the whole form
 def remove_file(estimate_id: int, file_id: int):
     """Remove one photo or file of the estimate (of one of its lines); back to the editor when
     it was removed there (?back=edit), else to the estimate's page."""

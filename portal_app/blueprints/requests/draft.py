@@ -40,7 +40,6 @@ from portal_app.services import service_requests as service
 from portal_app.web.audience import PORTAL
 from portal_app.web.ids import parse_id
 from portal_app.web.rendering import render, see_other, wants_fragment
-from portal_app.web.request import accepts_upload
 
 ASSET_CHOICES_LIMIT = 500
 
@@ -168,7 +167,7 @@ def _form_changed_elsewhere():
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def new():
     """Show the request form as the draft left it; on POST, submit the request (once), with the
     files posted along (attached to the draft first, so a form sent back keeps them)."""
@@ -217,7 +216,7 @@ def new():
 
 
 @bp.post("/requests/new/draft")
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def save_draft():
     """Save the request form's fields into the draft; answer with what must be re-rendered.
     "Update" (a full post) also attaches the files posted with it; an htmx save has none."""

@@ -25,7 +25,6 @@ from portal_app.services.work_orders import WorkOrderStateError
 from portal_app.web.audience import CONSOLE
 from portal_app.web.ids import version_number
 from portal_app.web.rendering import render, see_other
-from portal_app.web.request import accepts_upload
 
 WORK_ORDER = "/work-orders/<int:work_order_id>"
 
@@ -97,7 +96,7 @@ def edit(work_order_id: int):
 
 
 @console.route(WORK_ORDER + "/additional-work", methods=["GET", "POST"])
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def request_approval(work_order_id: int):
     """Add additional work that waits for the customer's approval, each line with the photos
     and files of what was found; the customer is emailed."""
@@ -136,7 +135,7 @@ def request_approval(work_order_id: int):
 
 
 @console.post(WORK_ORDER + "/files")
-@accepts_upload(attachments.UPLOAD_LIMIT)
+@files.takes_files
 def add_files(work_order_id: int):
     """"Add photos or files" to the work order as a whole; a refused upload answers 422 with
     its message at the field, and nothing is stored."""
