@@ -90,23 +90,13 @@ def _new_line(position: int, line: dict) -> EstimateLine:
 
 
 def _set_lines(estimate: Estimate, lines: list[dict]) -> None:
-    """Put the form's lines on the estimate. A line the form had (its row names it in
-    `line_id`) is changed in place and keeps its id, so its photos stay with it (they would go
-    with a deleted row); a line no row names any more is deleted with its files' stored
-    objects."""
-    existing = {line.id: line for line in estimate.lines}
-    rows = []
-    for position, line in enumerate(lines):
-        row = existing.pop(line.get("line_id"), None)  # each id once
-        if row is None:
-            rows.append(_new_line(position, line))
-            continue
-        for name, value in pricing.line_fields(line).items():
-            setattr(row, name, value)
-        row.position, row.optional = position, line["optional"]
-        rows.append(row)
-    for gone in existing.values():
-        attachments.remove_all(estimate, gone)
+    """Put the form's lines on the estimate, each line the form had changed in place
+    (pricing.place_lines); a line no row names any more goes with its files' stored objects."""
+    rows, gone = pricing.place_lines(estimate.lines, lines, _new_line)
+    for row, line in zip(rows, lines):
+        row.optional = line["optional"]
+    for line in gone:
+        attachments.remove_all(estimate, line)
     estimate.lines = rows
 
 

@@ -164,3 +164,22 @@ def line_totals(lines, tax: Tax = NO_TAX) -> Totals:
 def _get(line, key):
     return line.get(key, 0) if isinstance(line, dict) else getattr(line, key)
 
+
+def place_lines(rows: list, lines: list[dict], new) -> tuple[list, list]:
+    """Put a form's `lines` on a document whose line rows are `rows`: a line whose row names it
+    (`line_id`) changes that row in place, so it keeps its id (and its photos, which would go
+    with a deleted row); any other line is new(position, line). Return the rows in the form's
+    order and the rows no line names any more (the caller deletes them with their files)."""
+    existing = {row.id: row for row in rows}
+    placed = []
+    for position, line in enumerate(lines):
+        row = existing.pop(line.get("line_id"), None)  # each id once
+        if row is None:
+            row = new(position, line)
+        else:
+            for name, value in line_fields(line).items():
+                setattr(row, name, value)
+            row.position = position
+        placed.append(row)
+    return placed, list(existing.values())
+

@@ -141,21 +141,13 @@ def update_lines(work_order: WorkOrder, description: str, lines: list[dict]) -> 
     line the form had (its row names it in `line_id`) is changed in place and keeps its id and
     its photos; an approved line no row names any more goes with its files' stored objects."""
     kept = [line for line in work_order.lines if line.approval_state != WorkOrderLine.APPROVED]
-    existing = {line.id: line for line in work_order.lines
-                if line.approval_state == WorkOrderLine.APPROVED}
+    approved = [line for line in work_order.lines
+                if line.approval_state == WorkOrderLine.APPROVED]
     work_order.description = description
-    rows = []
-    for position, line in enumerate(lines):
-        row = existing.pop(line.get("line_id"), None)  # each id once
-        if row is None:
-            rows.append(WorkOrderLine(position=position, **pricing.line_fields(line)))
-            continue
-        for name, value in pricing.line_fields(line).items():
-            setattr(row, name, value)
-        row.position = position
-        rows.append(row)
-    for gone in existing.values():
-        attachments.remove_all(work_order, gone)
+    rows, gone = pricing.place_lines(approved, lines, lambda position, line: WorkOrderLine(
+        position=position, **pricing.line_fields(line)))
+    for line in gone:
+        attachments.remove_all(work_order, line)
     work_order.lines = rows + kept
     db.session.flush()
 
